@@ -1,0 +1,5 @@
+"""Entry point for ``python -m crisis``."""
+
+from crisis.cli.main import main
+
+main()

@@ -1,0 +1,76 @@
+"""The ``crisis`` command: a Typer app that gathers one sub-app per command group."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+from crisis import __version__
+from crisis.exceptions import CrisisError
+
+#: (command name, module under crisis.cli that defines ``app``), in help order.
+_GROUPS: tuple[tuple[str, str], ...] = (
+    ("db", "db"),
+    ("user", "users"),
+)
+
+app = typer.Typer(
+    name="crisis",
+    help="CRISIS: education platform for Smart City Resilience Officers.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"crisis {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """CRISIS command line."""
+
+
+def _register() -> None:
+    from crisis.cli import serve
+
+    app.command("serve")(serve.serve)
+    for name, module in _GROUPS:
+        sub = importlib.import_module(f"crisis.cli.{module}")
+        app.add_typer(sub.app, name=name)
+
+
+_register()
+
+
+def main() -> None:
+    """Run the CLI; a :class:`CrisisError` becomes one line on stderr and exit code 1."""
+    try:
+        app(standalone_mode=False)
+    except CrisisError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # click usage errors carry their own exit code
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

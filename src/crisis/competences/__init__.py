@@ -1,0 +1,3 @@
+"""The WHAT: the competence framework, job profiles and curriculum."""
+
+__all__: list[str] = []
