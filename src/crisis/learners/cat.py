@@ -1,0 +1,360 @@
+"""The adaptive knowledge test (CAT): which item next, when to stop, what the answers say.
+
+Ability is estimated separately for each competence area (EAP, standard-normal prior). The
+next item is chosen in three steps:
+
+1. **content balancing** – among areas still open (standard error above the target or fewer
+   than the minimum items), the area with the fewest items so far; within it, the competences
+   asked least so far;
+2. **maximum information** – the items of those competences ranked by Fisher information at the
+   area's current estimate;
+3. **exposure control** – one of the ``randomesque`` most informative, at random (so two
+   learners at the same ability do not see the same sequence and no item is over-exposed).
+
+The test stops when every area's standard error is at or below ``se_target`` (after
+``min_per_area`` items each), at ``max_items``, or when the bank runs out. The whole state is
+a small pydantic model (:class:`CatState`), so a web app can store it between requests; the
+random choice at step *n* is seeded by ``(seed, n)`` and so replays identically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from crisis.competences.models import Catalogue
+from crisis.exceptions import ConflictError, ContentError
+from crisis.learners.irt import Estimate, eap, information
+from crisis.learners.items import Item, ItemBank
+
+#: θ at which levels 1, 2, 3, 4 begin; below the first is level 0 ("not yet"). They equal the
+#: initial item difficulties per level (see :mod:`crisis.learners.items`).
+CUT_SCORES: tuple[float, float, float, float] = (-1.5, -0.5, 0.5, 1.5)
+
+
+def level_of(theta: float, cuts: tuple[float, ...] = CUT_SCORES) -> int:
+    """The proficiency level 0..4 for an ability θ."""
+    return int(np.searchsorted(np.asarray(cuts), theta, side="right"))
+
+
+def continuous_level(theta: float, cuts: tuple[float, ...] = CUT_SCORES) -> float:
+    """θ on the level scale: a cut score maps to ``level - 0.5``; clipped to 0..4.
+
+    Rounding it gives :func:`level_of` (up to ties); used to weigh test evidence against a
+    self-rating in the same units.
+    """
+    points = np.asarray(cuts, dtype=float)
+    marks = np.arange(len(points)) + 0.5
+    if theta <= points[0]:
+        value = marks[0] - (points[0] - theta) / (points[1] - points[0])
+    elif theta >= points[-1]:
+        value = marks[-1] + (theta - points[-1]) / (points[-1] - points[-2])
+    else:
+        value = float(np.interp(theta, points, marks))
+    return float(np.clip(value, 0.0, len(points)))
+
+
+class CatConfig(BaseModel):
+    """Settings of an adaptive test."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_items: Annotated[int, Field(ge=1, le=500)] = 32
+    se_target: Annotated[float, Field(gt=0, le=1)] = 0.45
+    min_per_area: Annotated[int, Field(ge=0)] = 4
+    randomesque: Annotated[int, Field(ge=1)] = 3
+
+
+class CatState(BaseModel):
+    """Everything needed to resume a test: store it, load it, carry on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seed: int
+    config: CatConfig = CatConfig()
+    #: Item ids in the order they were asked.
+    asked: list[str] = []
+    #: Item id → chosen option index.
+    answers: dict[str, int] = {}
+    #: The item shown and not yet answered.
+    pending: str | None = None
+    finished: bool = False
+
+
+@dataclass(frozen=True)
+class AreaResult:
+    """Ability in one competence area."""
+
+    area: str
+    theta: float
+    se: float
+    level: int
+    items: int
+    correct: int
+
+
+@dataclass(frozen=True)
+class CompetenceResult:
+    """Test evidence for one competence: its area's estimate refined by its own items."""
+
+    competence: str
+    area: str
+    theta: float
+    se: float
+    level: int
+    items: int
+    correct: int
+
+
+class AdaptiveTest:
+    """An adaptive test session over one item bank and one framework's areas.
+
+    Args:
+        bank: The item bank.
+        catalogue: Gives each competence its area; items on unknown competences are skipped.
+        state: A stored state to resume; see :meth:`start` for a new test.
+    """
+
+    def __init__(self, bank: ItemBank, catalogue: Catalogue, state: CatState) -> None:
+        self.bank = bank
+        self.state = state
+        self.area_of: dict[str, str] = {c.id: c.area for c in catalogue.framework.competences}
+        self.areas: list[str] = [a.id for a in catalogue.framework.areas]
+        self._a = bank.a
+        self._b = bank.b
+        self._usable = [k for k, item in enumerate(bank.items) if item.competence in self.area_of]
+        for iid in [*state.asked, *state.answers]:
+            if iid not in bank:
+                raise ContentError(f"stored test refers to item {iid!r}, not in the item bank")
+
+    @classmethod
+    def start(
+        cls,
+        bank: ItemBank,
+        catalogue: Catalogue,
+        *,
+        seed: int,
+        config: CatConfig | None = None,
+    ) -> AdaptiveTest:
+        """Begin a new test; ``seed`` fixes the exposure-control draws."""
+        return cls(bank, catalogue, CatState(seed=int(seed), config=config or CatConfig()))
+
+    # -- asking ---------------------------------------------------------------------------
+
+    def next_item(self) -> Item | None:
+        """The item to show now (the pending one again if unanswered), or ``None`` when done."""
+        state = self.state
+        if state.pending is not None:
+            return self.bank.item(state.pending)
+        if state.finished:
+            return None
+        choice = self._select()
+        if choice is None:
+            state.finished = True
+            return None
+        item = self.bank.items[choice]
+        state.pending = item.id
+        state.asked.append(item.id)
+        return item
+
+    def answer(self, item_id: str, option: int) -> bool:
+        """Record the learner's option for the pending item; return whether it was correct.
+
+        Raises:
+            ConflictError: The item was already answered, or is not the one being asked.
+            ContentError: ``option`` is not one of the item's options.
+        """
+        state = self.state
+        if item_id in state.answers:
+            raise ConflictError(f"item {item_id} has already been answered in this test")
+        if state.pending != item_id:
+            shown = state.pending or "none"
+            raise ConflictError(f"item {item_id} was not asked (the item being asked is {shown})")
+        item = self.bank.item(item_id)
+        if isinstance(option, bool) or not isinstance(option, int):
+            raise ContentError(f"answer to item {item_id} must be an option number")
+        if not 0 <= option < len(item.options):
+            raise ContentError(
+                f"answer to item {item_id}: option {option} does not exist "
+                f"(the item has {len(item.options)} options, numbered from 0)"
+            )
+        state.answers[item_id] = option
+        state.pending = None
+        return option == item.answer
+
+    @property
+    def finished(self) -> bool:
+        """Whether the test has ended (after :meth:`next_item` returned ``None``)."""
+        return self.state.finished
+
+    def _select(self) -> int | None:
+        config = self.state.config
+        if len(self.state.asked) >= config.max_items:
+            return None
+        asked = set(self.state.asked)
+        remaining = [k for k in self._usable if self.bank.items[k].id not in asked]
+        if not remaining:
+            return None
+        estimates = self.area_estimates()
+        counts = self._count_by("area")
+        open_areas = [
+            area
+            for area in self.areas
+            if counts.get(area, 0) < config.min_per_area or estimates[area].se > config.se_target
+        ]
+        by_area: dict[str, list[int]] = {}
+        for k in remaining:
+            by_area.setdefault(self.area_of[self.bank.items[k].competence], []).append(k)
+        candidates_areas = [area for area in open_areas if by_area.get(area)]
+        if not candidates_areas:
+            return None
+        area = min(
+            candidates_areas,
+            key=lambda a: (counts.get(a, 0), -estimates[a].se, self.areas.index(a)),
+        )
+        pool = by_area[area]
+        per_competence = self._count_by("competence")
+        least = min(per_competence.get(self.bank.items[k].competence, 0) for k in pool)
+        pool = [k for k in pool if per_competence.get(self.bank.items[k].competence, 0) == least]
+        idx = np.array(pool)
+        info = information(estimates[area].theta, self._a[idx], self._b[idx])
+        order = np.argsort(-info, kind="stable")[: config.randomesque]
+        rng = np.random.default_rng([self.state.seed, len(self.state.asked)])
+        return int(idx[order[int(rng.integers(len(order)))]])
+
+    def _count_by(self, what: str) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for iid in self.state.asked:
+            competence = self.bank.item(iid).competence
+            key = self.area_of.get(competence, "") if what == "area" else competence
+            counts[key] = counts.get(key, 0) + 1
+        return counts
+
+    # -- estimating -----------------------------------------------------------------------
+
+    def _responses(self) -> list[tuple[Item, bool]]:
+        return [
+            (self.bank.item(iid), option == self.bank.item(iid).answer)
+            for iid, option in self.state.answers.items()
+        ]
+
+    def area_estimates(self) -> dict[str, Estimate]:
+        """EAP ability and its standard error per area, from the answers so far."""
+        responses = self._responses()
+        out = {}
+        for area in self.areas:
+            mine = [(i, c) for i, c in responses if self.area_of.get(i.competence) == area]
+            out[area] = _eap_of(mine)
+        return out
+
+    def result(self) -> TestResult:
+        """Abilities per area and per competence, with levels by :data:`CUT_SCORES`."""
+        responses = self._responses()
+        areas = []
+        competences = []
+        for area in self.areas:
+            mine = [(i, c) for i, c in responses if self.area_of.get(i.competence) == area]
+            est = _eap_of(mine)
+            areas.append(
+                AreaResult(area, est.theta, est.se, level_of(est.theta), len(mine), _n(mine))
+            )
+            for cid in sorted({i.competence for i, _ in mine}):
+                own = [(i, c) for i, c in mine if i.competence == cid]
+                others = _eap_of([(i, c) for i, c in mine if i.competence != cid])
+                # The rest of the area is the prior; competences in an area differ by ~0.6 θ.
+                prior_sd = float(np.hypot(others.se, 0.6))
+                est_c = _eap_of(own, prior_mean=others.theta, prior_sd=prior_sd)
+                competences.append(
+                    CompetenceResult(
+                        cid, area, est_c.theta, est_c.se, level_of(est_c.theta), len(own), _n(own)
+                    )
+                )
+        overall = _eap_of(responses)
+        return TestResult(
+            areas=areas,
+            competences=competences,
+            theta=overall.theta,
+            se=overall.se,
+            items=len(responses),
+        )
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """What an adaptive test measured.
+
+    Attributes:
+        areas: Per area: θ, SE, level, items answered, correct.
+        competences: Per competence that had items: θ, SE and level.
+        theta: One ability over all answers (for an overall score).
+        se: Its standard error.
+        items: Items answered.
+    """
+
+    __test__ = False  # not a pytest class, despite the name
+
+    areas: list[AreaResult]
+    competences: list[CompetenceResult]
+    theta: float
+    se: float
+    items: int
+
+    def area(self, area_id: str) -> AreaResult:
+        """The result of one area."""
+        for result in self.areas:
+            if result.area == area_id:
+                return result
+        raise ContentError(f"no area {area_id!r} in this test result")
+
+    def as_dict(self) -> dict[str, object]:
+        """A JSON-ready record."""
+        return {
+            "theta": round(self.theta, 3),
+            "se": round(self.se, 3),
+            "items": self.items,
+            "areas": [vars(a) for a in self.areas],
+            "competences": [vars(c) for c in self.competences],
+        }
+
+
+def _eap_of(
+    responses: list[tuple[Item, bool]], *, prior_mean: float = 0.0, prior_sd: float = 1.0
+) -> Estimate:
+    return eap(
+        [c for _, c in responses],
+        [i.irt.a for i, _ in responses],
+        [i.irt.b for i, _ in responses],
+        prior_mean=prior_mean,
+        prior_sd=prior_sd,
+    )
+
+
+def _n(responses: list[tuple[Item, bool]]) -> int:
+    return sum(1 for _, c in responses if c)
+
+
+def simulate_answers(
+    test: AdaptiveTest, abilities: Mapping[str, float], rng: np.random.Generator
+) -> int:
+    """Run ``test`` to the end for a simulated learner answering by the 2PL model.
+
+    Args:
+        test: A started test.
+        abilities: True θ per area.
+        rng: Random source for the answers.
+
+    Returns:
+        The number of items answered.
+    """
+    from crisis.learners.irt import probability
+
+    while (item := test.next_item()) is not None:
+        theta = abilities[test.area_of[item.competence]]
+        right = rng.random() < float(probability(theta, item.irt.a, item.irt.b))
+        wrong = [k for k in range(len(item.options)) if k != item.answer]
+        test.answer(item.id, item.answer if right else int(rng.choice(wrong)))
+    return len(test.state.answers)
