@@ -1,0 +1,55 @@
+# CRISIS — the two set-up commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export CRISIS_DATA_DIR ?= var
+
+.PHONY: run test install dev lint types unit system-deps catalogs clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+dev: $(VENV)/.dev-installed
+
+## run: install, create or migrate the database, create demo accounts once, serve on :8000
+run: install
+	$(BIN)/crisis db upgrade --demo-accounts
+	$(BIN)/crisis serve
+
+## test: the whole suite — lint, format, types, unit, API, PostgreSQL and browser tests
+test: dev system-deps
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+system-deps:
+	@scripts/ensure-system-deps.sh
+
+lint: dev
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+types: dev
+	$(BIN)/mypy
+
+unit: dev
+	$(BIN)/pytest -m "not browser and not postgres"
+
+## catalogs: re-extract interface strings into the four .po catalogs (keeps translations)
+catalogs: dev
+	$(BIN)/python scripts/catalogs.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

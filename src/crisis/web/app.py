@@ -1,0 +1,162 @@
+"""The application factory: ``create_app(settings)`` builds everything from its arguments."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+
+from crisis import __version__
+from crisis.exceptions import StorageError
+from crisis.settings import Settings
+from crisis.store.db import check_connection, make_engine, make_sessionmaker
+from crisis.web import admin, api, errors, i18n, pages
+from crisis.web.rendering import make_environment
+from crisis.web.security import CSRF_COOKIE, csrf_token
+
+log = logging.getLogger("crisis.web")
+STATIC = Path(__file__).parent / "static"
+
+_SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; "
+        "form-action 'self'"
+    ),
+}
+# The interactive API docs page loads its own inline script; allow only there.
+_DOCS_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self' 'unsafe-inline'; object-src 'none'; frame-ancestors 'none'"
+)
+
+
+def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
+    """Build the web application.
+
+    Args:
+        settings: The installation's settings; a missing secret key is generated once and
+            kept in the data directory.
+        engine: An existing engine to use instead of one built from the settings' URL.
+    """
+    settings = settings.with_secret()
+    engine = engine or make_engine(settings.effective_database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            check_connection(engine)
+        except StorageError as exc:
+            log.error("%s", exc)
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="CRISIS API",
+        version=__version__,
+        description="JSON API of CRISIS, the Smart City Resilience Officer education platform.",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.catalogs = i18n.load_catalogs()
+    app.state.jinja = make_environment()
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(pages.router)
+    app.include_router(admin.router)
+    app.include_router(api.router)
+    _docs_routes(app)
+    errors.install(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> Response:
+        try:
+            check_connection(engine)
+        except StorageError as exc:
+            return JSONResponse(
+                {"status": "unavailable", "database": str(exc)},
+                status_code=503,
+            )
+        return JSONResponse({"status": "ok", "version": __version__, "database": "ok"})
+
+    @app.middleware("http")
+    async def _guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None:
+            try:
+                too_big = int(length) > settings.max_upload_bytes
+            except ValueError:
+                return errors.problem(request, 400, "Content-Length header is not a number.")
+            if too_big:
+                return errors.problem(
+                    request,
+                    413,
+                    f"The request is larger than the {settings.max_upload_mb} MiB limit.",
+                )
+        had_cookie = CSRF_COOKIE in request.cookies
+        token = csrf_token(request)
+        response = await call_next(request)
+        if not had_cookie:
+            response.set_cookie(
+                CSRF_COOKIE,
+                token,
+                httponly=True,
+                samesite="lax",
+                secure=request.url.scheme == "https" or settings.secure_cookies,
+                path="/",
+            )
+        for header, value in _SECURITY_HEADERS.items():
+            response.headers.setdefault(header, value)
+        if request.url.path == "/api/docs":
+            response.headers["Content-Security-Policy"] = _DOCS_CSP
+        return response
+
+    return app
+
+
+def _docs_routes(app: FastAPI) -> None:
+    """Swagger UI served from the installed package's own assets, never from a CDN."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+
+    swagger_dir = _swagger_assets()
+    if swagger_dir is not None:
+        app.mount("/static/swagger", StaticFiles(directory=swagger_dir), name="swagger")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def docs() -> Response:
+        if swagger_dir is None:
+            return Response(
+                '<!doctype html><title>CRISIS API</title><p>OpenAPI: '
+                '<a href="/api/openapi.json">/api/openapi.json</a></p>',
+                media_type="text/html",
+            )
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json",
+            title="CRISIS API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
+
+
+def _swagger_assets() -> Path | None:
+    try:
+        import swagger_ui_bundle  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    path = Path(swagger_ui_bundle.swagger_ui_path)
+    return path if (path / "swagger-ui-bundle.js").exists() else None

@@ -1,0 +1,292 @@
+"""The shell's pages: home, sign-in and -out, registration, language, account and sections."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from crisis.exceptions import CrisisError
+from crisis.settings import LANGUAGES
+from crisis.store import users
+from crisis.store.tables import User
+from crisis.web.i18n import LANGUAGE_COOKIE
+from crisis.web.i18n import N_
+from crisis.web.i18n import gettext as _
+from crisis.web.rendering import render
+from crisis.web.security import (
+    SESSION_COOKIE,
+    client_address,
+    csrf_protect,
+    current_user,
+    get_db,
+    optional_user,
+    require_roles,
+)
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths are followed after sign-in (no open redirects)."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def secure_cookie(request: Request) -> bool:
+    return request.url.scheme == "https" or request.app.state.settings.secure_cookies
+
+
+@router.get("/")
+def home(request: Request, user: User | None = Depends(optional_user)) -> Response:
+    return render(request, "home.html")
+
+
+@router.get("/login")
+def login_form(
+    request: Request,
+    next: str | None = None,
+    expired: int = 0,
+    user: User | None = Depends(optional_user),
+) -> Response:
+    notice = _("Your session has expired. Please sign in again.") if expired else None
+    return render(request, "login.html", {"next": _safe_next(next), "notice": notice})
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    username: str = Form("", max_length=200),
+    password: str = Form("", max_length=1000),
+    next: str = Form("/", max_length=2000),
+    db: Session = Depends(get_db),
+) -> Response:
+    settings = request.app.state.settings
+    address = client_address(request)
+    name = username.strip().lower()
+    window = dt.timedelta(seconds=settings.login_window_seconds)
+    if users.recent_failures(db, name, address, window) >= settings.login_attempts:
+        request.state.user = None
+        return render(
+            request,
+            "login.html",
+            {
+                "next": _safe_next(next),
+                "error": _("Too many failed sign-ins. Wait a few minutes and try again."),
+                "username": username,
+            },
+            status_code=429,
+        )
+    try:
+        user = users.authenticate(db, name, password)
+    except CrisisError:
+        users.record_attempt(db, name, address, success=False)
+        db.commit()
+        request.state.user = None
+        return render(
+            request,
+            "login.html",
+            {
+                "next": _safe_next(next),
+                "error": _("Wrong username or password."),
+                "username": username,
+            },
+            status_code=401,
+        )
+    users.record_attempt(db, name, address, success=True)
+    secret = users.open_session(db, user, dt.timedelta(hours=settings.session_hours))
+    db.commit()
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        max_age=settings.session_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookie(request),
+        path="/",
+    )
+    if user.language:
+        response.set_cookie(LANGUAGE_COOKIE, user.language, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, db: Session = Depends(get_db)) -> Response:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        users.close_session(db, cookie)
+        db.commit()
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/register")
+def register_form(
+    request: Request, code: str = "", user: User | None = Depends(optional_user)
+) -> Response:
+    return render(request, "register.html", {"code": code})
+
+
+@router.post("/register")
+def register(
+    request: Request,
+    username: str = Form("", max_length=200),
+    password: str = Form("", max_length=1000),
+    display_name: str = Form("", max_length=128),
+    code: str = Form("", max_length=200),
+    db: Session = Depends(get_db),
+) -> Response:
+    settings = request.app.state.settings
+    request.state.user = None
+    try:
+        role = "learner"
+        invitation = None
+        if code.strip():
+            invitation = users.redeem_invitation(db, code.strip())
+            role = invitation.role
+        elif not settings.open_registration:
+            raise CrisisError(_("Registration needs an invitation code from an administrator."))
+        user = users.add_user(db, username, password, role, display_name=display_name)
+        if invitation is not None:
+            invitation.used_at = dt.datetime.now(dt.UTC)
+            invitation.used_by = user.id
+        db.commit()
+    except CrisisError as exc:
+        db.rollback()
+        return render(
+            request,
+            "register.html",
+            {"error": str(exc), "code": code, "username": username, "display_name": display_name},
+            status_code=400,
+        )
+    return render(request, "login.html", {"next": "/", "notice": _("Account created. Sign in.")})
+
+
+@router.post("/language")
+def set_language(
+    request: Request,
+    language: str = Form(...),
+    next: str = Form("/", max_length=2000),
+    db: Session = Depends(get_db),
+    user: User | None = Depends(optional_user),
+) -> Response:
+    if language not in LANGUAGES:
+        raise CrisisError(f"language {language!r}: expected one of {', '.join(LANGUAGES)}")
+    if user is not None:
+        db.merge(user).language = language
+        db.commit()
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        language,
+        max_age=365 * 86400,
+        samesite="lax",
+        secure=secure_cookie(request),
+    )
+    return response
+
+
+@router.get("/account")
+def account(
+    request: Request, user: User = Depends(current_user), db: Session = Depends(get_db)
+) -> Response:
+    return render(request, "account.html", {"tokens": users.list_tokens(db, user)})
+
+
+@router.post("/account/tokens")
+def create_token(
+    request: Request,
+    name: str = Form("", max_length=200),
+    user: User = Depends(current_user),
+    db: Session = Depends(get_db),
+) -> Response:
+    try:
+        _token, secret = users.create_token(db, user, name)
+    except CrisisError as exc:
+        return render(
+            request,
+            "account.html",
+            {"tokens": users.list_tokens(db, user), "error": str(exc)},
+            status_code=400,
+        )
+    db.commit()
+    return render(
+        request, "account.html", {"tokens": users.list_tokens(db, user), "new_token": secret}
+    )
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def revoke_token(
+    token_id: int, user: User = Depends(current_user), db: Session = Depends(get_db)
+) -> Response:
+    users.revoke_token(db, user, token_id)
+    db.commit()
+    return RedirectResponse("/account", status_code=303)
+
+
+@router.post("/account/password")
+def change_password(
+    request: Request,
+    current: str = Form("", max_length=1000),
+    new: str = Form("", max_length=1000),
+    user: User = Depends(current_user),
+    db: Session = Depends(get_db),
+) -> Response:
+    try:
+        users.authenticate(db, user.username, current)
+        users.set_password(db, user.username, new)
+    except CrisisError as exc:
+        db.rollback()
+        return render(
+            request,
+            "account.html",
+            {"tokens": users.list_tokens(db, user), "error": str(exc)},
+            status_code=400,
+        )
+    db.commit()
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def _section(path: str, title: str, roles: tuple[str, ...], summary: str) -> None:
+    dependency = require_roles(*roles) if roles else current_user
+
+    @router.get(path, name=path.strip("/"))
+    def page(request: Request, user: User = Depends(dependency)) -> Response:
+        return render(request, "section.html", {"title": _(title), "summary": _(summary)})
+
+
+_section(
+    "/competences",
+    N_("Competences"),
+    (),
+    N_("The SCRO competence framework, job profiles and curriculum."),
+)
+_section(
+    "/learning",
+    N_("My learning"),
+    ("learner", "instructor"),
+    N_("Self-assessment, the adaptive knowledge test, your competence profile, gaps and learning path."),
+)
+_section(
+    "/exercises",
+    N_("Exercises"),
+    ("learner", "instructor"),
+    N_("Resilience exercises on the city simulator: plan under a budget, face the hazard, debrief."),
+)
+_section(
+    "/workbench",
+    N_("Workbench"),
+    ("analyst",),
+    N_("Your city's hazard register, hazard prioritisation and resilience scorecard."),
+)
