@@ -17,9 +17,15 @@ from pydantic import ValidationError
 from crisis.competences.integrity import check_references
 from crisis.competences.models import Catalogue, Curriculum, Framework, JobProfile
 from crisis.competences.sources import MAX_BYTES, Source, parse_yaml
+from crisis.competences.text import LANGUAGES
+from crisis.competences.translations import apply as apply_translations
 from crisis.exceptions import ContentError, FormatError
 
 FILES: tuple[str, ...] = ("framework.yaml", "profiles.yaml", "curriculum.yaml")
+#: Optional per-language translation files, relative to the catalogue folder.
+TRANSLATION_FILES: tuple[str, ...] = tuple(
+    f"translations/{lang}.yaml" for lang in LANGUAGES if lang != "en"
+)
 _EMPTY: dict[str, bytes] = {
     "profiles.yaml": b"profiles: []\n",
     "curriculum.yaml": b"id: curriculum\ntitle: Curriculum\nmodules: []\n",
@@ -61,6 +67,18 @@ def read_files(files: dict[str, bytes], *, max_bytes: int = MAX_BYTES) -> tuple[
             errors.append(str(exc))
             parsed[name] = None
     sources = Sources(parsed["framework.yaml"], parsed["profiles.yaml"], parsed["curriculum.yaml"])
+    for name in TRANSLATION_FILES:
+        if name not in files:
+            continue
+        try:
+            translation = parse_yaml(files[name], name, max_bytes=max_bytes)
+        except FormatError as exc:
+            errors.append(str(exc))
+            continue
+        lang = name.removeprefix("translations/").removesuffix(".yaml")
+        errors += apply_translations(
+            translation, lang, sources.framework, sources.profiles, sources.curriculum
+        )
     return sources, errors
 
 
@@ -71,7 +89,7 @@ def read_folder(path: str | Path, *, max_bytes: int = MAX_BYTES) -> tuple[Source
         raise ContentError(f"{folder}: not a folder with {', '.join(FILES)}")
     files: dict[str, bytes] = {}
     errors: list[str] = []
-    for name in FILES:
+    for name in (*FILES, *TRANSLATION_FILES):
         file = folder / name
         if file.is_file():
             size = file.stat().st_size
