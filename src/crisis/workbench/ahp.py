@@ -13,6 +13,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -82,7 +83,7 @@ def _name(criteria: Sequence[str], i: int) -> str:
 
 
 def validate_pairwise(
-    matrix: Sequence[Sequence[object]] | npt.ArrayLike, criteria: Sequence[str] | None = None
+    matrix: Sequence[Sequence[object]] | npt.NDArray[Any], criteria: Sequence[str] | None = None
 ) -> npt.NDArray[np.float64]:
     """Check a pairwise matrix and return it as floats.
 
@@ -92,7 +93,7 @@ def validate_pairwise(
         ContentError: Naming the first offending cell (not square, not positive, not on the
             1–9 scale, diagonal not 1, or not reciprocal).
     """
-    rows = [list(r) for r in matrix]  # type: ignore[union-attr]
+    rows = [list(r) for r in (matrix.tolist() if isinstance(matrix, np.ndarray) else matrix)]
     n = len(rows)
     if n == 0:
         raise ContentError("pairwise matrix is empty")
@@ -169,11 +170,11 @@ def eigenvector_weights(a: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.floa
 def geometric_weights(a: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """Normalised geometric means of the rows of ``a``."""
     means = np.exp(np.log(a).mean(axis=1))
-    return means / means.sum()  # type: ignore[no-any-return]
+    return means / means.sum()
 
 
 def ahp(
-    matrix: Sequence[Sequence[object]] | npt.ArrayLike, criteria: Sequence[str] | None = None
+    matrix: Sequence[Sequence[object]] | npt.NDArray[Any], criteria: Sequence[str] | None = None
 ) -> AHPResult:
     """Validate a pairwise matrix and compute weights, λmax, CI and CR.
 

@@ -114,7 +114,7 @@ class Hazard(BaseModel):
         """The scenario called ``most_probable`` or ``most_severe``."""
         if name not in SCENARIOS:
             raise ContentError(f"scenario must be one of {', '.join(SCENARIOS)}, got {name!r}")
-        return getattr(self, name)  # type: ignore[no-any-return]
+        return getattr(self, name)
 
 
 class Register(BaseModel):

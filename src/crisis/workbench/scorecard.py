@@ -283,7 +283,7 @@ def compare_rounds(
         }
         for a, b in zip(first, second, strict=True)
     ]
-    questions = []
+    questions: list[dict[str, object]] = []
     for question in scorecard.questions.questions:
         old = before.answers.get(question.id)
         new = after.answers.get(question.id)

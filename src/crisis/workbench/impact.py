@@ -1,0 +1,160 @@
+"""Estimate a hazard's people and infrastructure impact classes from simulator results.
+
+The simulator reports, per service, distributions over an ensemble of scenarios of the
+*equivalent outage hours* (∫(1 − Q) dt, the population-weighted hours of lost service) and of
+the *people-hours without service*. This module maps them onto the register's 1–5 classes:
+
+- **people**: people-hours without service (summed over services) per resident, in hours —
+  below 1 → 1; below 6 → 2; below 24 → 3; below 72 → 4; 72 or more → 5;
+- **infrastructure**: equivalent outage hours of the worst-hit service — below 4 → 1; below
+  24 → 2; below 120 → 3; below 336 (two weeks) → 4; 336 or more → 5.
+
+The thresholds follow the written anchors of ``data/impact_anchors.yaml`` and can be replaced.
+Uncertainty is carried through by mapping p5, p50 and p95 separately; the p50 class is the
+estimate. Summing a percentile over services treats their outages as moving together, which
+errs towards the severe side.
+
+Running the ensemble itself belongs to :mod:`crisis.simulation`; :func:`from_summary` reads
+the ``{service: {metric: {p5, p50, p95, ...}}}`` summary its metrics module produces.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from crisis.exceptions import ContentError
+from crisis.workbench.register import Hazard
+
+PEOPLE_BOUNDS: tuple[float, ...] = (1.0, 6.0, 24.0, 72.0)
+INFRASTRUCTURE_BOUNDS: tuple[float, ...] = (4.0, 24.0, 120.0, 336.0)
+QUANTILES: tuple[str, ...] = ("p5", "p50", "p95")
+
+
+@dataclass(frozen=True)
+class Spread:
+    """A distribution summarised by its 5th, 50th and 95th percentiles."""
+
+    p5: float
+    p50: float
+    p95: float
+
+    def __post_init__(self) -> None:
+        values = (self.p5, self.p50, self.p95)
+        if not all(math.isfinite(v) and v >= 0 for v in values):
+            raise ContentError(f"percentiles must be finite and non-negative, got {values}")
+        if not self.p5 <= self.p50 <= self.p95:
+            raise ContentError(f"percentiles must satisfy p5 ≤ p50 ≤ p95, got {values}")
+
+
+@dataclass(frozen=True)
+class SimulatedImpact:
+    """What an ensemble run of one hazard reports, reduced to what the mapping needs.
+
+    Attributes:
+        population: Residents of the city.
+        people_hours: People-hours without service, summed over services.
+        outage_hours: Equivalent outage hours per service (``"power"``, ``"water"``, …).
+    """
+
+    population: float
+    people_hours: Spread
+    outage_hours: dict[str, Spread] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.population > 0:
+            raise ContentError(f"population must be positive, got {self.population}")
+        if not self.outage_hours:
+            raise ContentError("outage_hours needs at least one service")
+
+
+@dataclass(frozen=True)
+class ClassEstimate:
+    """An impact class with its uncertainty range."""
+
+    dimension: str
+    value: Spread
+    p5: int
+    p50: int
+    p95: int
+
+    @property
+    def level(self) -> int:
+        """The estimate: the class of the median."""
+        return self.p50
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain data for JSON."""
+        return {
+            "dimension": self.dimension,
+            "value": self.value.__dict__,
+            "class": self.p50,
+            "range": [self.p5, self.p95],
+        }
+
+
+def impact_class(value: float, bounds: tuple[float, ...]) -> int:
+    """The class 1–5 of ``value`` given the four upper bounds of classes 1–4."""
+    return bisect.bisect_right(bounds, value) + 1
+
+
+def _classes(dimension: str, value: Spread, bounds: tuple[float, ...]) -> ClassEstimate:
+    return ClassEstimate(
+        dimension=dimension,
+        value=value,
+        p5=impact_class(value.p5, bounds),
+        p50=impact_class(value.p50, bounds),
+        p95=impact_class(value.p95, bounds),
+    )
+
+
+def estimate_impact(result: SimulatedImpact) -> dict[str, ClassEstimate]:
+    """People and infrastructure classes, each with its p5–p95 range."""
+    per_resident = Spread(*(getattr(result.people_hours, q) / result.population for q in QUANTILES))
+    worst = Spread(*(max(getattr(s, q) for s in result.outage_hours.values()) for q in QUANTILES))
+    return {
+        "people": _classes("people", per_resident, PEOPLE_BOUNDS),
+        "infrastructure": _classes("infrastructure", worst, INFRASTRUCTURE_BOUNDS),
+    }
+
+
+def from_summary(
+    summary: Mapping[str, Mapping[str, Mapping[str, Any]]], population: float
+) -> SimulatedImpact:
+    """Read the simulator's per-service ensemble summary.
+
+    Args:
+        summary: ``{service: {"eoh": {"p5", "p50", "p95"}, "people_hours": {...}}}``.
+        population: Residents of the city.
+
+    Raises:
+        ContentError: A service lacks ``eoh`` or ``people_hours`` percentiles.
+    """
+    outage: dict[str, Spread] = {}
+    people = [0.0, 0.0, 0.0]
+    for service, metrics in summary.items():
+        try:
+            eoh = [float(metrics["eoh"][q]) for q in QUANTILES]
+            hours = [float(metrics["people_hours"][q]) for q in QUANTILES]
+        except (KeyError, TypeError, ValueError):
+            raise ContentError(
+                f"summary for service {service!r} needs eoh and people_hours with p5, p50, p95"
+            ) from None
+        outage[service] = Spread(*eoh)
+        people = [a + b for a, b in zip(people, hours, strict=True)]
+    return SimulatedImpact(population=population, people_hours=Spread(*people), outage_hours=outage)
+
+
+def apply_estimate(hazard: Hazard, scenario: str, estimates: Mapping[str, ClassEstimate]) -> Hazard:
+    """A copy of ``hazard`` whose scenario takes the estimated classes (version unchanged).
+
+    The caller saves it through :func:`crisis.workbench.register.save_hazard`, which checks
+    for concurrent edits.
+    """
+    chosen = hazard.scenario(scenario)
+    impacts = chosen.impacts.model_copy(update={d: e.level for d, e in estimates.items()})
+    updated = chosen.model_copy(update={"impacts": impacts})
+    return hazard.model_copy(update={scenario: updated})
