@@ -14,6 +14,7 @@ from crisis.exceptions import CrisisError
 _GROUPS: tuple[tuple[str, str], ...] = (
     ("db", "db"),
     ("user", "users"),
+    ("workbench", "workbench"),
 )
 
 app = typer.Typer(
