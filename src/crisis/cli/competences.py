@@ -1,0 +1,141 @@
+"""``crisis competences``: audit, export and import competence frameworks and curricula."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from crisis.cli._output import JSON_OPTION_HELP, console, print_json, print_table
+from crisis.competences import LANGUAGES, load_bundled, load_catalogue
+from crisis.competences.audit import audit
+from crisis.competences.case import export_case
+from crisis.competences.documents import export_json, export_yaml, import_document, write_folder
+from crisis.competences.models import Catalogue
+from crisis.competences.moodle import export_framework, import_framework
+from crisis.exceptions import CrisisError
+
+app = typer.Typer(
+    help="The SCRO competence framework, job profiles and curriculum.", no_args_is_help=True
+)
+
+
+class ExportFormat(StrEnum):
+    """Formats ``export`` writes."""
+
+    moodle = "moodle"
+    case = "case"
+    json = "json"
+    yaml = "yaml"
+
+
+def _catalogue(path: Path | None) -> Catalogue:
+    return load_bundled() if path is None else load_catalogue(path)
+
+
+def _lang(lang: str) -> str:
+    if lang not in LANGUAGES:
+        raise CrisisError(f"--lang: {lang!r} is not one of {', '.join(LANGUAGES)}")
+    return lang
+
+
+@app.command()
+def check(
+    path: Path | None = typer.Argument(
+        None, help="Catalogue folder; the bundled SCRO content if omitted."
+    ),
+    profile: str = typer.Option(
+        "scro", help="Job profile whose targets the curriculum must reach."
+    ),
+    as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
+) -> None:
+    """Audit a catalogue: references, prerequisites, reachability, assessment, translations."""
+    report = audit(path, profile=profile)
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        if report.findings:
+            print_table(
+                f"Audit of {report.source}",
+                ["severity", "check", "finding"],
+                [(f.severity, f.check, f.message) for f in report.findings],
+            )
+        verdict = "[green]passed[/green]" if report.ok else "[red]failed[/red]"
+        console.print(
+            f"{report.source}: {verdict} with {len(report.errors)} error(s) and "
+            f"{len(report.warnings)} warning(s)"
+        )
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def export(
+    fmt: ExportFormat = typer.Option(ExportFormat.yaml, "--format", help="Output format."),
+    path: Path | None = typer.Option(None, "--from", help="Catalogue folder (default: bundled)."),
+    out: Path | None = typer.Option(None, "--out", help="Write to this file instead of stdout."),
+    lang: str = typer.Option("en", help="Language of the texts (moodle and case)."),
+) -> None:
+    """Export the catalogue as Moodle CSV, a CASE 1.0 package, JSON or YAML."""
+    cat = _catalogue(path)
+    if fmt is ExportFormat.moodle:
+        text = export_framework(cat.framework, _lang(lang))
+    elif fmt is ExportFormat.case:
+        text = export_case(cat, _lang(lang))
+    elif fmt is ExportFormat.json:
+        text = export_json(cat)
+    else:
+        text = export_yaml(cat)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"wrote {out} ({fmt.value})")
+
+
+@app.command("import")
+def import_(
+    file: Path = typer.Argument(
+        ..., help="A Moodle framework CSV, or a JSON/YAML catalogue export."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="Write the result as YAML files into this folder."
+    ),
+    as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
+) -> None:
+    """Validate a framework file and print a summary; with --out, write it as YAML."""
+    if not file.is_file():
+        raise CrisisError(f"{file}: no such file")
+    data = file.read_bytes()
+    if file.suffix.lower() == ".csv":
+        framework = import_framework(data, file.name)
+        cat = Catalogue.model_validate(
+            {
+                "framework": framework,
+                "curriculum": {"id": "curriculum", "title": "Curriculum", "modules": []},
+            }
+        )
+        kind = "Moodle competency framework"
+    elif file.suffix.lower() in (".json", ".yaml", ".yml"):
+        cat = import_document(data, file.name)
+        kind = "CRISIS catalogue"
+    else:
+        raise CrisisError(f"{file.name}: unknown file type; expected .csv, .json, .yaml or .yml")
+    summary = {
+        "file": file.name,
+        "kind": kind,
+        "framework": cat.framework.id,
+        "areas": len(cat.framework.areas),
+        "competences": len(cat.framework.competences),
+        "profiles": len(cat.profiles),
+        "modules": len(cat.curriculum.modules),
+    }
+    if out is not None:
+        summary["written"] = [str(p) for p in write_folder(cat, out)]
+    if as_json:
+        print_json(summary)
+    else:
+        print_table(
+            f"Imported {file.name}", ["item", "value"], [(k, v) for k, v in summary.items()]
+        )
