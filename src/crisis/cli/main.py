@@ -12,6 +12,7 @@ from crisis.exceptions import CrisisError
 
 #: (command name, module under crisis.cli that defines ``app``), in help order.
 _GROUPS: tuple[tuple[str, str], ...] = (
+    ("competences", "competences"),
     ("db", "db"),
     ("user", "users"),
     ("workbench", "workbench"),
