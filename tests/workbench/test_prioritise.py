@@ -73,7 +73,7 @@ def test_sensitivity_reports_the_smallest_flip_and_it_really_flips(demo: Workspa
 def test_sensitivity_scan_agrees_with_brute_force(small_register: Register) -> None:
     weights = dict.fromkeys(CRITERIA, 1 / 6)
     for result in sensitivity(small_register, weights):
-        grid = np.linspace(0, 1 - weights[result.criterion], 400)[1:]
+        grid = np.linspace(0, 1 - weights[result.criterion], 200)[1:]
         changed = [d for d in grid if _top3(small_register, _moved(weights, result.criterion, d))
                    != _top3(small_register, weights)]  # fmt: skip
         if result.up is None:

@@ -23,7 +23,7 @@ from crisis.exceptions import ContentError, FormatError
 from crisis.workbench._loading import format_loc
 from crisis.workbench.anchors import DIMENSIONS
 from crisis.workbench.register import Hazard, Register
-from crisis.workbench.scorecard import Answer, ScorecardRound, check_round
+from crisis.workbench.scorecard import LEVELS, Answer, ScorecardRound, bundled_scorecard
 
 _PREFIX = {"most_probable": "mp", "most_severe": "ms"}
 _SCENARIO_FIELDS = ("description", "annual_probability", "return_period_years", *DIMENSIONS)
@@ -320,16 +320,21 @@ def import_round(
         FormatError: Unreadable file, unknown or missing column.
         ContentError: Listing every bad cell by row and column; nothing is imported.
     """
+    if level not in LEVELS:
+        raise ContentError(f"level must be one of {', '.join(LEVELS)}, got {level!r}")
     fmt = fmt or _format_of(source)
     rows = _table(source, fmt, "scorecard")
     header = _header(rows, SCORECARD_COLUMNS, ("question_id", "score"))
+    scorecard = bundled_scorecard(level)
+    known = {q.id for q in scorecard.questions.questions}
     errors: list[str] = []
     answers: dict[str, Answer] = {}
     seen: dict[str, int] = {}
     for number, record in _records(rows, header):
         question_id = "" if _blank(record.get("question_id")) else str(record["question_id"])
-        if not question_id:
-            errors.append(f"row {number}, column question_id: empty")
+        if question_id not in known:
+            shown = "empty" if not question_id else f"{question_id!r}: no such {level} question"
+            errors.append(f"row {number}, column question_id: {shown}")
             continue
         if question_id in seen:
             errors.append(
@@ -345,29 +350,23 @@ def import_round(
                 f"row {number}, column score: {record.get('score')!r} is not a whole number"
             )
             continue
+        if not 0 <= score <= scorecard.max_score:
+            errors.append(
+                f"row {number}, column score: must be 0–{scorecard.max_score}, got {score}"
+            )
+            continue
         attachments = record.get("attachments")
         names = [] if _blank(attachments) else str(attachments).split(";")
-        try:
-            answers[question_id] = Answer(
-                score=score,
-                evidence="" if _blank(record.get("evidence")) else str(record["evidence"]),
-                attachments=tuple(n.strip() for n in names if n.strip()),
-            )
-        except ValidationError:
-            errors.append(f"row {number}, column score: must not be negative, got {score}")
+        answers[question_id] = Answer(
+            score=score,
+            evidence="" if _blank(record.get("evidence")) else str(record["evidence"]),
+            attachments=tuple(n.strip() for n in names if n.strip()),
+        )
     if not errors:
         try:
-            scoring = ScorecardRound.model_validate(
+            return ScorecardRound.model_validate(
                 {"level": level, "label": label, "date": date, "answers": answers}
             )
-            check_round(scoring)
-            return scoring
-        except ContentError as exc:
-            for message in exc.errors:
-                question_id = message.split(":")[0].removeprefix("answers.").split(".")[0]
-                column = "score" if ".score:" in message else "question_id"
-                detail = message.split(": ", 1)[1]
-                errors.append(f"row {seen.get(question_id, '?')}, column {column}: {detail}")
         except ValidationError as exc:
             errors.extend(f"{format_loc(e['loc'])}: {e['msg']}" for e in exc.errors())
     summary = errors[0] if len(errors) == 1 else f"{errors[0]} (and {len(errors) - 1} more)"
