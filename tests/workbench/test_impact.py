@@ -1,0 +1,71 @@
+"""Mapping simulator ensemble results onto people and infrastructure impact classes."""
+
+from __future__ import annotations
+
+import pytest
+
+from crisis.exceptions import ContentError
+from crisis.workbench.impact import (
+    SimulatedImpact,
+    Spread,
+    apply_estimate,
+    estimate_impact,
+    from_summary,
+    impact_class,
+)
+from crisis.workbench.workspace import Workspace
+
+
+@pytest.mark.parametrize(
+    ("hours", "expected"), [(0.0, 1), (0.99, 1), (1.0, 2), (23.9, 3), (24.0, 4), (500.0, 5)]
+)
+def test_people_classes(hours: float, expected: int) -> None:
+    assert impact_class(hours, (1.0, 6.0, 24.0, 72.0)) == expected
+
+
+def test_uncertainty_is_carried_through_percentiles() -> None:
+    result = SimulatedImpact(
+        population=100_000,
+        people_hours=Spread(50_000, 800_000, 3_000_000),  # 0.5 h, 8 h, 30 h per resident
+        outage_hours={"power": Spread(2, 30, 200), "water": Spread(1, 10, 400)},
+    )
+    estimate = estimate_impact(result)
+    people, infra = estimate["people"], estimate["infrastructure"]
+    assert (people.p5, people.level, people.p95) == (1, 3, 4)
+    assert (infra.p5, infra.level, infra.p95) == (1, 3, 5)
+    assert infra.value == Spread(2, 30, 400)
+    assert infra.as_dict()["range"] == [1, 5]
+
+
+def test_simulator_summary_is_read_per_service() -> None:
+    summary = {
+        "power": {"eoh": {"p5": 1.0, "p50": 5.0, "p95": 30.0, "mean": 8.0},
+                  "people_hours": {"p5": 1e4, "p50": 5e4, "p95": 3e5}},
+        "water": {"eoh": {"p5": 0.0, "p50": 2.0, "p95": 10.0},
+                  "people_hours": {"p5": 0.0, "p50": 2e4, "p95": 1e5}},
+    }  # fmt: skip
+    result = from_summary(summary, population=50_000)
+    assert result.people_hours == Spread(1e4, 7e4, 4e5)
+    assert estimate_impact(result)["infrastructure"].level == 2
+    with pytest.raises(ContentError, match="service 'gas' needs eoh"):
+        from_summary({"gas": {"eoh": {"p50": 1}}}, population=10)
+
+
+def test_bad_inputs() -> None:
+    with pytest.raises(ContentError, match="p5 ≤ p50 ≤ p95"):
+        Spread(5, 1, 10)
+    with pytest.raises(ContentError, match="population must be positive"):
+        SimulatedImpact(
+            population=0, people_hours=Spread(0, 0, 0), outage_hours={"power": Spread(0, 0, 0)}
+        )
+
+
+def test_estimate_fills_the_chosen_scenario_only(demo: Workspace) -> None:
+    blackout = demo.hazard_register.get("blackout")
+    result = SimulatedImpact(320_000, Spread(1e5, 1.5e6, 2e7), {"power": Spread(10, 60, 200)})
+    updated = apply_estimate(blackout, "most_severe", estimate_impact(result))
+    assert updated.most_severe.impacts.people == 2
+    assert updated.most_severe.impacts.infrastructure == 3
+    assert updated.most_severe.impacts.economy == blackout.most_severe.impacts.economy
+    assert updated.most_probable == blackout.most_probable
+    assert updated.version == blackout.version
