@@ -55,24 +55,12 @@ _register()
 
 
 def main() -> None:
-    """Run the CLI; a :class:`CrisisError` becomes one line on stderr and exit code 1."""
+    """Run the CLI; a :class:`CrisisError` becomes one line on stderr and exit code 1.
+
+    Usage errors are Typer's own: a message and exit code 2.
+    """
     try:
-        app(standalone_mode=False)
+        app()
     except CrisisError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        typer.echo("aborted", err=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        sys.exit(130)
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise

@@ -134,7 +134,7 @@ def _docs_routes(app: FastAPI) -> None:
 
     swagger_dir = _swagger_assets()
     if swagger_dir is not None:
-        app.mount("/static/swagger", StaticFiles(directory=swagger_dir), name="swagger")
+        app.mount("/vendor/swagger", StaticFiles(directory=swagger_dir), name="swagger")
 
     @app.get("/api/docs", include_in_schema=False)
     def docs() -> Response:
@@ -147,8 +147,8 @@ def _docs_routes(app: FastAPI) -> None:
         return get_swagger_ui_html(
             openapi_url="/api/openapi.json",
             title="CRISIS API",
-            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
-            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_js_url="/vendor/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/vendor/swagger/swagger-ui.css",
             swagger_favicon_url="/static/favicon.svg",
         )
 
