@@ -55,7 +55,7 @@ def test_pandapower_import_follows_switches_and_service_flags():
     bus2 = city.asset_index("bus-2")
     assert city.asset_class[bus2] == "substation"
     assert city.population[bus2] == pytest.approx(500.0)
-    assert city.asset_class[city.asset_index("bus-0")] == "hv_substation"
+    assert city.asset_class[city.asset_index("bus-0")] == "hv substation"
     # 0.01° of longitude at 48.41° N is about 740 m east of the origin.
     assert city.x[city.asset_index("bus-2")] == pytest.approx(1480.0, rel=0.01)
     # The transformer is a link: losing it cuts every 20 kV bus.
@@ -81,7 +81,7 @@ def test_mv_oberrhein_becomes_a_city_with_its_geography():
     power = city.sector == SECTORS.index("power")
     assert power.all()
     assert sum(c == "transformer" for c in city.asset_class) == 2
-    assert sum(c in ("cable", "overhead_line") for c in city.asset_class) == 181 - 6
+    assert sum(c in ("cable", "overhead line") for c in city.asset_class) == 181 - 6
     assert sum(c == "substation" for c in city.asset_class) == net.load.bus.nunique()
     width, height = np.ptp(city.x), np.ptp(city.y)
     assert 10_000 < width < 20_000 and 10_000 < height < 20_000  # metres, not degrees

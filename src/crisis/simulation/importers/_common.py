@@ -27,7 +27,7 @@ EARTH_RADIUS_M = 6_371_008.8
 #: gets 24 h repair and no fragility.
 CLASS_DEFAULTS: dict[str, tuple[float, float, dict[str, tuple[float, float]]]] = {
     # power
-    "hv_substation": (72.0, 0.5, {"earthquake": (0.40, 0.5), "flood": (1.0, 0.3)}),
+    "hv substation": (72.0, 0.5, {"earthquake": (0.40, 0.5), "flood": (1.0, 0.3)}),
     "substation": (
         24.0,
         0.5,
@@ -35,7 +35,7 @@ CLASS_DEFAULTS: dict[str, tuple[float, float, dict[str, tuple[float, float]]]] =
     ),
     "node": (8.0, 0.5, {"earthquake": (1.00, 0.6), "flood": (1.0, 0.4)}),
     "cable": (24.0, 0.5, {"earthquake": (1.50, 0.6)}),
-    "overhead_line": (12.0, 0.5, {"earthquake": (1.00, 0.6), "heatwave": (6.0, 0.5)}),
+    "overhead line": (12.0, 0.5, {"earthquake": (1.00, 0.6), "heatwave": (6.0, 0.5)}),
     "transformer": (
         168.0,
         0.4,
@@ -43,7 +43,7 @@ CLASS_DEFAULTS: dict[str, tuple[float, float, dict[str, tuple[float, float]]]] =
     ),
     "switch": (6.0, 0.5, {"earthquake": (1.00, 0.6), "flood": (0.6, 0.4)}),
     "impedance": (24.0, 0.5, {"earthquake": (1.00, 0.6)}),
-    "dc_line": (24.0, 0.5, {"earthquake": (1.00, 0.6)}),
+    "dc line": (24.0, 0.5, {"earthquake": (1.00, 0.6)}),
     "connector": (8.0, 0.5, {}),
     # water
     "junction": (8.0, 0.5, {}),
@@ -52,24 +52,24 @@ CLASS_DEFAULTS: dict[str, tuple[float, float, dict[str, tuple[float, float]]]] =
     "valve": (12.0, 0.5, {"earthquake": (0.80, 0.6), "flood": (1.0, 0.4)}),
     "reservoir": (72.0, 0.5, {"earthquake": (1.50, 0.6), "flood": (2.5, 0.4)}),
     "tank": (120.0, 0.5, {"earthquake": (0.50, 0.6)}),
-    "scada_centre": (48.0, 0.5, {"earthquake": (0.60, 0.5), "flood": (0.8, 0.4)}),
+    "scada centre": (48.0, 0.5, {"earthquake": (0.60, 0.5), "flood": (0.8, 0.4)}),
     # roads
-    "road_junction": (8.0, 0.5, {}),
-    "road": (12.0, 0.5, {"earthquake": (1.00, 0.6), "flood": (0.3, 0.4)}),
+    "intersection": (8.0, 0.5, {}),
+    "road segment": (12.0, 0.5, {"earthquake": (1.00, 0.6), "flood": (0.3, 0.4)}),
     "bridge": (240.0, 0.5, {"earthquake": (0.50, 0.5), "flood": (2.0, 0.4)}),
     "depot": (24.0, 0.5, {"flood": (0.8, 0.4)}),
     # telecom
-    "cell_tower": (
+    "cell tower": (
         12.0,
         0.5,
         {"earthquake": (0.80, 0.6), "flood": (1.0, 0.4), "heatwave": (12.0, 0.5)},
     ),
-    "telecom_exchange": (48.0, 0.5, {"earthquake": (0.60, 0.5), "flood": (0.8, 0.4)}),
+    "telecom exchange": (48.0, 0.5, {"earthquake": (0.60, 0.5), "flood": (0.8, 0.4)}),
     # facilities
     "hospital": (240.0, 0.5, {"earthquake": (0.50, 0.6), "flood": (0.8, 0.4)}),
-    "fire_station": (72.0, 0.5, {"earthquake": (0.60, 0.6), "flood": (0.8, 0.4)}),
+    "fire station": (72.0, 0.5, {"earthquake": (0.60, 0.6), "flood": (0.8, 0.4)}),
     "shelter": (48.0, 0.5, {"earthquake": (0.60, 0.6), "flood": (0.5, 0.4)}),
-    "flood_gauge": (12.0, 0.5, {"earthquake": (2.00, 0.6), "flood": (4.0, 0.4)}),
+    "flood gauge": (12.0, 0.5, {"earthquake": (2.00, 0.6), "flood": (4.0, 0.4)}),
 }
 
 

@@ -6,16 +6,16 @@ line or transformer outage is an asset failure, as everywhere in the simulator:
 =====================  =====================================  ============================
 pandapower             asset                                  id
 =====================  =====================================  ============================
-bus                    node: ``hv_substation`` (≥ 50 kV),     ``bus-<index>``
+bus                    node: ``hv substation`` (≥ 50 kV),     ``bus-<index>``
                        ``substation`` (carries load) or
                        ``node``
-line                   link ``cable`` or ``overhead_line``    ``line-<index>``
+line                   link ``cable`` or ``overhead line``    ``line-<index>``
 trafo                  link ``transformer`` (hv — lv bus)     ``trafo-<index>``
 trafo3w                node ``transformer`` plus one          ``trafo3w-<index>``,
                        ``connector`` link to each of its      ``trafo3w-<index>-hv|mv|lv``
                        three buses
 bus–bus switch         link ``switch`` (closed ones only)     ``switch-<index>``
-impedance, dcline      link ``impedance`` / ``dc_line``       ``impedance-<i>``, ``dcline-<i>``
+impedance, dcline      link ``impedance`` / ``dc line``       ``impedance-<i>``, ``dcline-<i>``
 =====================  =====================================  ============================
 
 Switches follow :func:`pandapower.topology.create_nxgraph` with ``respect_switches=True``:
@@ -135,7 +135,7 @@ def pandapower_records(
         slack |= {int(b) for b in net.gen["bus"][gen_ok]}
     for bus in buses:
         vn = float(net.bus.at[bus, "vn_kv"])
-        kind = "hv_substation" if vn >= HV_KV else ("substation" if load.get(bus) else "node")
+        kind = "hv substation" if vn >= HV_KV else ("substation" if load.get(bus) else "node")
         props: dict[str, Any] = {
             "id": f"bus-{bus}",
             "sector": "power",
@@ -185,7 +185,7 @@ def pandapower_records(
         line.index, _in_service(line), line["from_bus"], line["to_bus"], kinds, geos, strict=True
     ):
         if ok and int(i) not in cut["l"]:
-            cls = "overhead_line" if kind == "ol" else "cable"
+            cls = "overhead line" if kind == "ol" else "cable"
             branch("line", int(i), int(a), int(b), cls, geo)
     trafo = net.trafo
     for i, ok, a, b in zip(
@@ -193,7 +193,7 @@ def pandapower_records(
     ):
         if ok and int(i) not in cut["t"]:
             branch("trafo", int(i), int(a), int(b), "transformer")
-    for table, cls in (("impedance", "impedance"), ("dcline", "dc_line")):
+    for table, cls in (("impedance", "impedance"), ("dcline", "dc line")):
         frame = net.get(table, None)
         if frame is None or not len(frame):
             continue

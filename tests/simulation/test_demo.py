@@ -1,0 +1,79 @@
+"""The demo city: built from mv_oberrhein and Net3, cached, and usable by every hazard."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from crisis.simulation import demo
+from crisis.simulation.cascade import cascade
+from crisis.simulation.city import SECTORS, SERVICES
+from crisis.simulation.hazards.natural import Flood
+from crisis.simulation.recovery import simulate
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def city():
+    return demo.build_demo_city()
+
+
+def test_demo_city_holds_every_sector_around_the_real_networks(city):
+    classes = Counter(city.asset_class)
+    assert classes["substation"] == 147 and classes["transformer"] == 2
+    assert classes["junction"] == 92 and classes["pump"] == 2
+    assert classes["hospital"] == 3 and classes["fire station"] == 5
+    assert classes["shelter"] == 8 and classes["flood gauge"] == 6
+    assert classes["bridge"] >= 2 and classes["depot"] == 2
+    assert classes["cell tower"] > 10
+    assert set(SECTORS) - {"other"} <= {SECTORS[s] for s in np.unique(city.sector)}
+    # Districts cover everyone the grid serves, and each gets every service.
+    assert city.district_population.sum() == pytest.approx(
+        city.population[np.array([c == "substation" for c in city.asset_class])].sum(),
+        abs=city.n_districts,
+    )
+    for s, service in enumerate(SERVICES):
+        served = set(city.link_district[city.link_service == s].tolist())
+        assert served == set(range(city.n_districts)), service
+
+
+def test_pumps_stop_when_their_substations_fail(city):
+    pump = city.asset_index("pump-335")
+    (group,) = [g for g in city.groups_of(pump) if city.sector[city.members_of(g)[0]] == 0]
+    damaged = np.zeros((city.n_assets, 1), dtype=bool)
+    damaged[city.members_of(group)] = True
+    assert not cascade(city, damaged)[pump, 0]
+    assert cascade(city, np.zeros_like(damaged))[pump, 0]
+
+
+def test_flood_hits_the_valley_not_the_hills(city):
+    impact = Flood(return_period=100).sample(city, 64, np.random.default_rng(7), 336)
+    hit = impact.damaged.any(axis=1)
+    assert hit.sum() > 10
+    assert city.elevation[hit].max() < 8.0  # the 100-year stage is about 4.8 m
+    assert not hit[city.elevation > 10.0].any()
+    timeline = simulate(city, impact, horizon=336)
+    power = timeline.served[SERVICES.index("power")]
+    assert power.min(axis=0).mean() < 0.99  # the flood costs power…
+    assert (power[-1] > 0.999).mean() > 0.9  # …and crews restore nearly all of it in 14 days
+
+
+def test_demo_city_is_cached_as_a_city_folder(city, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    demo.demo_city.cache_clear()
+    try:
+        built = demo.demo_city()
+        assert list(tmp_path.glob("crisis/demo-city-*/city.yaml"))
+        demo.demo_city.cache_clear()
+        loaded = demo.load_city("demo")
+    finally:
+        demo.demo_city.cache_clear()
+    assert loaded.ids == built.ids == city.ids
+    for field in ("x", "elevation", "population", "backup_hours", "repair_median"):
+        np.testing.assert_allclose(getattr(loaded, field), getattr(city, field))
+    np.testing.assert_array_equal(loaded.group_members, city.group_members)
+    np.testing.assert_array_equal(loaded.link_from, city.link_from)
+    assert loaded.district_ids == city.district_ids
