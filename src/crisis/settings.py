@@ -177,7 +177,9 @@ def _check_declarations() -> None:
     declared = {s.name for s in SETTINGS}
     attributes = {f.name for f in fields(Settings)}
     if declared != attributes:  # pragma: no cover - a programming error, caught by the tests
-        raise RuntimeError(f"settings declared {sorted(declared)} but object has {sorted(attributes)}")
+        raise RuntimeError(
+            f"settings declared {sorted(declared)} but object has {sorted(attributes)}"
+        )
 
 
 _check_declarations()

@@ -50,19 +50,29 @@ def test_demo_accounts_are_created_once(db_url: str, tmp_path: Path) -> None:
 
 def test_user_commands_and_backup_restore_round_trip(db_url: str, tmp_path: Path) -> None:
     assert crisis("db", "upgrade", url=db_url, data_dir=tmp_path).returncode == 0
-    added = crisis("user", "add", "sofia", "--role", "analyst", "--json", url=db_url, data_dir=tmp_path)
+    added = crisis(
+        "user", "add", "sofia", "--role", "analyst", "--json", url=db_url, data_dir=tmp_path
+    )
     assert added.returncode == 0, added.stderr
     assert len(json.loads(added.stdout)["password"]) >= 10
     crisis("user", "add", "jonas", "--password", "a-long-password", url=db_url, data_dir=tmp_path)
-    assert crisis("user", "set-role", "jonas", "instructor", url=db_url, data_dir=tmp_path).returncode == 0
+    assert (
+        crisis("user", "set-role", "jonas", "instructor", url=db_url, data_dir=tmp_path).returncode
+        == 0
+    )
 
     listed = json.loads(crisis("user", "list", "--json", url=db_url, data_dir=tmp_path).stdout)
-    assert {(u["username"], u["role"]) for u in listed} == {("sofia", "analyst"), ("jonas", "instructor")}
+    assert {(u["username"], u["role"]) for u in listed} == {
+        ("sofia", "analyst"),
+        ("jonas", "instructor"),
+    }
 
     backup = tmp_path / "crisis.backup"
     assert crisis("db", "backup", str(backup), url=db_url, data_dir=tmp_path).returncode == 0
     crisis("user", "set-role", "sofia", "learner", url=db_url, data_dir=tmp_path)
-    crisis("user", "add", "intruder", "--password", "a-long-password", url=db_url, data_dir=tmp_path)
+    crisis(
+        "user", "add", "intruder", "--password", "a-long-password", url=db_url, data_dir=tmp_path
+    )
     restored = crisis("db", "restore", str(backup), "--yes", url=db_url, data_dir=tmp_path)
     assert restored.returncode == 0, restored.stderr
     after = json.loads(crisis("user", "list", "--json", url=db_url, data_dir=tmp_path).stdout)

@@ -20,7 +20,9 @@ def _populate(engine: Engine) -> None:
         users.add_user(db, "bob", "bob-password-12", "learner")
         users.create_token(db, alice, "scripts")
         users.record_attempt(db, "bob", "127.0.0.1", success=False)
-        db.add(Job(kind="ensemble", owner_id=alice.id, params={"scenarios": 500, "hazard": "flood"}))
+        db.add(
+            Job(kind="ensemble", owner_id=alice.id, params={"scenarios": 500, "hazard": "flood"})
+        )
 
 
 def _plain(value: object) -> object:

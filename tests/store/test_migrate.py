@@ -9,7 +9,7 @@ from crisis.exceptions import StorageError
 from crisis.store.db import make_engine
 from crisis.store.migrate import current_revision, head_revision, upgrade
 
-FAILING = '''
+FAILING = """
 import sqlalchemy as sa
 from alembic import op
 
@@ -26,7 +26,7 @@ def upgrade():
 
 def downgrade():
     pass
-'''
+"""
 
 
 def test_upgrade_creates_schema_and_is_idempotent(db_url: str) -> None:

@@ -118,6 +118,11 @@ def test_registration_by_invitation_only(client: TestClient, app) -> None:  # ty
     assert client.get("/workbench").status_code == 200  # the invitation's role
     reused = client.post(
         "/register",
-        data={"username": "eve2", "password": "long-enough-pw", "code": code.group(1), "csrf_token": token},
+        data={
+            "username": "eve2",
+            "password": "long-enough-pw",
+            "code": code.group(1),
+            "csrf_token": token,
+        },
     )
     assert reused.status_code == 400

@@ -87,4 +87,6 @@ def restore(
     if as_json:
         print_json({"path": str(path), "rows": counts})
     else:
-        console.print(f"Restored {sum(counts.values())} rows into {len(counts)} tables from {path}.")
+        console.print(
+            f"Restored {sum(counts.values())} rows into {len(counts)} tables from {path}."
+        )

@@ -73,7 +73,9 @@ def set_role(username: str, role: str) -> None:
 @app.command("reset-password")
 def reset_password(
     username: str,
-    password: str | None = typer.Option(None, "--password", help="New password; generated when omitted."),
+    password: str | None = typer.Option(
+        None, "--password", help="New password; generated when omitted."
+    ),
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
     """Set a new password and end the account's open sessions."""

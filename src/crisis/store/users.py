@@ -129,9 +129,7 @@ def record_attempt(db: Session, username: str, address: str, success: bool) -> N
 def open_session(db: Session, user: User, lifetime: dt.timedelta) -> str:
     """Create a session and return the cookie value (only its digest is stored)."""
     secret = accounts.new_secret()
-    db.add(
-        WebSession(id=accounts.digest(secret), user_id=user.id, expires_at=utcnow() + lifetime)
-    )
+    db.add(WebSession(id=accounts.digest(secret), user_id=user.id, expires_at=utcnow() + lifetime))
     return secret
 
 

@@ -23,9 +23,7 @@ router = APIRouter(
 )
 
 
-def _page(
-    request: Request, db: Session, status_code: int = 200, **context: object
-) -> Response:
+def _page(request: Request, db: Session, status_code: int = 200, **context: object) -> Response:
     return render(
         request,
         "admin_users.html",
@@ -78,7 +76,11 @@ def user_role(
         db.rollback()
         return _page(request, db, 400, error=str(exc))
     db.commit()
-    return _page(request, db, message=_("Role of %(name)s is now %(role)s.") % {"name": username, "role": role})
+    return _page(
+        request,
+        db,
+        message=_("Role of %(name)s is now %(role)s.") % {"name": username, "role": role},
+    )
 
 
 @router.post("/users/{username}/active")
@@ -108,7 +110,8 @@ def user_password(request: Request, username: str, db: Session = Depends(get_db)
     return _page(
         request,
         db,
-        message=_("New password for %(name)s: %(password)s") % {"name": username, "password": password},
+        message=_("New password for %(name)s: %(password)s")
+        % {"name": username, "password": password},
     )
 
 
@@ -130,5 +133,6 @@ def invitation_add(
     return _page(
         request,
         db,
-        message=_("Invitation for a %(role)s, valid 14 days: %(link)s") % {"role": role, "link": link},
+        message=_("Invitation for a %(role)s, valid 14 days: %(link)s")
+        % {"role": role, "link": link},
     )

@@ -94,7 +94,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         return JSONResponse({"status": "ok", "version": __version__, "database": "ok"})
 
     @app.middleware("http")
-    async def _guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def _guard(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         length = request.headers.get("content-length")
         if length is not None:
             try:
@@ -140,7 +142,7 @@ def _docs_routes(app: FastAPI) -> None:
     def docs() -> Response:
         if swagger_dir is None:
             return Response(
-                '<!doctype html><title>CRISIS API</title><p>OpenAPI: '
+                "<!doctype html><title>CRISIS API</title><p>OpenAPI: "
                 '<a href="/api/openapi.json">/api/openapi.json</a></p>',
                 media_type="text/html",
             )
@@ -155,7 +157,7 @@ def _docs_routes(app: FastAPI) -> None:
 
 def _swagger_assets() -> Path | None:
     try:
-        import swagger_ui_bundle  # type: ignore[import-not-found]
+        import swagger_ui_bundle
     except ImportError:
         return None
     path = Path(swagger_ui_bundle.swagger_ui_path)

@@ -96,14 +96,18 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RoleRequired)
     async def _role_required(request: Request, exc: RoleRequired) -> Response:
         roles = ", ".join(exc.roles) or "admin"
-        return problem(request, 403, _("This page is for these roles: %(roles)s.") % {"roles": roles})
+        return problem(
+            request, 403, _("This page is for these roles: %(roles)s.") % {"roles": roles}
+        )
 
     @app.exception_handler(CsrfFailed)
     async def _csrf(request: Request, exc: CsrfFailed) -> Response:
         return problem(
             request,
             403,
-            _("The form's security token is missing or out of date. Reload the page and try again."),
+            _(
+                "The form's security token is missing or out of date. Reload the page and try again."  # noqa: E501
+            ),
         )
 
     @app.exception_handler(StarletteHTTPException)

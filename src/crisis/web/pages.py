@@ -13,8 +13,7 @@ from crisis.exceptions import CrisisError
 from crisis.settings import LANGUAGES
 from crisis.store import users
 from crisis.store.tables import User
-from crisis.web.i18n import LANGUAGE_COOKIE
-from crisis.web.i18n import N_
+from crisis.web.i18n import LANGUAGE_COOKIE, N_
 from crisis.web.i18n import gettext as _
 from crisis.web.rendering import render
 from crisis.web.security import (
@@ -276,13 +275,17 @@ _section(
     "/learning",
     N_("My learning"),
     ("learner", "instructor"),
-    N_("Self-assessment, the adaptive knowledge test, your competence profile, gaps and learning path."),
+    N_(
+        "Self-assessment, the adaptive knowledge test, your competence profile, gaps and learning path."  # noqa: E501
+    ),
 )
 _section(
     "/exercises",
     N_("Exercises"),
     ("learner", "instructor"),
-    N_("Resilience exercises on the city simulator: plan under a budget, face the hazard, debrief."),
+    N_(
+        "Resilience exercises on the city simulator: plan under a budget, face the hazard, debrief."
+    ),
 )
 _section(
     "/workbench",

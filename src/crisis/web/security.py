@@ -55,7 +55,7 @@ def _bearer(request: Request) -> str | None:
 def optional_user(request: Request, db: Session = Depends(get_db)) -> User | None:
     """The signed-in user (session cookie or API token), or ``None``."""
     if hasattr(request.state, "user"):
-        return request.state.user  # type: ignore[no-any-return]
+        return request.state.user
     user: User | None = None
     expired = False
     token = _bearer(request)
