@@ -110,6 +110,15 @@ class Item(BaseModel):
                         texts[lang] = fields[key]
                 data[key] = texts
         options = data.get("options")
+        if isinstance(options, list):
+            for k, option in enumerate(options):
+                if isinstance(option, bool):
+                    raise ValueError(
+                        f"option {_LETTERS[k % 26]} was read as {str(option).lower()} "
+                        "(a yes/no word); put it in quotes"
+                    )
+            options = [str(o) if isinstance(o, int | float) else o for o in options]
+            data["options"] = options
         if isinstance(options, list) and all(isinstance(o, str) for o in options):
             merged: list[dict[str, str]] = [{"en": o} for o in options]
             for lang, fields in translations.items():

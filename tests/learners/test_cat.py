@@ -1,0 +1,134 @@
+"""The adaptive test: recovers simulated abilities, balances areas, rejects bad answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from crisis.competences import load_bundled
+from crisis.exceptions import ConflictError, ContentError
+from crisis.learners.cat import (
+    CUT_SCORES,
+    AdaptiveTest,
+    CatConfig,
+    CatState,
+    continuous_level,
+    level_of,
+    simulate_answers,
+)
+from crisis.learners.items import load_bundled_items
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    return load_bundled_items(), load_bundled()
+
+
+@pytest.mark.slow
+def test_cat_recovers_simulated_abilities(bundled):
+    bank, catalogue = bundled
+    rng = np.random.default_rng(2024)
+    areas = [a.id for a in catalogue.framework.areas]
+    true, estimated, lengths = [], [], []
+    for learner in range(120):
+        general = rng.normal()
+        abilities = {a: 0.8 * general + 0.6 * rng.normal() for a in areas}
+        test = AdaptiveTest.start(bank, catalogue, seed=learner)
+        lengths.append(simulate_answers(test, abilities, rng))
+        for area in test.result().areas:
+            true.append(abilities[area.area])
+            estimated.append(area.theta)
+    assert np.corrcoef(true, estimated)[0, 1] >= 0.85
+    assert max(lengths) <= 40 < len(bank)
+
+
+def test_content_balancing_covers_every_area(bundled):
+    bank, catalogue = bundled
+    test = AdaptiveTest.start(bank, catalogue, seed=1, config=CatConfig(max_items=8))
+    simulate_answers(
+        test, dict.fromkeys(["A-TRA", "A-PLA", "A-RES", "A-BUS"], 0.0), np.random.default_rng(0)
+    )
+    counts = [area.items for area in test.result().areas]
+    assert counts == [2, 2, 2, 2]
+
+
+def test_state_round_trips_through_json(bundled):
+    bank, catalogue = bundled
+    test = AdaptiveTest.start(bank, catalogue, seed=7)
+    first = test.next_item()
+    assert first is not None
+    test.answer(first.id, first.answer)
+    second = test.next_item()
+    stored = test.state.model_dump_json()
+    resumed = AdaptiveTest(bank, catalogue, CatState.model_validate_json(stored))
+    # The pending item is asked again, and the continuation is identical.
+    assert resumed.next_item() == second
+    assert second is not None
+    resumed.answer(second.id, 0)
+    test.answer(second.id, 0)
+    assert resumed.next_item() == test.next_item()
+
+
+def test_answer_to_an_item_not_asked_is_rejected(bundled):
+    bank, catalogue = bundled
+    test = AdaptiveTest.start(bank, catalogue, seed=3)
+    item = test.next_item()
+    assert item is not None
+    other = next(i for i in bank if i.id != item.id)
+    with pytest.raises(ConflictError, match=f"item {other.id} was not asked"):
+        test.answer(other.id, 0)
+
+
+def test_replayed_answer_is_rejected_and_not_recorded_twice(bundled):
+    bank, catalogue = bundled
+    test = AdaptiveTest.start(bank, catalogue, seed=3)
+    item = test.next_item()
+    assert item is not None
+    test.answer(item.id, item.answer)
+    with pytest.raises(ConflictError, match="already been answered"):
+        test.answer(item.id, 1)
+    assert test.state.answers == {item.id: item.answer}
+
+
+def test_option_out_of_range_is_rejected(bundled):
+    bank, catalogue = bundled
+    test = AdaptiveTest.start(bank, catalogue, seed=3)
+    item = test.next_item()
+    assert item is not None
+    with pytest.raises(ContentError, match="option 9 does not exist"):
+        test.answer(item.id, 9)
+    assert test.state.pending == item.id
+
+
+def test_strong_learner_scores_higher_than_weak_learner(bundled):
+    bank, catalogue = bundled
+    results = {}
+    for name, theta in [("weak", -2.0), ("strong", 2.0)]:
+        test = AdaptiveTest.start(bank, catalogue, seed=5, config=CatConfig(max_items=16))
+        simulate_answers(
+            test,
+            dict.fromkeys(["A-TRA", "A-PLA", "A-RES", "A-BUS"], theta),
+            np.random.default_rng(9),
+        )
+        results[name] = test.result()
+    assert results["strong"].theta > 1.0 > -1.0 > results["weak"].theta
+    assert all(a.level >= 3 for a in results["strong"].areas)
+    assert all(a.level <= 1 for a in results["weak"].areas)
+
+
+def test_stored_state_with_unknown_item_is_rejected(bundled):
+    bank, catalogue = bundled
+    with pytest.raises(ContentError, match="'Z-1'"):
+        AdaptiveTest(bank, catalogue, CatState(seed=1, asked=["Z-1"], pending="Z-1"))
+
+
+@pytest.mark.parametrize(
+    ("theta", "level"), [(-3.0, 0), (-1.5, 1), (-0.6, 1), (0.0, 2), (0.5, 3), (1.49, 3), (2.5, 4)]
+)
+def test_cut_scores_map_theta_to_levels(theta, level):
+    assert level_of(theta) == level
+    assert round(continuous_level(theta) + 1e-9) == level or continuous_level(theta) in (0.0, 4.0)
+
+
+def test_continuous_level_puts_cut_scores_on_half_levels():
+    assert [continuous_level(c) for c in CUT_SCORES] == [0.5, 1.5, 2.5, 3.5]

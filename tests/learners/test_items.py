@@ -1,0 +1,122 @@
+"""The bundled item bank is complete and valid; bad item files are named by file and line."""
+
+from __future__ import annotations
+
+import pytest
+
+from crisis.competences import load_bundled
+from crisis.exceptions import ContentError, FormatError
+from crisis.learners.items import (
+    LEVEL_DIFFICULTY,
+    apply_calibration,
+    load_bundled_items,
+    load_items,
+)
+
+
+def test_bundled_bank_covers_every_competence_with_six_items_or_more():
+    catalogue = load_bundled()
+    bank = load_items(catalogue=catalogue)
+    assert len(bank) >= 120
+    assert bank.coverage_problems(catalogue) == []
+    for competence in catalogue.framework.competences:
+        items = bank.for_competence(competence.id)
+        assert len(items) >= 6
+        assert {1, 2, 3} <= {item.level for item in items}
+
+
+def test_bundled_items_are_well_formed():
+    bank = load_bundled_items()
+    for item in bank:
+        assert 0 <= item.answer < len(item.options)
+        assert len(item.explanation.get("en")) > 40
+        assert item.irt.b == LEVEL_DIFFICULTY[item.level]
+        if item.kind == "scenario":
+            assert item.scenario is not None
+    # The correct answer is not always in the same position.
+    positions = {item.answer for item in bank}
+    assert positions == {0, 1, 2, 3}
+
+
+def test_translation_falls_back_to_english():
+    bank = load_bundled_items()
+    translated = bank.item("C11-01").render("el")
+    assert translated["stem"].startswith("Στην ορολογία")
+    untranslated = bank.item("C11-02").render("de")
+    assert untranslated["stem"] == bank.item("C11-02").stem.get("en")
+    assert "answer" not in translated
+
+
+BAD = """\
+competence: C01
+items:
+  - id: X-1
+    level: 2
+    stem: A question
+    options: [one, two, three]
+    answer: e
+    explanation: Because.
+  - id: X-2
+    level: 7
+    stem: Another
+    options: [one, two]
+    answer: a
+    explanation: Because.
+    colour: blue
+  - id: X-3
+    level: 2
+    stem: Same options
+    options: [one, One]
+    answer: a
+    explanation: Because.
+  - id: X-1
+    level: 1
+    stem: Duplicate id
+    options: [yes, no]
+    answer: a
+    explanation: Because.
+"""
+
+
+def test_bad_items_are_reported_with_file_and_line(tmp_path):
+    (tmp_path / "bad.yaml").write_text(BAD, encoding="utf-8")
+    with pytest.raises(ContentError) as info:
+        load_items(tmp_path)
+    errors = info.value.errors
+    assert any(
+        e.startswith("bad.yaml:3:") and "answer 'e' is not one of the 3" in e for e in errors
+    )
+    assert any(e.startswith("bad.yaml:10:") and "level" in e for e in errors)
+    assert any(e.startswith("bad.yaml:15:") and "unknown field" in e for e in errors)
+    assert any(e.startswith("bad.yaml:16:") and "same text" in e for e in errors)
+    assert any(e.startswith("bad.yaml:22:") and "read as true" in e for e in errors)
+
+
+def test_duplicate_id_names_both_places(tmp_path):
+    good = BAD.split("  - id: X-2")[0].replace("answer: e", "answer: b")
+    (tmp_path / "a.yaml").write_text(good, encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(good, encoding="utf-8")
+    with pytest.raises(ContentError, match=r"b.yaml:3: item id 'X-1' is already used at a.yaml:3"):
+        load_items(tmp_path)
+
+
+def test_unknown_competence_is_rejected_against_a_catalogue(tmp_path):
+    text = BAD.split("  - id: X-2")[0].replace("answer: e", "answer: b").replace("C01", "C99")
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(ContentError, match="competence 'C99' is not in the framework"):
+        load_items(tmp_path, catalogue=load_bundled())
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path):
+    (tmp_path / "a.yaml").write_text("items:\n  - id: [unclosed\n", encoding="utf-8")
+    with pytest.raises(FormatError, match=r"a.yaml:\d+"):
+        load_items(tmp_path)
+
+
+def test_calibration_replaces_parameters_and_rejects_unknown_items():
+    bank = load_bundled_items()
+    updated = apply_calibration(bank, {"C01-01": {"a": 0.9, "b": -2.1}})
+    assert updated.item("C01-01").irt.a == 0.9
+    assert updated.item("C01-02").irt == bank.item("C01-02").irt
+    with pytest.raises(ContentError, match="unknown item 'Z-9'"):
+        apply_calibration(bank, {"Z-9": {"a": 1.0, "b": 0.0}})

@@ -1,0 +1,71 @@
+"""Competence profile: combining self-ratings, test evidence and other evidence."""
+
+from __future__ import annotations
+
+import pytest
+
+from crisis.competences import load_bundled
+from crisis.exceptions import ContentError
+from crisis.learners.cat import CompetenceResult, TestResult
+from crisis.learners.profile import Evidence, build_profile
+
+
+def _test_result(entries):
+    return TestResult(
+        areas=[],
+        competences=[
+            CompetenceResult(cid, "A-RES", theta, se, 0, 4, 2) for cid, theta, se in entries
+        ],
+        theta=0.0,
+        se=0.5,
+        items=4 * len(entries),
+    )
+
+
+def test_self_rating_alone_gives_low_confidence():
+    profile = build_profile(load_bundled(), self_ratings={"C11": 3})
+    entry = profile.level("C11")
+    assert entry.level == 3
+    assert entry.calibration == "untested"
+    assert 0.3 < entry.confidence < 0.45
+    assert profile.level("C12").level == 0 and profile.level("C12").confidence == 0
+
+
+def test_precise_test_outweighs_self_rating_and_flags_over_confidence():
+    # θ = -0.9 is level 1 (band -1.5..-0.5); a self-rating of 4 lies far outside.
+    result = _test_result([("C11", -0.9, 0.3)])
+    entry = build_profile(load_bundled(), self_ratings={"C11": 4}, test=result).level("C11")
+    assert entry.test_level == 1
+    assert entry.calibration == "over-confident"
+    assert entry.level == 1
+    assert entry.confidence > 0.7
+
+
+def test_under_confidence_and_consistency():
+    result = _test_result([("C11", 1.8, 0.3), ("C12", 0.0, 0.3)])
+    profile = build_profile(load_bundled(), self_ratings={"C11": 1, "C12": 2}, test=result)
+    assert profile.level("C11").calibration == "under-confident"
+    assert profile.level("C12").calibration == "consistent"
+    assert profile.level("C12").level == 2
+
+
+def test_imprecise_test_does_not_accuse_the_learner():
+    result = _test_result([("C11", -0.9, 1.2)])
+    entry = build_profile(load_bundled(), self_ratings={"C11": 3}, test=result).level("C11")
+    assert entry.calibration == "consistent"
+
+
+def test_extra_evidence_moves_the_level():
+    extra = [Evidence("C15", 3.0, 0.3, "exercise", "Flood tabletop")]
+    entry = build_profile(load_bundled(), self_ratings={"C15": 1}, evidence=extra).level("C15")
+    assert entry.level == 3
+    assert [e.source for e in entry.evidence] == ["self", "exercise"]
+
+
+def test_bad_evidence_is_rejected():
+    with pytest.raises(ContentError, match=r"outside 0\.\.4"):
+        Evidence("C01", 5.0, 0.5, "exercise")
+    with pytest.raises(ContentError, match="sd must be"):
+        Evidence("C01", 2.0, 0.0, "exercise")
+    with pytest.raises(ContentError, match="C99"):
+        build_profile(load_bundled(), evidence=[Evidence("C99", 2.0, 0.5, "exercise")])
