@@ -6,31 +6,36 @@ import pytest
 
 from crisis.exceptions import ContentError
 from crisis.workbench.impact import (
+    PEOPLE_BOUNDS,
     SimulatedImpact,
     Spread,
     apply_estimate,
     estimate_impact,
     from_summary,
     impact_class,
+    simulate_impact,
 )
 from crisis.workbench.workspace import Workspace
 
 
 @pytest.mark.parametrize(
-    ("hours", "expected"), [(0.0, 1), (0.99, 1), (1.0, 2), (23.9, 3), (24.0, 4), (500.0, 5)]
+    ("hours", "expected"), [(0.0, 1), (2.99, 1), (3.0, 2), (95.9, 3), (96.0, 4), (500.0, 5)]
 )
 def test_people_classes(hours: float, expected: int) -> None:
-    assert impact_class(hours, (1.0, 6.0, 24.0, 72.0)) == expected
+    assert impact_class(hours, PEOPLE_BOUNDS) == expected
 
 
 def test_uncertainty_is_carried_through_percentiles() -> None:
     result = SimulatedImpact(
         population=100_000,
-        people_hours=Spread(50_000, 800_000, 3_000_000),  # 0.5 h, 8 h, 30 h per resident
+        # worst service per resident: 2 h, 30 h, 100 h
+        people_hours={"power": Spread(200_000, 3_000_000, 10_000_000),
+                      "water": Spread(100_000, 1_000_000, 9_000_000)},
         outage_hours={"power": Spread(2, 30, 200), "water": Spread(1, 10, 400)},
-    )
+    )  # fmt: skip
     estimate = estimate_impact(result)
     people, infra = estimate["people"], estimate["infrastructure"]
+    assert people.value == Spread(2, 30, 100)
     assert (people.p5, people.level, people.p95) == (1, 3, 4)
     assert (infra.p5, infra.level, infra.p95) == (1, 3, 5)
     assert infra.value == Spread(2, 30, 400)
@@ -45,7 +50,7 @@ def test_simulator_summary_is_read_per_service() -> None:
                   "people_hours": {"p5": 0.0, "p50": 2e4, "p95": 1e5}},
     }  # fmt: skip
     result = from_summary(summary, population=50_000)
-    assert result.people_hours == Spread(1e4, 7e4, 4e5)
+    assert result.people_hours["water"] == Spread(0.0, 2e4, 1e5)
     assert estimate_impact(result)["infrastructure"].level == 2
     with pytest.raises(ContentError, match="service 'gas' needs eoh"):
         from_summary({"gas": {"eoh": {"p50": 1}}}, population=10)
@@ -62,10 +67,27 @@ def test_bad_inputs() -> None:
 
 def test_estimate_fills_the_chosen_scenario_only(demo: Workspace) -> None:
     blackout = demo.hazard_register.get("blackout")
-    result = SimulatedImpact(320_000, Spread(1e5, 1.5e6, 2e7), {"power": Spread(10, 60, 200)})
+    result = SimulatedImpact(
+        320_000, {"power": Spread(1e5, 3.2e6, 2e7)}, {"power": Spread(10, 60, 200)}
+    )
     updated = apply_estimate(blackout, "most_severe", estimate_impact(result))
     assert updated.most_severe.impacts.people == 2
     assert updated.most_severe.impacts.infrastructure == 3
     assert updated.most_severe.impacts.economy == blackout.most_severe.impacts.economy
     assert updated.most_probable == blackout.most_probable
     assert updated.version == blackout.version
+
+
+def test_simulated_blackouts_map_to_classes_that_grow_with_duration() -> None:
+    from crisis.simulation.generate import generate_city
+
+    city = generate_city(400, rng=7)
+    short = simulate_impact(city, {"kind": "blackout", "outage_hours": 12, "outage_beta": 0},
+                            scenarios=20, horizon=240, rng=1)  # fmt: skip
+    long = simulate_impact(city, {"kind": "blackout", "outage_hours": 150, "outage_beta": 0},
+                           scenarios=20, horizon=240, rng=1)  # fmt: skip
+    # Twelve hours without power city-wide: minor on both dimensions.
+    assert short["infrastructure"].level == 2 and short["people"].level == 2
+    assert short["infrastructure"].value.p50 == pytest.approx(12.0, rel=0.05)
+    # Six days: essential services lost for a week, classes 4 and 4.
+    assert long["infrastructure"].level == 4 and long["people"].level == 4
