@@ -77,3 +77,18 @@ def test_demo_city_is_cached_as_a_city_folder(city, tmp_path, monkeypatch):
     np.testing.assert_array_equal(loaded.group_members, city.group_members)
     np.testing.assert_array_equal(loaded.link_from, city.link_from)
     assert loaded.district_ids == city.district_ids
+
+
+def test_fidelity_check_of_a_demo_scenario_uses_its_source_networks(city):
+    from crisis.simulation.fidelity import fidelity_check
+
+    damaged = np.zeros((city.n_assets, 1), dtype=bool)
+    for asset in ("pump-10", "pump-335"):
+        damaged[city.asset_index(asset)] = True
+    report = fidelity_check(city, cascade(city, damaged)[:, 0])
+    assert report.power is not None and report.power.converged
+    assert report.power.unsupplied == []
+    assert report.water is not None and report.water.converged
+    # Topology keeps the tanks feeding every junction; the hydraulics show pressure falling.
+    assert report.water.deficient
+    assert all(asset.startswith("junction-") for asset, _ in report.water.deficient)
