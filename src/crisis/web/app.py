@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -15,8 +15,9 @@ from sqlalchemy import Engine
 from crisis import __version__
 from crisis.exceptions import StorageError
 from crisis.settings import Settings
+from crisis.store import jobs as job_store
 from crisis.store.db import check_connection, make_engine, make_sessionmaker
-from crisis.web import admin, api, errors, i18n, pages
+from crisis.web import admin, api, errors, i18n, jobs, pages
 from crisis.web.rendering import make_environment
 from crisis.web.security import CSRF_COOKIE, csrf_token
 
@@ -40,24 +41,42 @@ _DOCS_CSP = (
 )
 
 
-def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
+def create_app(
+    settings: Settings,
+    engine: Engine | None = None,
+    *,
+    job_kinds: Mapping[str, str] | None = None,
+) -> FastAPI:
     """Build the web application.
 
     Args:
         settings: The installation's settings; a missing secret key is generated once and
             kept in the data directory.
         engine: An existing engine to use instead of one built from the settings' URL.
+        job_kinds: Background job kinds (kind → "module:function"); default
+            :data:`crisis.web.jobs.JOB_KINDS`.
     """
     settings = settings.with_secret()
     engine = engine or make_engine(settings.effective_database_url)
+    runner = jobs.JobRunner(
+        engine.url.render_as_string(hide_password=False),
+        settings.workers,
+        jobs.JOB_KINDS if job_kinds is None else job_kinds,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
             check_connection(engine)
+            with app.state.sessionmaker() as db:
+                failed = job_store.fail_interrupted(db)
+                db.commit()
+            if failed:
+                log.warning("%d interrupted background job(s) marked failed", failed)
         except StorageError as exc:
             log.error("%s", exc)
         yield
+        runner.shutdown()
         engine.dispose()
 
     app = FastAPI(
@@ -72,6 +91,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.jobs = runner
     app.state.catalogs = i18n.load_catalogs()
     app.state.jinja = make_environment()
 
@@ -79,6 +99,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(admin.router)
     app.include_router(api.router)
+    app.include_router(jobs.router)
     _docs_routes(app)
     errors.install(app)
 
