@@ -211,6 +211,46 @@ def plan_path(
     )
 
 
+_PHRASES: dict[str, dict[str, str]] = {
+    "en": {
+        "closes": "closes {}",
+        "raises": "raises {}",
+        "prerequisite": "prerequisite for {}",
+        "prepares": "prepares {}",
+        "needs": "needs {} first",
+        "builds_on": "builds on completed {}",
+        "default": "part of the cheapest set of modules",
+    },
+    "el": {
+        "closes": "καλύπτει {}",
+        "raises": "ανεβάζει {}",
+        "prerequisite": "προαπαιτούμενο για {}",
+        "prepares": "προετοιμάζει για {}",
+        "needs": "χρειάζεται πρώτα {}",
+        "builds_on": "βασίζεται στις ολοκληρωμένες {}",
+        "default": "μέρος του φθηνότερου συνόλου ενοτήτων",
+    },
+    "de": {
+        "closes": "schließt {}",
+        "raises": "hebt {}",
+        "prerequisite": "Voraussetzung für {}",
+        "prepares": "bereitet {} vor",
+        "needs": "braucht zuerst {}",
+        "builds_on": "baut auf abgeschlossenem {} auf",
+        "default": "Teil der günstigsten Modulauswahl",
+    },
+    "pt": {
+        "closes": "fecha {}",
+        "raises": "eleva {}",
+        "prerequisite": "pré-requisito de {}",
+        "prepares": "prepara {}",
+        "needs": "precisa primeiro de {}",
+        "builds_on": "parte dos módulos concluídos {}",
+        "default": "parte do conjunto de módulos mais económico",
+    },
+}
+
+
 def _explain(
     catalogue: Catalogue,
     closes: list[tuple[str, int, int]],
@@ -220,21 +260,24 @@ def _explain(
     unlocks: list[str],
     lang: str,
 ) -> str:
-    def name(cid: str) -> str:
-        return catalogue.competence(cid).title.get(lang)
+    phrase = _PHRASES.get(lang, _PHRASES["en"])
+
+    def moves(changes: list[tuple[str, int, int]]) -> str:
+        return ", ".join(
+            f"{catalogue.competence(c).title.get(lang)} {a}→{b}" for c, a, b in changes
+        )
 
     parts = []
     if closes:
-        parts.append("closes " + ", ".join(f"{name(c)} {a}→{b}" for c, a, b in closes))
+        parts.append(phrase["closes"].format(moves(closes)))
     if raises:
-        parts.append("raises " + ", ".join(f"{name(c)} {a}→{b}" for c, a, b in raises))
-    if unlocks and not closes and not raises:
-        parts.append("prerequisite for " + ", ".join(unlocks))
-    elif unlocks:
-        parts.append("prepares " + ", ".join(unlocks))
+        parts.append(phrase["raises"].format(moves(raises)))
+    if unlocks:
+        key = "prepares" if closes or raises else "prerequisite"
+        parts.append(phrase[key].format(", ".join(unlocks)))
     if needs:
-        parts.append("needs " + ", ".join(needs) + " first")
+        parts.append(phrase["needs"].format(", ".join(needs)))
     if builds_on:
-        parts.append("builds on completed " + ", ".join(builds_on))
-    text = "; ".join(parts) or "part of the cheapest set of modules"
+        parts.append(phrase["builds_on"].format(", ".join(builds_on)))
+    text = "; ".join(parts) or phrase["default"]
     return text[0].upper() + text[1:]
