@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from crisis.store import tables
+from crisis.store import competence_tables, tables
 from crisis.store.tables import Base
 
 metadata = Base.metadata
 
-__all__ = ["metadata", "tables"]
+__all__ = ["competence_tables", "metadata", "tables"]
