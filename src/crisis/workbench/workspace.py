@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from crisis.exceptions import ContentError
-from crisis.workbench._loading import Document, bundled_document, read_document
+from crisis.workbench._loading import Document, bundled_document, content_error, read_document
 from crisis.workbench.ahp import AHPResult, ahp
 from crisis.workbench.prioritise import CRITERIA
 from crisis.workbench.register import Register, check_taxonomy
@@ -75,8 +75,11 @@ def parse_workspace(data: object) -> Workspace:
     Raises:
         ContentError: Naming each bad field and its value.
     """
-    document = Document("{}", "workspace")
-    return _check(document.validate(Workspace, data))
+    try:
+        workspace = Workspace.model_validate(data)
+    except ValidationError as exc:
+        raise content_error(exc) from None
+    return _check(workspace)
 
 
 def load_workspace(path: str | Path) -> Workspace:
