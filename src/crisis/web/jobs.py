@@ -63,23 +63,23 @@ def execute(database_url: str, job_id: int, target: str) -> str:
                 job_store.report_progress(db, job_store.get_job(db, job_id), fraction)
                 db.commit()
 
+        result: dict[str, Any] | None = None
+        error = ""
         try:
             result = _resolve(target)(params, progress)
         except CrisisError as exc:
-            status, outcome = "failed", str(exc)
+            error = str(exc)
         except Exception as exc:
             log.exception("job %s (%s) failed", job_id, target)
-            status, outcome = "failed", f"internal error: {type(exc).__name__}: {exc}"
-        else:
-            status, outcome = "done", result
+            error = f"internal error: {type(exc).__name__}: {exc}"
         with factory() as db:
             job = job_store.get_job(db, job_id)
-            if status == "done":
-                job_store.finish(db, job, outcome)  # type: ignore[arg-type]
+            if result is not None:
+                job_store.finish(db, job, result)
             else:
-                job_store.fail(db, job, str(outcome))
+                job_store.fail(db, job, error)
             db.commit()
-        return status
+        return "done" if result is not None else "failed"
     finally:
         engine.dispose()
 
