@@ -100,6 +100,13 @@ def test_add_months_clamps_to_month_end() -> None:
     assert add_months(dt.date(2026, 11, 15), 3) == dt.date(2027, 2, 15)
 
 
-def test_competence_links_are_framework_ids() -> None:
-    ids = {c for links in ESSENTIAL_LINKS.values() for c in links[:2]}
-    assert all(c.startswith("C") and 1 <= int(c[1:]) <= 20 for c in ids)
+def test_competence_links_exist_in_the_bundled_scro_framework() -> None:
+    from crisis.competences.loader import load_bundled
+
+    catalogue = load_bundled()
+    titles = {
+        c: catalogue.competence(c).title for links in ESSENTIAL_LINKS.values() for c in links[:2]
+    }
+    assert titles["C15"] == "Disaster response coordination"
+    assert titles["C17"] == "Financing resilience"
+    assert len(titles) >= 15
