@@ -19,7 +19,7 @@ from tests.conftest import login
 KINDS = {"square": "tests.web.jobfuncs:square", "refuse": "tests.web.jobfuncs:refuse"}
 
 
-def _wait(client: TestClient, job_id: int, timeout: float = 60) -> dict:  # type: ignore[type-arg]
+def _wait(client: TestClient, job_id: int, timeout: float = 240) -> dict:  # type: ignore[type-arg]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         body = client.get(f"/api/v1/jobs/{job_id}").json()
