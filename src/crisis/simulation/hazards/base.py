@@ -156,3 +156,18 @@ def vulnerable_rows(city: City, measure: str) -> npt.NDArray[np.intp]:
     """Assets with a fragility curve for ``measure``."""
     k = FRAGILITY_MEASURES.index(measure)
     return np.flatnonzero(~np.isnan(city.fragility_median[:, k]))
+
+
+def impact_column(impact: Impact, j: int) -> Impact:
+    """Scenario ``j`` of ``impact`` alone, as a one-scenario impact."""
+    cut = slice(j, j + 1)
+    return Impact(
+        damaged=impact.damaged[:, cut].copy(),
+        repair_hours=impact.repair_hours[:, cut].copy(),
+        crew=impact.crew[:, cut].copy(),
+        cause=impact.cause[:, cut].copy(),
+        intensity=impact.intensity[:, cut].copy(),
+        probability=impact.probability[cut].copy(),
+        workforce=None if impact.workforce is None else impact.workforce[:, cut].copy(),
+        health_demand=None if impact.health_demand is None else impact.health_demand[:, cut].copy(),
+    )

@@ -45,17 +45,17 @@ class Earthquake(HazardModel):
     """
 
     kind: Literal["earthquake"] = "earthquake"
-    magnitude: float = Field(6.5, ge=3.0, le=9.5, description="moment magnitude")
-    epicentre_x: float | None = Field(None, description="m, default: city centre")
-    epicentre_y: float | None = Field(None, description="m, default: city centre")
-    depth_km: float = Field(10.0, ge=0.0, le=700.0)
-    a: float = Field(-3.5, ge=-20.0, le=20.0)
-    b: float = Field(0.9, ge=0.0, le=5.0)
-    c: float = Field(1.2, ge=0.0, le=5.0)
-    d: float = Field(10.0, ge=0.0, le=100.0)
-    inter_sigma: float = Field(0.3, ge=0.0, le=3.0)
-    intra_sigma: float = Field(0.5, ge=0.0, le=3.0)
-    annual_rate: float = Field(1 / 475, gt=0.0, le=1.0, description="events per year")
+    magnitude: float = Field(default=6.5, ge=3.0, le=9.5, description="moment magnitude")
+    epicentre_x: float | None = Field(default=None, description="m, default: city centre")
+    epicentre_y: float | None = Field(default=None, description="m, default: city centre")
+    depth_km: float = Field(default=10.0, ge=0.0, le=700.0)
+    a: float = Field(default=-3.5, ge=-20.0, le=20.0)
+    b: float = Field(default=0.9, ge=0.0, le=5.0)
+    c: float = Field(default=1.2, ge=0.0, le=5.0)
+    d: float = Field(default=10.0, ge=0.0, le=100.0)
+    inter_sigma: float = Field(default=0.3, ge=0.0, le=3.0)
+    intra_sigma: float = Field(default=0.5, ge=0.0, le=3.0)
+    annual_rate: float = Field(default=1 / 475, gt=0.0, le=1.0, description="events per year")
 
     def sample(self, city: City, n: int, rng: np.random.Generator, horizon: int) -> Impact:
         impact = Impact.empty(city, n, self.annual_rate)
@@ -82,11 +82,11 @@ class Flood(HazardModel):
     """
 
     kind: Literal["flood"] = "flood"
-    return_period: float | None = Field(100.0, ge=1.01, le=100_000.0, description="years")
-    gumbel_location: float = Field(2.0, ge=-100.0, le=10_000.0, description="m")
-    gumbel_scale: float = Field(0.6, gt=0.0, le=100.0, description="m")
-    stage_sigma: float = Field(0.3, ge=0.0, le=20.0, description="m, scenario scatter")
-    local_sigma: float = Field(0.2, ge=0.0, le=20.0, description="m, per-asset scatter")
+    return_period: float | None = Field(default=100.0, ge=1.01, le=100_000.0, description="years")
+    gumbel_location: float = Field(default=2.0, ge=-100.0, le=10_000.0, description="m")
+    gumbel_scale: float = Field(default=0.6, gt=0.0, le=100.0, description="m")
+    stage_sigma: float = Field(default=0.3, ge=0.0, le=20.0, description="m, scenario scatter")
+    local_sigma: float = Field(default=0.2, ge=0.0, le=20.0, description="m, per-asset scatter")
 
     def stage(self, return_period: float) -> float:
         """Flood stage (m) with the given return period."""
@@ -118,11 +118,11 @@ class Heatwave(HazardModel):
     """
 
     kind: Literal["heatwave"] = "heatwave"
-    excess_c: float = Field(5.0, ge=0.0, le=30.0)
-    excess_sigma: float = Field(1.5, ge=0.0, le=10.0)
-    duration_hours: int = Field(72, ge=1, le=10_000)
-    health_surge_per_c: float = Field(0.04, ge=0.0, le=1.0)
-    annual_probability: float = Field(0.1, gt=0.0, le=1.0)
+    excess_c: float = Field(default=5.0, ge=0.0, le=30.0)
+    excess_sigma: float = Field(default=1.5, ge=0.0, le=10.0)
+    duration_hours: int = Field(default=72, ge=1, le=10_000)
+    health_surge_per_c: float = Field(default=0.04, ge=0.0, le=1.0)
+    annual_probability: float = Field(default=0.1, gt=0.0, le=1.0)
 
     def sample(self, city: City, n: int, rng: np.random.Generator, horizon: int) -> Impact:
         impact = Impact.empty(city, n, self.annual_probability)

@@ -21,13 +21,13 @@ class Epidemic(HazardModel):
     """
 
     kind: Literal["epidemic"] = "epidemic"
-    r0: float = Field(2.5, gt=0.0, le=20.0)
-    r0_sigma: float = Field(0.2, ge=0.0, le=2.0)
-    infectious_days: float = Field(7.0, ge=0.5, le=60.0)
-    initial_infected: float = Field(0.02, gt=0.0, lt=1.0)
-    absentee_factor: float = Field(1.5, ge=0.0, le=10.0)
-    hospital_load: float = Field(10.0, ge=0.0, le=1000.0)
-    annual_probability: float = Field(0.02, gt=0.0, le=1.0)
+    r0: float = Field(default=2.5, gt=0.0, le=20.0)
+    r0_sigma: float = Field(default=0.2, ge=0.0, le=2.0)
+    infectious_days: float = Field(default=7.0, ge=0.5, le=60.0)
+    initial_infected: float = Field(default=0.02, gt=0.0, lt=1.0)
+    absentee_factor: float = Field(default=1.5, ge=0.0, le=10.0)
+    hospital_load: float = Field(default=10.0, ge=0.0, le=1000.0)
+    annual_probability: float = Field(default=0.02, gt=0.0, le=1.0)
 
     def infected(self, n: int, rng: np.random.Generator, horizon: int) -> np.ndarray:
         """``(H, S)`` infectious share each hour (Euler steps of one hour)."""
@@ -60,12 +60,12 @@ class Cyber(HazardModel):
     """
 
     kind: Literal["cyber"] = "cyber"
-    initial: int = Field(1, ge=1, le=10_000)
-    hop_probability: float = Field(0.5, ge=0.0, le=1.0)
-    max_hops: int = Field(10, ge=0, le=1000)
-    restore_hours: float = Field(24.0, gt=0.0, le=10_000.0)
-    restore_beta: float = Field(0.5, ge=0.0, le=3.0)
-    annual_probability: float = Field(0.05, gt=0.0, le=1.0)
+    initial: int = Field(default=1, ge=1, le=10_000)
+    hop_probability: float = Field(default=0.5, ge=0.0, le=1.0)
+    max_hops: int = Field(default=10, ge=0, le=1000)
+    restore_hours: float = Field(default=24.0, gt=0.0, le=10_000.0)
+    restore_beta: float = Field(default=0.5, ge=0.0, le=3.0)
+    annual_probability: float = Field(default=0.05, gt=0.0, le=1.0)
 
     def sample(self, city: City, n: int, rng: np.random.Generator, horizon: int) -> Impact:
         impact = Impact.empty(city, n, self.annual_probability)
@@ -105,10 +105,10 @@ class Blackout(HazardModel):
     """Loss of power sources (a transmission fault upstream); they come back on their own."""
 
     kind: Literal["blackout"] = "blackout"
-    sources: list[str] | None = Field(None, description="power source ids; default all")
-    outage_hours: float = Field(12.0, gt=0.0, le=10_000.0, description="median outage")
-    outage_beta: float = Field(0.5, ge=0.0, le=3.0)
-    annual_probability: float = Field(0.1, gt=0.0, le=1.0)
+    sources: list[str] | None = Field(default=None, description="power source ids; default all")
+    outage_hours: float = Field(default=12.0, gt=0.0, le=10_000.0, description="median outage")
+    outage_beta: float = Field(default=0.5, ge=0.0, le=3.0)
+    annual_probability: float = Field(default=0.1, gt=0.0, le=1.0)
 
     def sample(self, city: City, n: int, rng: np.random.Generator, horizon: int) -> Impact:
         if self.sources is None:
@@ -132,10 +132,10 @@ class Drought(HazardModel):
     """Water sources run dry: each fails with ``share`` and recovers after the rains."""
 
     kind: Literal["drought"] = "drought"
-    share: float = Field(0.5, ge=0.0, le=1.0, description="chance that a water source fails")
-    duration_hours: float = Field(720.0, gt=0.0, le=100_000.0)
-    duration_beta: float = Field(0.3, ge=0.0, le=3.0)
-    annual_probability: float = Field(0.05, gt=0.0, le=1.0)
+    share: float = Field(default=0.5, ge=0.0, le=1.0, description="chance a source fails")
+    duration_hours: float = Field(default=720.0, gt=0.0, le=100_000.0)
+    duration_beta: float = Field(default=0.3, ge=0.0, le=3.0)
+    annual_probability: float = Field(default=0.05, gt=0.0, le=1.0)
 
     def sample(self, city: City, n: int, rng: np.random.Generator, horizon: int) -> Impact:
         rows = np.flatnonzero(city.source & (city.sector == SECTORS.index("water")))
