@@ -13,6 +13,9 @@ from crisis.exceptions import CrisisError
 #: (command name, module under crisis.cli that defines ``app``), in help order.
 _GROUPS: tuple[tuple[str, str], ...] = (
     ("competences", "competences"),
+    ("learner", "learners"),
+    ("cohort", "cohort"),
+    ("items", "items"),
     ("db", "db"),
     ("user", "users"),
     ("workbench", "workbench"),

@@ -1,0 +1,7 @@
+"""``crisis items``: defined with the other learner commands in :mod:`crisis.cli.learners`."""
+
+from __future__ import annotations
+
+from crisis.cli.learners import items_app as app
+
+__all__ = ["app"]
