@@ -35,9 +35,9 @@ and cached (in memory, and as a city folder under the user's cache directory):
   access; gauges need a cell tower to report (48 h batteries).
 * **Services** — a district takes power from its substations (weighted by people), water
   from its junctions (by demand; the 3 nearest junctions when it has none), telecom from
-  the towers within 2 km of its centre (the 2 nearest when none), mobility from its
-  intersections, health care from its 2 nearest hospitals and emergency cover from its 2
-  nearest fire stations.
+  the towers within 2 km of its centre (the 2 nearest when none), mobility from the
+  intersections, road segments and bridges in it, health care from its 2 nearest
+  hospitals and emergency cover from its 2 nearest fire stations.
 
 All random choices use :data:`DEMO_SEED`; repair times and fragility come from the class
 defaults of :mod:`crisis.simulation.importers`.
@@ -67,8 +67,9 @@ DEMO_SEED = 20240611
 #: Metres per Net3 model unit when the water network is placed on the grid.
 WATER_SCALE_M = 350.0
 #: Bump when a rule below changes, so that cached copies are rebuilt.
-RULES_VERSION = "1"
+RULES_VERSION = "2"
 DEMO_NAME = "Demo city (Oberrhein grid, Net3 water)"
+_ROAD_CLASSES = ["intersection", "depot", "road segment", "bridge"]
 
 Array = npt.NDArray[np.float64]
 
@@ -399,7 +400,7 @@ def _districts(
         services["telecom"] = (
             [props[i]["id"] for i in near] if near.size else town.nearest("cell tower", middle, 2)
         )
-        roads = np.flatnonzero(inside & np.isin(cls, ["intersection", "depot"]))
+        roads = np.flatnonzero(inside & np.isin(cls, _ROAD_CLASSES))
         services["mobility"] = (
             [props[i]["id"] for i in roads]
             if roads.size
