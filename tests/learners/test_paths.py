@@ -98,12 +98,39 @@ def test_unknown_completed_module_is_an_error(small_catalogue):
         PathPlanner(small_catalogue.curriculum).choose({"C01": 2}, completed=["M99"])
 
 
-def test_equivalent_learners_share_one_solve(small_catalogue):
+def test_forced_modules_need_no_solver(small_catalogue):
     planner = PathPlanner(small_catalogue.curriculum)
-    # C04 and C05 (to 2) are both closed only by M03 or M03-then-M04: same problem shape.
-    planner.choose({"C04": 3})
-    planner.choose({"C04": 3, "C05": 2})
+    # C04 → 3 is closed only by M03: forced, no MILP needed.
+    assert planner.choose({"C04": 3}) == ["M03"]
+    assert planner.solves == 0
+
+
+def test_many_learners_are_solved_in_one_batch_with_shared_cache(small_catalogue):
+    planner = PathPlanner(small_catalogue.curriculum)
+    requests = [({"C05": 2}, []), ({"C05": 2}, []), ({"C05": 2, "C07": 1}, [])]
+    chosen = planner.choose_many(requests)
     assert planner.solves == 1
+    assert chosen == [["M03"], ["M03"], ["M03", "M05"]]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_batch_equals_one_by_one(make_catalogue, seed):
+    rng = np.random.default_rng(100 + seed)
+    catalogue = _random_instance(make_catalogue, rng)
+    requests = []
+    for _ in range(12):
+        targets = {f"C{c:02d}": int(rng.integers(1, 3)) for c in range(1, 9) if rng.random() < 0.4}
+        requests.append((targets, []))
+    single = PathPlanner(catalogue.curriculum)
+    try:
+        expected = [single.choose(t, c) for t, c in requests]
+    except InfeasiblePathError:
+        with pytest.raises(InfeasiblePathError, match="learner"):
+            PathPlanner(catalogue.curriculum).choose_many(requests)
+        return
+    batched = PathPlanner(catalogue.curriculum).choose_many(requests)
+    cost = {m.id: m.hours for m in catalogue.curriculum.modules}
+    assert [sum(cost[m] for m in p) for p in batched] == [sum(cost[m] for m in p) for p in expected]
 
 
 def test_order_puts_prerequisites_first_and_urgent_gaps_early(small_catalogue):

@@ -10,6 +10,11 @@ The choice of modules is a mixed-integer programme solved exactly with HiGHS
 * **prerequisites**: ``x_m ≤ x_p`` for each prerequisite *p* of *m* not yet completed;
 * **completed**: completed modules are not offered again.
 
+Before HiGHS sees a problem, two exact reductions shrink it: a gap that only one module can
+close forces that module and its prerequisites, and a gap whose covering modules include all
+of another gap's is implied by it. The residual problem is cached by its shape; many learners'
+residual problems are solved together as one block-diagonal MILP (:meth:`PathPlanner.choose_many`).
+
 The chosen set is then ordered (prerequisites first, ties by the priority of the gaps the
 module closes) and laid on a calendar by :mod:`crisis.learners.schedule`.
 """
@@ -70,14 +75,17 @@ class PathPlanner:
                 row = self.teaches.setdefault(outcome.competence, np.zeros(len(modules), int))
                 row[k] = max(row[k], int(outcome.level))
         self._cache: dict[tuple[frozenset[frozenset[int]], frozenset[int]], tuple[int, ...]] = {}
+        self._covering: dict[tuple[str, int], frozenset[int]] = {}
         self.solves = 0
 
     def covering(self, competence: str, target: int) -> frozenset[int]:
         """Indices of modules that teach ``competence`` to at least ``target``."""
-        row = self.teaches.get(competence)
-        if row is None:
-            return frozenset()
-        return frozenset(int(k) for k in np.flatnonzero(row >= target))
+        key = (competence, target)
+        if key not in self._covering:
+            row = self.teaches.get(competence)
+            found = () if row is None else np.flatnonzero(row >= target)
+            self._covering[key] = frozenset(int(k) for k in found)
+        return self._covering[key]
 
     def choose(self, targets: Mapping[str, int], completed: Collection[str] = ()) -> list[str]:
         """Return the cheapest set of module ids that brings every competence to its target.
@@ -91,21 +99,66 @@ class PathPlanner:
             InfeasiblePathError: If no module that is still open teaches a gap to its target.
             ContentError: If a completed module id is not in the curriculum.
         """
+        return self.choose_many([(targets, completed)])[0]
+
+    def choose_many(
+        self,
+        requests: Sequence[tuple[Mapping[str, int], Collection[str]]],
+        *,
+        batch: int = 400,
+    ) -> list[list[str]]:
+        """:meth:`choose` for many learners at once.
+
+        Problems not yet in the cache are solved together, ``batch`` at a time, as one
+        block-diagonal MILP: the blocks share no variable or constraint, so its optimum is
+        every block's optimum, and HiGHS's fixed cost per call is paid once per batch.
+
+        Raises:
+            InfeasiblePathError: For the first request that cannot be satisfied (with its
+                position when there are several requests).
+        """
+        reduced = []
+        for position, (targets, completed) in enumerate(requests):
+            try:
+                reduced.append(self._reduce(targets, completed))
+            except InfeasiblePathError as exc:
+                if len(requests) == 1:
+                    raise
+                raise InfeasiblePathError(f"learner {position + 1}: {exc}") from None
+        missing = list(dict.fromkeys(key for key, _ in reduced if key not in self._cache))
+        for start in range(0, len(missing), batch):
+            keys = missing[start : start + batch]
+            for key, chosen in zip(keys, self._solve_blocks(keys), strict=True):
+                self._cache[key] = chosen
+        return [
+            [self.ids[k] for k in sorted(forced | set(self._cache[key]))] for key, forced in reduced
+        ]
+
+    def _reduce(
+        self, targets: Mapping[str, int], completed: Collection[str]
+    ) -> tuple[tuple[frozenset[frozenset[int]], frozenset[int]], frozenset[int]]:
+        """The residual problem (its cache key) and the modules forced before any solve."""
         done = self._completed_indices(completed)
         rows: set[frozenset[int]] = set()
-        for competence, target in targets.items():
-            cover = self.covering(competence, int(target))
+        for competence, target in _validate_targets(targets).items():
+            cover = self.covering(competence, target)
             if cover & done:
                 continue
             if not cover:
-                raise InfeasiblePathError(self._why_uncoverable(competence, int(target), done))
+                raise InfeasiblePathError(self._why_uncoverable(competence, target, done))
             rows.add(cover)
+        # A gap that only one module can close forces that module and its prerequisites;
+        # every gap they close is settled, and what remains is solved with them as done.
+        forced: set[int] = set()
+        while True:
+            singles = [next(iter(r)) for r in rows if len(r) == 1]
+            if not singles:
+                break
+            forced |= self._ancestors(singles, done | forced)
+            rows = {r for r in rows if not r & forced}
         # A gap whose covering set contains another gap's covering set is implied by it.
         minimal = frozenset(r for r in rows if not any(o < r for o in rows))
-        key = (minimal, frozenset(done))
-        if key not in self._cache:
-            self._cache[key] = self._solve(minimal, done)
-        return [self.ids[k] for k in self._cache[key]]
+        return (minimal, frozenset(done | forced)), frozenset(forced)
 
     def _completed_indices(self, completed: Collection[str]) -> frozenset[int]:
         unknown = sorted(set(completed) - set(self.index))
@@ -143,52 +196,68 @@ class PathPlanner:
             stack.extend(p for p in self.prerequisites[k] if p not in done and p not in seen)
         return seen
 
-    def _solve(self, rows: frozenset[frozenset[int]], done: frozenset[int]) -> tuple[int, ...]:
-        if not rows:
-            return ()
+    def _solve_blocks(
+        self, keys: Sequence[tuple[frozenset[frozenset[int]], frozenset[int]]]
+    ) -> list[tuple[int, ...]]:
+        """Solve residual problems in one MILP, one independent block of variables each."""
         from scipy.optimize import Bounds, LinearConstraint, milp
         from scipy.sparse import coo_array
 
-        # Only modules that cover a gap, and what they need first, can be in an optimum.
-        relevant = sorted(self._ancestors(set().union(*rows), done))
-        col = {k: j for j, k in enumerate(relevant)}
-        n = len(relevant)
         r_idx: list[int] = []
         c_idx: list[int] = []
         vals: list[float] = []
         lower: list[float] = []
         upper: list[float] = []
+        costs: list[float] = []
+        blocks: list[list[int]] = []
         row_no = 0
-        for cover in sorted(rows, key=sorted):
-            for k in cover:
-                if k in col:
+        for rows, done in keys:
+            # Only modules that cover a gap, and what they need first, can be in an optimum.
+            relevant = sorted(self._ancestors(set().union(*rows), done)) if rows else []
+            col = {k: len(costs) + j for j, k in enumerate(relevant)}
+            blocks.append(relevant)
+            costs.extend(self.cost[relevant])
+            for cover in sorted(rows, key=sorted):
+                for k in cover:
                     r_idx.append(row_no)
                     c_idx.append(col[k])
                     vals.append(1.0)
-            lower.append(1.0)
-            upper.append(np.inf)
-            row_no += 1
-        for k in relevant:
-            for p in self.prerequisites[k]:
-                if p in done:
-                    continue
-                r_idx += [row_no, row_no]
-                c_idx += [col[k], col[p]]
-                vals += [1.0, -1.0]
-                lower.append(-np.inf)
-                upper.append(0.0)
+                lower.append(1.0)
+                upper.append(np.inf)
                 row_no += 1
+            for k in relevant:
+                for p in self.prerequisites[k]:
+                    if p in done:
+                        continue
+                    r_idx += [row_no, row_no]
+                    c_idx += [col[k], col[p]]
+                    vals += [1.0, -1.0]
+                    lower.append(-np.inf)
+                    upper.append(0.0)
+                    row_no += 1
+        n = len(costs)
+        if n == 0:
+            return [() for _ in keys]
         matrix = coo_array((vals, (r_idx, c_idx)), shape=(row_no, n)).tocsr()
         self.solves += 1
         result = milp(
-            c=self.cost[relevant],
+            c=np.array(costs),
             constraints=LinearConstraint(matrix, np.array(lower), np.array(upper)),
             integrality=np.ones(n),
             bounds=Bounds(0, 1),
+            # A zero gap: a batch's objective is a sum, and a relative gap on the sum would
+            # let single learners' paths be suboptimal.
+            options={"mip_rel_gap": 0.0},
         )
         if result.status != 0 or result.x is None:  # pragma: no cover - rows are coverable
             raise InfeasiblePathError(f"the path solver found no solution: {result.message}")
-        return tuple(sorted(relevant[j] for j in np.flatnonzero(result.x > 0.5)))
+        out = []
+        offset = 0
+        for relevant in blocks:
+            x = result.x[offset : offset + len(relevant)]
+            out.append(tuple(sorted(relevant[j] for j in np.flatnonzero(x > 0.5))))
+            offset += len(relevant)
+        return out
 
 
 def exhaustive_optimum(

@@ -143,21 +143,62 @@ def plan_path(
         InfeasiblePathError: If some gap cannot be closed by any open module; names the gap.
         ContentError: If ``hours_per_week`` is not positive or a completed module is unknown.
     """
+    _check_hours(hours_per_week)
+    planner = planner or PathPlanner(catalogue.curriculum, objective=objective)
+    chosen = planner.choose(open_targets(list(gaps)), completed)
+    return _assemble(list(gaps), chosen, catalogue, planner, completed, hours_per_week, start, lang)
+
+
+def plan_paths(
+    learners: Sequence[tuple[Sequence[Gap], Collection[str]]],
+    catalogue: Catalogue,
+    *,
+    hours_per_week: float = 4.0,
+    start: dt.date | None = None,
+    planner: PathPlanner | None = None,
+    lang: str = "en",
+) -> list[LearningPath]:
+    """:func:`plan_path` for many learners (``(gaps, completed)`` each), solved in batches.
+
+    Raises:
+        InfeasiblePathError: For the first learner whose gaps cannot be closed.
+    """
+    _check_hours(hours_per_week)
+    planner = planner or PathPlanner(catalogue.curriculum)
+    chosen = planner.choose_many(
+        [(open_targets(list(gaps)), completed) for gaps, completed in learners]
+    )
+    return [
+        _assemble(list(gaps), modules, catalogue, planner, completed, hours_per_week, start, lang)
+        for (gaps, completed), modules in zip(learners, chosen, strict=True)
+    ]
+
+
+def _check_hours(hours_per_week: float) -> None:
     if not hours_per_week > 0 or not math.isfinite(hours_per_week):
         raise ContentError(f"hours per week must be a positive number, got {hours_per_week!r}")
-    planner = planner or PathPlanner(catalogue.curriculum, objective=objective)
-    targets = open_targets(list(gaps))
-    chosen = planner.choose(targets, completed)
+
+
+def _assemble(
+    gaps: list[Gap],
+    chosen: list[str],
+    catalogue: Catalogue,
+    planner: PathPlanner,
+    completed: Collection[str],
+    hours_per_week: float,
+    start: dt.date | None,
+    lang: str,
+) -> LearningPath:
+    targets = open_targets(gaps)
     priority = {g.competence: g.priority for g in gaps if g.open}
     order = order_modules(planner, chosen, priority)
     start = start or dt.date.today()
     current = {g.competence: g.current for g in gaps}
     done = set(completed)
+    open_gaps = [g for g in gaps if g.open]
+    done_idx = {planner.index[m] for m in done if m in planner.index}
     covered_by_completed = sorted(
-        g.competence
-        for g in gaps
-        if g.open
-        and any(planner.index[m] in planner.covering(g.competence, g.target) for m in done)
+        g.competence for g in open_gaps if planner.covering(g.competence, g.target) & done_idx
     )
     for cid in covered_by_completed:
         current[cid] = max(current[cid], targets[cid])
@@ -168,10 +209,9 @@ def plan_path(
         k = planner.index[mid]
         closes: list[tuple[str, int, int]] = []
         raises: list[tuple[str, int, int]] = []
-        for gap in gaps:
-            if not gap.open:
-                continue
-            taught = int(planner.teaches.get(gap.competence, [0] * (k + 1))[k])
+        for gap in open_gaps:
+            row = planner.teaches.get(gap.competence)
+            taught = 0 if row is None else int(row[k])
             before = current[gap.competence]
             if before >= gap.target or taught <= before:
                 continue
@@ -180,7 +220,7 @@ def plan_path(
             current[gap.competence] = after
         needs = [m for m in module.prerequisites if m in order[:position]]
         builds_on = [m for m in module.prerequisites if m in done]
-        unlocks = [m for m in order[position + 1 :] if mid in catalogue.module(m).prerequisites]
+        unlocks = [m for m in order[position + 1 :] if k in planner.prerequisites[planner.index[m]]]
         first_week = int(elapsed // hours_per_week) + 1
         elapsed += float(module.hours)
         last_week = max(first_week, math.ceil(elapsed / hours_per_week - 1e-9))
