@@ -11,7 +11,7 @@ from crisis import accounts
 from crisis.cli import _context
 from crisis.cli._output import JSON_OPTION_HELP, console, print_json, print_table
 from crisis.store import backup as backups
-from crisis.store import users
+from crisis.store import users, workspaces
 from crisis.store.migrate import upgrade as run_upgrade
 
 app = typer.Typer(help="Database schema, backups and restores.", no_args_is_help=True)
@@ -29,8 +29,8 @@ def upgrade(
     demo_accounts: bool = typer.Option(
         False,
         "--demo-accounts",
-        help="When the database has no accounts yet, create one demo account per role "
-        "and print their passwords (only this once).",
+        help="When the database has no accounts yet, create one demo account per role, "
+        "print their passwords (only this once) and load the demo city workspace.",
     ),
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
@@ -38,6 +38,7 @@ def upgrade(
     engine = _context.engine()
     before, after = run_upgrade(engine)
     created: list[dict[str, str]] = []
+    demo_workspace: str | None = None
     if demo_accounts:
         with Session(engine) as db, db.begin():
             if users.count_users(db) == 0:
@@ -45,8 +46,17 @@ def upgrade(
                     password = accounts.generate_password()
                     users.add_user(db, username, password, role, display_name=name)
                     created.append({"username": username, "role": role, "password": password})
+                demo = workspaces.seed_demo(db, users.get_user(db, "analyst"))
+                demo_workspace = demo.name if demo is not None else None
     if as_json:
-        print_json({"from": before, "to": after, "demo_accounts": created})
+        print_json(
+            {
+                "from": before,
+                "to": after,
+                "demo_accounts": created,
+                "demo_workspace": demo_workspace,
+            }
+        )
         return
     if before == after:
         console.print(f"Database is up to date (revision {after}).")
@@ -58,6 +68,8 @@ def upgrade(
             ["username", "role", "password"],
             [(c["username"], c["role"], c["password"]) for c in created],
         )
+    if demo_workspace:
+        console.print(f"Demo city workspace {demo_workspace!r} loaded (owner: analyst).")
 
 
 @app.command()
