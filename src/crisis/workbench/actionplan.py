@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from crisis.exceptions import ContentError
@@ -163,3 +163,73 @@ def competences_for(actions: Sequence[Action]) -> list[str]:
         counts[action.competence] = counts.get(action.competence, 0) + 2
         counts[action.supporting_competence] = counts.get(action.supporting_competence, 0) + 1
     return sorted(counts, key=lambda c: (-counts[c], c))
+
+
+def parse_actions(
+    rows: Sequence[Mapping[str, object]],
+    *,
+    hazard_ids: Collection[str],
+    competence_ids: Collection[str],
+) -> list[Action]:
+    """Check an edited action plan and number it in the order given.
+
+    Each row holds ``action``, ``owner``, ``due`` (ISO date), ``hazard_id`` (empty or a
+    hazard of the register), ``competence`` (a competence of the framework) and, optionally,
+    ``essential``, ``question_id`` and ``supporting_competence``.
+
+    Raises:
+        ContentError: Listing every bad field as ``actions[2].due: ...``; nothing is kept.
+    """
+    errors: list[str] = []
+    actions: list[Action] = []
+    for index, row in enumerate(rows):
+        where = f"actions[{index + 1}]"
+
+        def text(name: str, row: Mapping[str, object] = row) -> str:
+            value = row.get(name)
+            return "" if value is None else str(value).strip()
+
+        action, owner = text("action"), text("owner")
+        if not action:
+            errors.append(f"{where}.action: describe the action")
+        if len(action) > 2000:
+            errors.append(f"{where}.action: at most 2000 characters")
+        if len(owner) > 200:
+            errors.append(f"{where}.owner: at most 200 characters")
+        due: dt.date | None = None
+        try:
+            due = dt.date.fromisoformat(text("due"))
+        except ValueError:
+            errors.append(f"{where}.due: expected a date YYYY-MM-DD, got {text('due')!r}")
+        hazard_id = text("hazard_id") or None
+        if hazard_id is not None and hazard_id not in hazard_ids:
+            errors.append(f"{where}.hazard_id: the register has no hazard {hazard_id!r}")
+        competence = text("competence")
+        if competence not in competence_ids:
+            errors.append(f"{where}.competence: unknown competence {competence!r}")
+        supporting = text("supporting_competence")
+        if supporting and supporting not in competence_ids:
+            errors.append(f"{where}.supporting_competence: unknown competence {supporting!r}")
+        try:
+            essential = int(text("essential") or 0)
+        except ValueError:
+            essential = -1
+        if not 0 <= essential <= 10:
+            errors.append(f"{where}.essential: must be 1–10 (or 0 for none)")
+        if due is not None and not errors:
+            actions.append(
+                Action(
+                    priority=index + 1,
+                    essential=essential,
+                    question_id=text("question_id"),
+                    action=action,
+                    owner=owner,
+                    due=due,
+                    hazard_id=hazard_id,
+                    competence=competence,
+                    supporting_competence=supporting,
+                )
+            )
+    if errors:
+        raise ContentError(errors[0], errors=errors)
+    return actions

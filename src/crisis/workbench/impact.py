@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from crisis.exceptions import ContentError
 from crisis.seeding import RandomLike, as_generator
 from crisis.workbench.register import Hazard
+from crisis.workbench.taxonomy import Taxonomy, bundled_taxonomy
 
 PEOPLE_BOUNDS: tuple[float, ...] = (3.0, 24.0, 96.0, 336.0)
 INFRASTRUCTURE_BOUNDS: tuple[float, ...] = (4.0, 24.0, 120.0, 336.0)
@@ -196,3 +197,117 @@ def simulate_impact(
     metrics = scenario_metrics(timeline.served, timeline.served_vulnerable, population, vulnerable)
     summary = summarise(metrics, impact.probability)
     return estimate_impact(from_summary(summary, float(city.district_population.sum())))
+
+
+#: Simulator parameters per hazard type and scenario: the most severe scenario is drawn
+#: harder than the most probable one; the likelihood comes from the register.
+_SCENARIO_PARAMETERS: dict[str, dict[str, dict[str, float]]] = {
+    "earthquake": {"most_probable": {"magnitude": 5.5}, "most_severe": {"magnitude": 6.8}},
+    "flood": {"most_probable": {}, "most_severe": {}},
+    "heatwave": {"most_probable": {"excess_c": 4.0}, "most_severe": {"excess_c": 7.0}},
+    "epidemic": {"most_probable": {"r0": 1.5}, "most_severe": {"r0": 3.0}},
+    "cyber": {"most_probable": {"initial": 1}, "most_severe": {"initial": 5}},
+    "blackout": {"most_probable": {"outage_hours": 12.0}, "most_severe": {"outage_hours": 72.0}},
+    "drought": {"most_probable": {"share": 0.3}, "most_severe": {"share": 0.7}},
+}
+#: Largest ensemble a request may ask for.
+MAX_SCENARIOS = 2000
+
+
+def simulator_hazard(
+    hazard: Hazard, scenario: str, taxonomy: Taxonomy | None = None
+) -> dict[str, Any] | None:
+    """The simulator's hazard mapping for one scenario of ``hazard``, or ``None``.
+
+    Only hazards whose taxonomy entry names a simulator hazard type can be simulated; the
+    scenario's likelihood becomes the simulated event's probability (a flood's return period).
+    """
+    chosen = hazard.scenario(scenario)
+    if hazard.taxonomy_id is None:
+        return None
+    entries = {e.id: e for e in (taxonomy or bundled_taxonomy()).entries}
+    entry = entries.get(hazard.taxonomy_id)
+    if entry is None or entry.simulator is None:
+        return None
+    kind = entry.simulator
+    mapping: dict[str, Any] = {"kind": kind, **_SCENARIO_PARAMETERS[kind][scenario]}
+    probability = chosen.likelihood.probability
+    if kind == "flood":
+        mapping["return_period"] = min(max(chosen.likelihood.period, 1.01), 100_000.0)
+    elif kind == "earthquake":
+        mapping["annual_rate"] = probability
+    else:
+        mapping["annual_probability"] = probability
+    return mapping
+
+
+def estimates_from_result(result: Mapping[str, Any]) -> dict[str, ClassEstimate]:
+    """Read the ``estimates`` of a finished :func:`estimate_impact_job` back.
+
+    Raises:
+        ContentError: The result does not hold a people and an infrastructure estimate.
+    """
+    estimates: dict[str, ClassEstimate] = {}
+    try:
+        for dimension in ("people", "infrastructure"):
+            data = result["estimates"][dimension]
+            value = Spread(**{q: float(data["value"][q]) for q in QUANTILES})
+            low, high = (int(k) for k in data["range"])
+            estimates[dimension] = ClassEstimate(dimension, value, low, int(data["class"]), high)
+    except (KeyError, TypeError, ValueError):
+        raise ContentError("the impact estimate is incomplete; run it again") from None
+    return estimates
+
+
+def estimate_note(estimates: Mapping[str, ClassEstimate], scenarios: int) -> str:
+    """A source line recording a simulated estimate and its p5–p95 range."""
+    parts = [
+        f"{e.dimension} {e.p50} (p5–p95: {e.p5}–{e.p95})"
+        for e in (estimates["people"], estimates["infrastructure"])
+    ]
+    return f"Simulator ensemble of {scenarios} scenarios on the demo city: {', '.join(parts)}"
+
+
+def estimate_impact_job(
+    params: Mapping[str, Any], progress: Callable[[float], None]
+) -> dict[str, Any]:
+    """Background job: run :func:`simulate_impact` on the simulator's demo city.
+
+    Args:
+        params: ``hazard`` (the simulator's mapping), ``scenarios`` (ensemble size),
+            ``seed`` and optionally ``horizon`` (hours).
+        progress: Called with the fraction done.
+
+    Returns:
+        ``{"hazard", "scenarios", "estimates": {"people": ..., "infrastructure": ...}}``.
+
+    Raises:
+        ContentError: Bad parameters.
+        SimulationError: The hazard cannot be simulated.
+    """
+    from crisis.simulation.demo import demo_city
+
+    scenarios = params.get("scenarios", 200)
+    if isinstance(scenarios, bool) or not isinstance(scenarios, int):
+        raise ContentError(f"scenarios: expected a whole number, got {scenarios!r}")
+    if not 1 <= scenarios <= MAX_SCENARIOS:
+        raise ContentError(f"scenarios: must be 1–{MAX_SCENARIOS}, got {scenarios}")
+    hazard = params.get("hazard")
+    if not isinstance(hazard, Mapping):
+        raise ContentError("hazard: expected the simulator's hazard mapping")
+    progress(0.05)
+    city = demo_city()
+    progress(0.4)
+    estimates = simulate_impact(
+        city,
+        hazard,
+        scenarios=scenarios,
+        horizon=int(params.get("horizon", 336)),
+        rng=params.get("seed"),
+    )
+    progress(1.0)
+    return {
+        "hazard": dict(hazard),
+        "scenarios": scenarios,
+        "estimates": {d: e.as_dict() for d, e in estimates.items()},
+    }

@@ -279,3 +279,18 @@ def remove_hazard(register: Register, hazard_id: str, *, expected_version: int) 
 def taxonomy_ids(hazards: Iterable[Hazard]) -> set[str]:
     """The taxonomy ids used by ``hazards`` (custom hazards left out)."""
     return {h.taxonomy_id for h in hazards if h.taxonomy_id is not None}
+
+
+def replace_register(current: Register, imported: Register) -> Register:
+    """The register after importing a whole sheet over ``current``.
+
+    Every imported hazard counts as an edit: one that replaces a hazard of the same id gets
+    the next version number, a new one starts at 1. An editor who loaded a hazard before the
+    import is therefore told of the conflict instead of overwriting the imported values.
+    """
+    versions = {h.id: h.version for h in current.hazards}
+    hazards = tuple(
+        h.model_copy(update={"version": versions[h.id] + 1 if h.id in versions else 1})
+        for h in imported.hazards
+    )
+    return current.model_copy(update={"hazards": hazards})

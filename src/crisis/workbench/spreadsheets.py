@@ -38,6 +38,9 @@ REGISTER_REQUIRED: tuple[str, ...] = (
 )  # fmt: skip
 SCORECARD_COLUMNS: tuple[str, ...] = ("question_id", "score", "evidence", "attachments")
 SEPARATOR = "; "
+#: A text cell starting with one of these is a formula to a spreadsheet program; exports
+#: prefix it with an apostrophe (OWASP "CSV injection") and imports take the prefix off again.
+FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
 
 # ---------------------------------------------------------------- reading and writing tables
@@ -81,7 +84,25 @@ def _table(source: str | Path | bytes, fmt: str, sheet: str) -> list[list[Any]]:
     raise FormatError(f"format must be 'csv' or 'xlsx', got {fmt!r}")
 
 
+def guard_cell(value: Any) -> Any:
+    """``value`` made safe to open in a spreadsheet program (formula-looking text quoted).
+
+    Text that would start a formula gets a leading apostrophe; numbers pass unchanged.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def unguard_cell(value: Any) -> Any:
+    """Undo :func:`guard_cell` on an imported cell."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
 def _write(rows: list[list[Any]], path: str | Path | None, fmt: str, sheet: str) -> bytes:
+    rows = [[guard_cell(cell) for cell in row] for row in rows]
     if fmt == "csv":
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="\n").writerows(rows)
@@ -128,7 +149,7 @@ def _records(rows: list[list[Any]], header: list[str]) -> Iterable[tuple[int, di
         if len(row) > len(header) and any(c not in (None, "") for c in row[len(header) :]):
             raise FormatError(f"row {number} has more cells than the header has columns")
         record = {
-            name: (cell.strip() if isinstance(cell, str) else cell)
+            name: unguard_cell(cell.strip() if isinstance(cell, str) else cell)
             for name, cell in zip(header, cells, strict=False)
         }
         if all(value in (None, "") for value in record.values()):
