@@ -17,7 +17,7 @@ from crisis.exceptions import StorageError
 from crisis.settings import Settings
 from crisis.store import jobs as job_store
 from crisis.store.db import check_connection, make_engine, make_sessionmaker
-from crisis.web import admin, api, errors, i18n, jobs, pages
+from crisis.web import admin, api, api_competences, competences, errors, i18n, jobs, pages
 from crisis.web.rendering import make_environment
 from crisis.web.security import CSRF_COOKIE, csrf_token
 
@@ -97,6 +97,8 @@ def create_app(
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
+    app.include_router(competences.router)
+    app.include_router(api_competences.router)
     app.include_router(admin.router)
     app.include_router(api.router)
     app.include_router(jobs.router)

@@ -266,12 +266,6 @@ def _section(path: str, title: str, roles: tuple[str, ...], summary: str) -> Non
 
 
 _section(
-    "/competences",
-    N_("Competences"),
-    (),
-    N_("The SCRO competence framework, job profiles and curriculum."),
-)
-_section(
     "/learning",
     N_("My learning"),
     ("learner", "instructor"),
