@@ -10,8 +10,9 @@ from typer.testing import CliRunner
 
 from crisis.cli.learners import app, cohort_app, items_app
 from crisis.exceptions import ContentError
+from crisis.learners.calibration import load_calibration
 from crisis.learners.irt import probability
-from crisis.learners.items import load_bundled_items
+from crisis.learners.items import apply_calibration, load_bundled_items
 
 runner = CliRunner()
 
@@ -134,6 +135,8 @@ def test_items_calibrate_writes_parameters(tmp_path):
     # The simulated items are 0.8 harder than their level suggests; calibration sees that.
     shift = np.mean([params[item.id]["b"] - item.irt.b for item in chosen])
     assert 0.4 < shift < 1.2
+    calibrated = apply_calibration(bank, load_calibration(out))
+    assert calibrated.item(chosen[0].id).irt.b == params[chosen[0].id]["b"]
     untouched = next(i for i in bank if i not in chosen)
     assert params[untouched.id] == {
         "a": untouched.irt.a,

@@ -105,3 +105,13 @@ def test_anonymised_export_has_no_names_and_needs_five(small_catalogue):
     assert set(rows[0]) == {"participant", *profile.targets, "open_gaps"}
     with pytest.raises(PermissionDeniedError, match="at least 5"):
         anonymised_rows(_cohort(4), profile, small_catalogue)
+
+
+def test_join_codes_are_unambiguous_and_distinct():
+    from crisis.learners.cohorts import new_join_code
+
+    codes = {new_join_code() for _ in range(200)}
+    assert len(codes) == 200
+    assert all(len(c) == 8 and not set(c) & set("01OIL") for c in codes)
+    with pytest.raises(ContentError):
+        new_join_code(3)

@@ -15,6 +15,7 @@ from crisis.learners.cohorts import (
     Member,
     TrainingNeeds,
     anonymised_rows,
+    new_join_code,
     recommend_modules,
     training_needs,
 )
@@ -54,8 +55,10 @@ __all__ = [
     "exhaustive_optimum",
     "level_of",
     "load_bundled_items",
+    "load_bundled_items",
     "load_items",
     "load_ratings",
+    "new_join_code",
     "open_targets",
     "plan_path",
     "plan_paths",

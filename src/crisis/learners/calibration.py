@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+import yaml
 
 from crisis.exceptions import ContentError, FormatError
 from crisis.learners.irt import Calibration, calibrate
@@ -97,3 +98,29 @@ def calibrate_bank(path: str | Path, bank: ItemBank, *, min_responses: int = 200
     """Recalibrate ``bank`` from a responses CSV; returns parameters for every item."""
     matrix, _, items = read_responses(path, bank)
     return calibrate(matrix, bank.a, bank.b, items=items, min_responses=min_responses)
+
+
+def load_calibration(path: str | Path) -> dict[str, dict[str, float]]:
+    """Read the YAML written by ``crisis items calibrate --out``: item id → ``{a, b}``.
+
+    Only recalibrated items are returned, ready for
+    :func:`crisis.learners.items.apply_calibration`.
+
+    Raises:
+        FormatError: The file cannot be read or is not a calibration file.
+    """
+    file = Path(path)
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise FormatError(f"cannot read calibration file {file.name}: {exc}") from None
+    parameters = data.get("parameters") if isinstance(data, dict) else None
+    if not isinstance(parameters, dict):
+        raise FormatError(f"{file.name}: expected a 'parameters' mapping of item ids")
+    out = {}
+    for iid, values in parameters.items():
+        if not isinstance(values, dict) or "a" not in values or "b" not in values:
+            raise FormatError(f"{file.name}: item {iid}: expected a and b")
+        if values.get("calibrated", True):
+            out[str(iid)] = {"a": float(values["a"]), "b": float(values["b"])}
+    return out

@@ -21,6 +21,17 @@ from crisis.seeding import RandomLike, as_generator
 
 #: Smallest group for which aggregates are shown.
 MIN_GROUP = 5
+#: Letters and digits of join codes, without look-alikes (0/O, 1/I/L).
+_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_join_code(length: int = 8) -> str:
+    """A random code learners type to join a cohort (cryptographically random, unambiguous)."""
+    import secrets
+
+    if length < 6:
+        raise ContentError(f"a join code needs at least 6 characters, got {length}")
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(length))
 
 
 @dataclass(frozen=True)
