@@ -55,7 +55,6 @@ __all__ = [
     "exhaustive_optimum",
     "level_of",
     "load_bundled_items",
-    "load_bundled_items",
     "load_items",
     "load_ratings",
     "new_join_code",
