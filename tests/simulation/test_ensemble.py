@@ -30,8 +30,9 @@ def _same(a: EnsembleResult, b: EnsembleResult) -> None:
 
 def test_seed_fixes_the_result_and_progress_reaches_the_total(city: City) -> None:
     seen: list[tuple[int, int]] = []
-    a = run_ensemble(city, FLOOD, 30, seed=3, chunk_size=8, horizon=72,
-                     progress=lambda d, t: seen.append((d, t)))
+    a = run_ensemble(
+        city, FLOOD, 30, seed=3, chunk_size=8, horizon=72, progress=lambda d, t: seen.append((d, t))
+    )
     b = run_ensemble(city, FLOOD, 30, seed=3, chunk_size=8, horizon=72)
     _same(a, b)
     assert seen[-1] == (30, 30) and len(seen) == 4
@@ -46,22 +47,30 @@ def test_serial_processes_and_dask_agree(city: City) -> None:
     from dask.distributed import Client, LocalCluster
 
     serial = run_ensemble(city, FLOOD, 24, seed=9, chunk_size=6, horizon=48)
-    pooled = run_ensemble(city, FLOOD, 24, seed=9, chunk_size=6, horizon=48,
-                          scheduler="processes", workers=2)
+    pooled = run_ensemble(
+        city, FLOOD, 24, seed=9, chunk_size=6, horizon=48, scheduler="processes", workers=2
+    )
     _same(serial, pooled)
-    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
-        with Client(cluster) as client:
-            on_dask = run_ensemble(city, FLOOD, 24, seed=9, chunk_size=6, horizon=48,
-                                   scheduler=client)
-            by_address = run_ensemble(city, FLOOD, 24, seed=9, chunk_size=6, horizon=48,
-                                      scheduler=cluster.scheduler_address)
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
+        on_dask = run_ensemble(city, FLOOD, 24, seed=9, chunk_size=6, horizon=48, scheduler=client)
+        by_address = run_ensemble(
+            city,
+            FLOOD,
+            24,
+            seed=9,
+            chunk_size=6,
+            horizon=48,
+            scheduler=cluster.scheduler_address,
+        )
     _same(serial, on_dask)
     _same(serial, by_address)
 
 
 def test_result_files_round_trip(city: City, tmp_path: Path) -> None:
-    result = run_ensemble(city, [FLOOD, {"kind": "blackout"}], 12, seed=1, chunk_size=5,
-                          horizon=48)
+    result = run_ensemble(city, [FLOOD, {"kind": "blackout"}], 12, seed=1, chunk_size=5, horizon=48)
     npz, js = result.save(tmp_path / "out" / "flood")
     assert npz.name == "flood.npz" and js.name == "flood.json"
     again = EnsembleResult.load(js)

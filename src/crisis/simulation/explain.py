@@ -115,6 +115,36 @@ class _Walker:
             for b in blockers[:2]:
                 self.why(int(b), hour, level + 1, seen, out)
 
+    def story(self, a: int, lo: int, level: int, out: list[str], phases: int = 3) -> None:
+        """Explain ``a`` from ``lo`` to the end of its outage, one phase per change of cause.
+
+        Causes can change while an asset stays down (a substation is repaired but the line
+        feeding it is not), so the chain is told again after each repair or backup event
+        that changes it.
+        """
+        up = np.flatnonzero(self.working[lo:, a])
+        end = lo + int(up[0]) if up.size else self.working.shape[0]
+        times = self.t.completion[:, 0]
+        exhausted = self.backup_start + self.city.backup_hours
+        ends = np.ceil(exhausted[np.isfinite(exhausted)])
+        marks = np.concatenate([times[np.isfinite(times)], ends])
+        checkpoints = np.unique(marks[(marks > lo) & (marks < end)]).astype(int)[:20]
+        previous: list[str] = []
+        told = 0
+        for hour in [lo, *checkpoints.tolist()]:
+            lines: list[str] = []
+            self.why(a, hour, level, set(), lines)
+            if lines == previous:
+                continue
+            if told == phases:
+                out.append(f"{'  ' * level}… (the cause changes again later)")
+                return
+            if told:
+                out.append(f"{'  ' * level}then from {clock(hour)}:")
+            out.extend(lines)
+            previous = lines
+            told += 1
+
     def _stopped_at(self, a: int, hour: int) -> int:
         up = np.flatnonzero(self.working[: hour + 1, a])
         return int(up[-1] + 1) if up.size else 0
@@ -173,7 +203,7 @@ def explain_asset(
     lines = [f"{walker.name(a)} worked throughout"] if not spans else []
     for lo, hi in spans:
         lines.append(f"{walker.name(a)} was out {clock(lo)}–{clock(hi)}")
-        walker.why(a, lo, 1, set(), lines)
+        walker.story(a, lo, 1, lines)
     return Explanation(asset, spans, lines)
 
 
@@ -210,7 +240,7 @@ def explain_district(
             spans_all.append((lo, hi))
             down = [int(x) for x in assets if not walker.working[lo, x]]
             for x in down[:3]:
-                walker.why(x, lo, 1, set(), lines)
+                walker.story(x, lo, 1, lines)
             if len(down) > 3:
                 lines.append(f"  ← and {len(down) - 3} more of its {name} assets")
     if not lines:

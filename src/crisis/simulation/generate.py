@@ -3,8 +3,8 @@
 The rules, so that learners and tests can reason about what they see:
 
 - Districts sit on a square grid of 1 km cells; a river runs west–east through the middle,
-  and ground rises away from it (about 2 m at the bank, +40 m at the city edge), so flood
-  exposure follows distance from the river.
+  and ground rises away from it (2 m at the bank, ``2 + 30·u`` m at a share ``u`` of the
+  way to the city edge, ±0.5 m), so flood exposure follows distance from the river.
 - Power: a transmission backbone joins each district's primary substation to its east and
   south neighbours; plants (sources) feed one primary each; inside a district, secondary
   substations hang off the primary as a random tree of lines (each line is an asset).
@@ -246,7 +246,8 @@ def _assemble(
     repair = np.asarray([t[4] for t in table], dtype=float)[cls]
     y = b.col("y")
     river = b.side * 1000.0 / 2
-    elevation = 2.0 + 40.0 * np.abs(y - river) / max(river, 1.0) + rng.normal(0, 0.5, n)
+    off = np.abs(y - river) / max(river, 1.0)
+    elevation = 2.0 + 30.0 * off + rng.normal(0, 0.5, n)
     g_owner = np.concatenate([o for o, _, _ in b.groups])
     g_type = np.concatenate([np.full(o.size, t) for o, t, _ in b.groups])
     g_width = np.concatenate([np.full(o.size, m.shape[1]) for o, _, m in b.groups])

@@ -1,0 +1,137 @@
+"""``crisis sim`` as a user runs it: a real process on real city files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def crisis(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "crisis", "sim", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("sim") / "city"
+    out = crisis("generate", "--assets", "800", "--seed", "2", "--out", str(folder), "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["assets"] > 700
+    return folder
+
+
+def test_validate_prints_what_the_city_holds(city: Path) -> None:
+    out = crisis("validate", str(city))
+    assert out.returncode == 0, out.stderr
+    assert "valid" in out.stdout and "power" in out.stdout and "districts" in out.stdout
+
+
+@pytest.mark.slow
+def test_run_prints_the_metrics_table_saves_and_explains(city: Path, tmp_path: Path) -> None:
+    result = tmp_path / "flood"
+    out = crisis(
+        "run",
+        str(city),
+        "--hazard",
+        "flood",
+        "--return-period",
+        "100",
+        "--scenarios",
+        "40",
+        "--seed",
+        "1",
+        "--days",
+        "4",
+        "--out",
+        str(result),
+    )
+    assert out.returncode == 0, out.stderr
+    for service in ("power", "water", "mobility"):
+        assert service in out.stdout
+    assert "EOH" in out.stdout and (tmp_path / "flood.npz").is_file()
+    summary = json.loads((tmp_path / "flood.json").read_text())
+    assert summary["n_scenarios"] == 40 and summary["summary"]["power"]["eoh"]["mean"] >= 0
+    again = crisis(
+        "run",
+        str(city),
+        "--hazard",
+        "flood",
+        "--return-period",
+        "100",
+        "--scenarios",
+        "40",
+        "--seed",
+        "1",
+        "--days",
+        "4",
+        "--json",
+    )
+    assert json.loads(again.stdout)["summary"] == summary["summary"]
+    told = crisis("explain", str(city), "D1", "--result", str(result), "--json")
+    assert told.returncode == 0, told.stderr
+    lines = json.loads(told.stdout)["lines"]
+    assert lines[0].startswith("Scenario ") and len(lines) > 1
+
+
+@pytest.mark.slow
+def test_compare_prints_the_benefit_of_a_plan(city: Path, tmp_path: Path) -> None:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text("interventions:\n  - kind: crews\n    sector: transport\n    local: 4\n")
+    out = crisis(
+        "compare",
+        str(city),
+        "--plan",
+        str(plan),
+        "--hazard",
+        "flood",
+        "--scenarios",
+        "20",
+        "--days",
+        "3",
+        "--json",
+    )
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["cost"] == 480_000
+    assert data["difference"]["eoh"]["mobility"]["mean"] >= 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["run", "{city}", "--hazard", "flood", "--return-period", "-3"],
+            "field 'return_period' = -3",
+        ),
+        (["run", "{city}", "--hazard", "meteor"], "field 'kind'"),
+        (["run", "{city}", "--hazard", "flood", "--plan", "{plan}"], "plan.yaml:2: field 'kind'"),
+        (["validate", "{broken}"], "assets.geojson: feature 3"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_1(
+    city: Path, tmp_path: Path, args: list[str], message: str
+) -> None:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text("interventions:\n  - kind: teleport\n")
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "city.yaml").write_text((city / "city.yaml").read_text())
+    features = json.loads((city / "assets.geojson").read_text())
+    features["features"][3]["properties"]["repair"] = {"median_hours": -5}
+    (broken / "assets.geojson").write_text(json.dumps(features))
+    filled = [a.format(city=city, plan=plan, broken=broken) for a in args]
+    out = crisis(*filled)
+    assert out.returncode == 1
+    assert message in out.stderr and "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
