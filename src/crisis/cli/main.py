@@ -19,6 +19,7 @@ _GROUPS: tuple[tuple[str, str], ...] = (
     ("db", "db"),
     ("user", "users"),
     ("workbench", "workbench"),
+    ("sim", "sim"),
 )
 
 app = typer.Typer(
