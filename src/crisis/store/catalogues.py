@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from crisis.competences.documents import import_document
-from crisis.competences.loader import load_files
+from crisis.competences.loader import build, read_files
 from crisis.competences.models import Catalogue
 from crisis.competences.moodle import import_framework
 from crisis.competences.sources import MAX_BYTES
@@ -80,7 +80,8 @@ def load(files: list[CatalogueFile], *, max_bytes: int = MAX_BYTES) -> Catalogue
                 allow_unicode=True,
                 sort_keys=False,
             ).encode("utf-8")
-        return load_files(contents, max_bytes=max_bytes)
+        sources, errors = read_files(contents, max_bytes=max_bytes)
+        return build(sources, errors)
     except ContentError as exc:
         errors = _renamed(exc.errors, files)
         raise ContentError(f"{len(errors)} problem(s): {errors[0]}", errors=errors) from None
