@@ -17,7 +17,18 @@ from crisis.exceptions import StorageError
 from crisis.settings import Settings
 from crisis.store import jobs as job_store
 from crisis.store.db import check_connection, make_engine, make_sessionmaker
-from crisis.web import admin, api, api_competences, competences, errors, i18n, jobs, pages
+from crisis.web import (
+    admin,
+    api,
+    api_competences,
+    api_workbench,
+    competences,
+    errors,
+    i18n,
+    jobs,
+    pages,
+    workbench,
+)
 from crisis.web.rendering import make_environment
 from crisis.web.security import CSRF_COOKIE, csrf_token
 
@@ -102,6 +113,8 @@ def create_app(
     app.include_router(admin.router)
     app.include_router(api.router)
     app.include_router(jobs.router)
+    app.include_router(workbench.router)
+    app.include_router(api_workbench.router)
     _docs_routes(app)
     errors.install(app)
 

@@ -30,7 +30,9 @@ from crisis.web.security import csrf_protect, current_user, get_db
 log = logging.getLogger("crisis.jobs")
 
 #: Job kinds of the product: kind → "module:function". Features add theirs here.
-JOB_KINDS: dict[str, str] = {}
+JOB_KINDS: dict[str, str] = {
+    "workbench.estimate_impact": "crisis.workbench.impact:estimate_impact_job",
+}
 
 _PROGRESS_INTERVAL_S = 0.5
 

@@ -281,9 +281,3 @@ _section(
         "Resilience exercises on the city simulator: plan under a budget, face the hazard, debrief."
     ),
 )
-_section(
-    "/workbench",
-    N_("Workbench"),
-    ("analyst",),
-    N_("Your city's hazard register, hazard prioritisation and resilience scorecard."),
-)

@@ -1,0 +1,239 @@
+"""Reports: the PDF city resilience profile, and CSV/XLSX export and import of the register
+and of scorecard rounds. An import is all or nothing; its errors name row and column."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from crisis.exceptions import ContentError, CrisisError, FormatError
+from crisis.settings import LANGUAGES
+from crisis.store import workspaces
+from crisis.store.tables import User
+from crisis.store.workbench_tables import WorkbenchVersion
+from crisis.web.security import csrf_protect, get_db
+from crisis.web.workbench_common import (
+    Access,
+    access,
+    analyst,
+    form_int,
+    language,
+    page,
+    part_changed,
+    read_upload,
+)
+from crisis.web.workbench_scorecard import find_round
+from crisis.workbench.actionplan import Action
+from crisis.workbench.register import replace_register
+from crisis.workbench.report import profile_pdf
+from crisis.workbench.scorecard import LEVELS
+from crisis.workbench.spreadsheets import (
+    export_register,
+    export_round,
+    import_register,
+    import_round,
+)
+
+router = APIRouter(dependencies=[Depends(csrf_protect)])
+
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _download(data: bytes, filename: str, media_type: str) -> Response:
+    return Response(
+        data,
+        media_type=media_type,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )
+
+
+def _format(fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise FormatError(f"format must be csv or xlsx, got {fmt!r}")
+    return fmt
+
+
+def _reports_page(
+    request: Request,
+    acc: Access,
+    db: Session,
+    *,
+    errors: dict[str, list[str]] | None = None,
+    form: dict[str, str] | None = None,
+    conflict: WorkbenchVersion | None = None,
+    status_code: int = 200,
+) -> Response:
+    state = workspaces.current(db, acc.row)
+    return page(
+        request,
+        "workbench/reports.html",
+        acc,
+        {
+            "rounds": sorted(state.workspace.rounds, key=lambda r: r.date, reverse=True),
+            "hazards": len(state.workspace.hazard_register.hazards),
+            "pdf_languages": LANGUAGES,
+            "levels": LEVELS,
+            "errors": errors or {},
+            "form": form or {},
+            "conflict": conflict,
+            "base": state.version,
+            "today": dt.date.today().isoformat(),
+            "imported": request.query_params.get("imported"),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/{name}/reports")
+def reports(
+    request: Request, name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+) -> Response:
+    return _reports_page(request, access(db, user, name), db)
+
+
+@router.get("/{name}/reports/profile.pdf")
+def profile(
+    request: Request,
+    name: str,
+    lang: str | None = None,
+    user: User = Depends(analyst),
+    db: Session = Depends(get_db),
+) -> Response:
+    acc = access(db, user, name)
+    chosen = lang or language(request)
+    if chosen not in LANGUAGES:
+        raise FormatError(f"lang: must be one of {', '.join(LANGUAGES)}, got {chosen!r}")
+    state = workspaces.current(db, acc.row)
+    actions = None
+    if state.plan is not None:
+        actions = [Action(**{**a, "due": dt.date.fromisoformat(str(a["due"]))}) for a in state.plan]
+    data = profile_pdf(state.workspace, language=chosen, actions=actions)
+    return _download(data, f"{acc.name}-resilience-profile.pdf", "application/pdf")
+
+
+@router.get("/{name}/reports/register.{fmt}")
+def register_export(
+    request: Request,
+    name: str,
+    fmt: str,
+    user: User = Depends(analyst),
+    db: Session = Depends(get_db),
+) -> Response:
+    acc = access(db, user, name)
+    register = workspaces.current(db, acc.row).workspace.hazard_register
+    data = export_register(register, fmt=_format(fmt))
+    return _download(data, f"{acc.name}-register.{fmt}", FORMATS[fmt])
+
+
+@router.get("/{name}/reports/scorecard.{fmt}")
+def scorecard_export(
+    request: Request,
+    name: str,
+    fmt: str,
+    round: str,
+    user: User = Depends(analyst),
+    db: Session = Depends(get_db),
+) -> Response:
+    acc = access(db, user, name)
+    scoring = find_round(workspaces.current(db, acc.row).workspace, round)
+    data = export_round(scoring, fmt=_format(fmt))
+    slug = "".join(c if c.isalnum() else "-" for c in scoring.label.lower())
+    return _download(data, f"{acc.name}-scorecard-{slug}.{fmt}", FORMATS[fmt])
+
+
+def _errors_of(exc: CrisisError) -> list[str]:
+    return list(exc.errors) if isinstance(exc, ContentError) else [str(exc)]
+
+
+async def _upload(request: Request, field: str) -> tuple[dict[str, str], str, bytes, str]:
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    upload: Any = form.get(field)
+    if upload is None or isinstance(upload, str) or not upload.filename:
+        raise FormatError(f"{field}: choose a CSV or XLSX file")
+    limit = request.app.state.settings.max_upload_bytes
+    filename, data = await read_upload(upload, limit=limit, what=field)
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if suffix not in FORMATS:
+        raise FormatError(f"{field}: {filename!r} is neither .csv nor .xlsx")
+    return values, filename, data, suffix
+
+
+@router.post("/{name}/reports/import/register")
+async def import_register_page(
+    request: Request, name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+) -> Response:
+    acc = access(db, user, name, "editor")
+    try:
+        values, filename, data, fmt = await _upload(request, "register_file")
+        base = form_int(values.get("base", ""), "base", low=1, high=10**9)
+        changed = part_changed(db, acc, base, lambda w: w.hazard_register)
+        if changed is not None:
+            return _reports_page(request, acc, db, conflict=changed, status_code=409)
+        state = workspaces.current(db, acc.row)
+        imported = import_register(data, city=state.workspace.hazard_register.city, fmt=fmt)
+    except CrisisError as exc:
+        return _reports_page(
+            request, acc, db, errors={"register": _errors_of(exc)}, status_code=exc.status_code
+        )
+    register = replace_register(state.workspace.hazard_register, imported)
+    workspaces.save(
+        db,
+        acc.row,
+        state.workspace.model_copy(update={"hazard_register": register}),
+        base=state.version,
+        author=user,
+        message=f"Register imported from {filename} ({len(register.hazards)} hazards)",
+    )
+    db.commit()
+    return RedirectResponse(
+        f"/workbench/{name}/hazards?imported={len(register.hazards)}", status_code=303
+    )
+
+
+@router.post("/{name}/reports/import/scorecard")
+async def import_scorecard_page(
+    request: Request, name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+) -> Response:
+    acc = access(db, user, name, "editor")
+    values: dict[str, str] = {}
+    try:
+        values, filename, data, fmt = await _upload(request, "scorecard_file")
+        label = values.get("label", "").strip()
+        if not label or len(label) > 200:
+            raise FormatError("label: give the round a name of at most 200 characters")
+        level = values.get("level", "preliminary")
+        try:
+            day = dt.date.fromisoformat(values.get("date", ""))
+        except ValueError:
+            raise FormatError(f"date: expected YYYY-MM-DD, got {values.get('date')!r}") from None
+        scoring = import_round(data, label=label, date=day, level=level, fmt=fmt)
+    except CrisisError as exc:
+        return _reports_page(
+            request,
+            acc,
+            db,
+            errors={"scorecard": _errors_of(exc)},
+            form=values,
+            status_code=exc.status_code,
+        )
+    state = workspaces.current(db, acc.row)
+    rounds = (*(r for r in state.workspace.rounds if r.label != label), scoring)
+    workspaces.save(
+        db,
+        acc.row,
+        state.workspace.model_copy(update={"rounds": rounds}),
+        base=state.version,
+        author=user,
+        message=f"Round {label} imported from {filename} ({len(scoring.answers)} answers)",
+    )
+    db.commit()
+    return RedirectResponse(f"/workbench/{name}/scorecard?round={quote(label)}", status_code=303)
