@@ -132,3 +132,20 @@ def test_cut_scores_map_theta_to_levels(theta, level):
 
 def test_continuous_level_puts_cut_scores_on_half_levels():
     assert [continuous_level(c) for c in CUT_SCORES] == [0.5, 1.5, 2.5, 3.5]
+
+
+def test_answers_in_other_areas_inform_an_area_through_the_correlation(bundled):
+    bank, catalogue = bundled
+    for rho, expected_sign in [(0.0, 0), (0.6, 1)]:
+        test = AdaptiveTest.start(
+            bank, catalogue, seed=2, config=CatConfig(area_correlation=rho, max_items=3)
+        )
+        while (item := test.next_item()) is not None:
+            test.answer(item.id, item.answer)
+        result = test.result()
+        untested = [a for a in result.areas if a.items == 0]
+        assert untested
+        for area in untested:
+            assert np.sign(round(area.theta, 6)) == expected_sign
+            # An area with no answers of its own is never more certain than the population.
+            assert area.se <= 1.0

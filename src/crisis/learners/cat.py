@@ -1,7 +1,10 @@
 """The adaptive knowledge test (CAT): which item next, when to stop, what the answers say.
 
-Ability is estimated separately for each competence area (EAP, standard-normal prior). The
-next item is chosen in three steps:
+Ability is estimated for each competence area by EAP. Abilities in different areas go
+together (someone strong in risk assessment is rarely a novice in response planning), so the
+answers in the other areas set each area's prior through an assumed correlation
+(``area_correlation``, 0 for unrelated areas); with no answers yet it is the standard normal.
+The next item is chosen in three steps:
 
 1. **content balancing** – among areas still open (standard error above the target or fewer
    than the minimum items), the area with the fewest items so far; within it, the competences
@@ -24,11 +27,12 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 from crisis.competences.models import Catalogue
 from crisis.exceptions import ConflictError, ContentError
-from crisis.learners.irt import Estimate, eap, information
+from crisis.learners.irt import QUADRATURE, Estimate, eap, information, probability
 from crisis.learners.items import Item, ItemBank
 
 #: θ at which levels 1, 2, 3, 4 begin; below the first is level 0 ("not yet"). They equal the
@@ -67,6 +71,9 @@ class CatConfig(BaseModel):
     se_target: Annotated[float, Field(gt=0, le=1)] = 0.45
     min_per_area: Annotated[int, Field(ge=0)] = 4
     randomesque: Annotated[int, Field(ge=1)] = 3
+    #: Assumed correlation between a person's abilities in different areas; answers in the
+    #: other areas then inform each area's prior. 0 treats the areas as unrelated.
+    area_correlation: Annotated[float, Field(ge=0, le=0.95)] = 0.6
 
 
 class CatState(BaseModel):
@@ -126,6 +133,13 @@ class AdaptiveTest:
         self.areas: list[str] = [a.id for a in catalogue.framework.areas]
         self._a = bank.a
         self._b = bank.b
+        self._answer = np.array([item.answer for item in bank.items])
+        self._area_index = np.array(
+            [
+                self.areas.index(self.area_of[i.competence]) if i.competence in self.area_of else -1
+                for i in bank.items
+            ]
+        )
         self._usable = [k for k, item in enumerate(bank.items) if item.competence in self.area_of]
         for iid in [*state.asked, *state.answers]:
             if iid not in bank:
@@ -242,29 +256,68 @@ class AdaptiveTest:
             for iid, option in self.state.answers.items()
         ]
 
+    def _area_prior(self, responses: list[tuple[Item, bool]], area: str) -> tuple[float, float]:
+        """Prior for an area's θ given the answers in the other areas.
+
+        With abilities standard-normal and correlated ``ρ`` between areas, and the other
+        areas' ability known as ``N(m, s²)``, the area's ability is ``N(ρ m, 1 - ρ² + ρ² s²)``.
+        """
+        others = [(i, c) for i, c in responses if self.area_of.get(i.competence) != area]
+        rest = _eap_of(others) if others else None
+        return self._conditional(rest)
+
+    def _conditional(self, rest: Estimate | None) -> tuple[float, float]:
+        rho = self.state.config.area_correlation
+        if rho == 0 or rest is None:
+            return 0.0, 1.0
+        return rho * rest.theta, float(np.sqrt(1 - rho**2 + rho**2 * rest.se**2))
+
     def area_estimates(self) -> dict[str, Estimate]:
-        """EAP ability and its standard error per area, from the answers so far."""
-        responses = self._responses()
+        """EAP ability and its standard error per area, from the answers so far.
+
+        Computed on arrays (one log-likelihood row per answer) because item selection asks
+        for it at every step; :meth:`result` gives the same numbers.
+        """
+        answered = list(self.state.answers.items())
+        if not answered:
+            return {area: _grid_eap(np.zeros_like(QUADRATURE), 0.0, 1.0) for area in self.areas}
+        idx = np.array([self.bank.position(iid) for iid, _ in answered])
+        right = np.array(
+            [option == self._answer[k] for (_, option), k in zip(answered, idx, strict=True)]
+        )
+        p = np.clip(probability(QUADRATURE[:, None], self._a[idx], self._b[idx]), 1e-12, 1 - 1e-12)
+        loglik = np.where(right[None, :], np.log(p), np.log1p(-p))  # (points, answers)
+        item_area = self._area_index[idx]
+        per_area = np.stack([loglik[:, item_area == j].sum(axis=1) for j in range(len(self.areas))])
+        total = per_area.sum(axis=0)
         out = {}
-        for area in self.areas:
-            mine = [(i, c) for i, c in responses if self.area_of.get(i.competence) == area]
-            out[area] = _eap_of(mine)
+        for j, area in enumerate(self.areas):
+            has_other = bool(np.any(item_area != j))
+            rest = _grid_eap(total - per_area[j], 0.0, 1.0) if has_other else None
+            mean, sd = self._conditional(rest)
+            out[area] = _grid_eap(per_area[j], mean, sd)
         return out
 
     def result(self) -> TestResult:
         """Abilities per area and per competence, with levels by :data:`CUT_SCORES`."""
         responses = self._responses()
+        estimates = self.area_estimates()
         areas = []
         competences = []
         for area in self.areas:
             mine = [(i, c) for i, c in responses if self.area_of.get(i.competence) == area]
-            est = _eap_of(mine)
+            est = estimates[area]
+            prior_mean, prior_sd = self._area_prior(responses, area)
             areas.append(
                 AreaResult(area, est.theta, est.se, level_of(est.theta), len(mine), _n(mine))
             )
             for cid in sorted({i.competence for i, _ in mine}):
                 own = [(i, c) for i, c in mine if i.competence == cid]
-                others = _eap_of([(i, c) for i, c in mine if i.competence != cid])
+                others = _eap_of(
+                    [(i, c) for i, c in mine if i.competence != cid],
+                    prior_mean=prior_mean,
+                    prior_sd=prior_sd,
+                )
                 # The rest of the area is the prior; competences in an area differ by ~0.6 θ.
                 prior_sd = float(np.hypot(others.se, 0.6))
                 est_c = _eap_of(own, prior_mean=others.theta, prior_sd=prior_sd)
@@ -331,6 +384,15 @@ def _eap_of(
         prior_mean=prior_mean,
         prior_sd=prior_sd,
     )
+
+
+def _grid_eap(loglik: npt.NDArray[np.float64], mean: float, sd: float) -> Estimate:
+    """EAP over the fixed quadrature grid, given the log-likelihood at each grid point."""
+    log_post = loglik - 0.5 * ((QUADRATURE - mean) / sd) ** 2
+    w = np.exp(log_post - log_post.max())
+    w /= w.sum()
+    theta = float(w @ QUADRATURE)
+    return Estimate(theta=theta, se=float(np.sqrt(max(w @ (QUADRATURE - theta) ** 2, 0.0))))
 
 
 def _n(responses: list[tuple[Item, bool]]) -> int:
