@@ -107,6 +107,7 @@ def test_compare_prints_the_benefit_of_a_plan(city: Path, tmp_path: Path) -> Non
     assert data["difference"]["eoh"]["mobility"]["mean"] >= 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "message"),
     [

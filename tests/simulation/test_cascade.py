@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from crisis.simulation.cascade import SubCity, cascade
+from crisis.simulation.cascade import cascade
 from crisis.simulation.city import City
 from crisis.simulation.generate import generate_city
 
@@ -22,20 +22,6 @@ def test_cascade_equals_reference_on_random_cities(seed: int) -> None:
     for s in range(12):
         slow = cascade_one(city, damaged[:, s].tolist(), set(np.flatnonzero(bridged[:, s])))
         assert fast[:, s].tolist() == slow
-
-
-def test_folded_city_gives_the_same_answer() -> None:
-    city = generate_city(400, rng=5)
-    rng = np.random.default_rng(5)
-    worst = rng.uniform(size=(city.n_assets, 6)) < 0.03
-    keep = ~cascade(city, worst).all(axis=1)
-    sub = SubCity.of(city, keep)
-    later = worst & (rng.uniform(size=worst.shape) < 0.5)  # some repairs done
-    padded = np.zeros((sub.n_assets, 6), dtype=bool)
-    padded[: keep.sum()] = later[keep]
-    folded = cascade(sub, padded)[: keep.sum()]
-    np.testing.assert_array_equal(folded, cascade(city, later)[keep])
-    assert cascade(city, later)[~keep].all()
 
 
 def test_line_outage_cuts_everything_behind_it(small_city: City) -> None:

@@ -10,7 +10,6 @@ changes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -18,13 +17,11 @@ import numpy.typing as npt
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from crisis.simulation.city import City
-
 BoolArray = npt.NDArray[np.bool_]
 
 
 class Structure(Protocol):
-    """What the cascade needs to know about a city (a :class:`City` or a :class:`SubCity`)."""
+    """What the cascade needs to know about a city."""
 
     @property
     def n_assets(self) -> int: ...
@@ -40,83 +37,6 @@ class Structure(Protocol):
     def network(self) -> npt.NDArray[np.int8]: ...
     @property
     def source(self) -> BoolArray: ...
-
-
-@dataclass(frozen=True, eq=False)
-class SubCity:
-    """The part of a city that can fail in some scenario, with the rest folded away.
-
-    Assets outside ``keep`` work in every state considered, so a group with such a member is
-    always satisfied (dropped) and each connected piece of such network members is one
-    always-fed *super-node* (a source) appended after the kept assets.
-    """
-
-    keep: npt.NDArray[np.intp]
-    n_assets: int
-    n_groups: int
-    group_matrix: sparse.csr_matrix
-    owner_matrix: sparse.csr_matrix
-    edges: npt.NDArray[np.int32]
-    network: npt.NDArray[np.int8]
-    source: BoolArray
-    groups: npt.NDArray[np.intp]
-    owner: npt.NDArray[np.intp]
-
-    @classmethod
-    def of(cls, city: City, keep_mask: BoolArray) -> SubCity:
-        """Fold away the assets outside ``keep_mask`` (they must work in every state)."""
-        keep = np.flatnonzero(keep_mask)
-        m = keep.size
-        new = np.full(city.n_assets, -1, dtype=np.int64)
-        new[keep] = np.arange(m)
-        owned = keep_mask[city.group_owner]
-        member_good = ~keep_mask[city.group_members]
-        has_good = np.add.reduceat(member_good.astype(np.int64), city.group_indptr[:-1]) > 0
-        has_good &= np.diff(city.group_indptr) > 0
-        groups = np.flatnonzero(owned & ~has_good)
-        gm = city.group_matrix[groups][:, keep]
-        owner = new[city.group_owner[groups]]
-        ones = np.ones(groups.size, dtype=np.float32)
-        om = sparse.csr_matrix((ones, (owner, np.arange(groups.size))), shape=(m, groups.size))
-        e = city.edges
-        good_net = ~keep_mask & (city.network >= 0)
-        both_good = good_net[e[:, 0]] & good_net[e[:, 1]]
-        n = city.n_assets
-        g = sparse.csr_matrix(
-            (np.ones(int(both_good.sum()), dtype=np.int8), (e[both_good, 0], e[both_good, 1])),
-            shape=(n, n),
-        )
-        _, labels = csgraph.connected_components(g, directed=False)
-        touch = ~both_good & (keep_mask[e[:, 0]] | keep_mask[e[:, 1]])
-        ends = e[touch]
-        comp_nodes = np.unique(labels[ends[~keep_mask[ends]]])
-        comp_new = np.full(labels.max() + 1, -1, dtype=np.int64)
-        comp_new[comp_nodes] = m + np.arange(comp_nodes.size)
-        mapped = np.where(keep_mask[ends], new[ends], comp_new[labels[ends]])
-        size = m + comp_nodes.size
-        network = np.concatenate([city.network[keep], np.zeros(comp_nodes.size, dtype=np.int8)])
-        source = np.concatenate([city.source[keep], np.ones(comp_nodes.size, dtype=bool)])
-        return cls(
-            keep=keep,
-            n_assets=size,
-            n_groups=groups.size,
-            group_matrix=sparse.csr_matrix(
-                (gm.data, gm.indices, gm.indptr), shape=(groups.size, size)
-            ),
-            owner_matrix=sparse.vstack(
-                [om, sparse.csr_matrix((comp_nodes.size, groups.size), dtype=np.float32)]
-            ).tocsr(),
-            edges=mapped.astype(np.int32),
-            network=network,
-            source=source,
-            groups=groups,
-            owner=owner.astype(np.intp),
-        )
-
-    def expand(self, state: BoolArray) -> BoolArray:
-        """Pad a ``(len(keep), S)`` state for the super-nodes (which always work)."""
-        pad = np.ones((self.n_assets - self.keep.size, state.shape[1]), dtype=bool)
-        return np.concatenate([state, pad])
 
 
 def groups_satisfied(city: Structure, working: BoolArray) -> BoolArray:

@@ -2,8 +2,9 @@
 
 Time is counted in whole hours from the hazard (hour 0) to ``horizon`` (default 336 = 14
 days), the reporting grid. Events — a repair completing, a backup running dry — take effect at
-the start of the hour after they happen (times are rounded up). The cascade is recomputed only
-for the scenarios with an event in that hour; the others keep their state.
+the start of the hour after they happen (times are rounded up). A compiled kernel
+(:mod:`crisis.simulation.kernel`) advances each scenario from event to event, touching only
+what each event changes; scenarios run in parallel.
 
 Repairs: each sector's crews take damaged assets one at a time in a fixed priority order
 (list scheduling): a free crew takes the next asset in the queue. Local crews start at hour 0;
@@ -17,16 +18,16 @@ runs for ``backup_hours`` once; after that the owner is down until power returns
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
 from crisis.exceptions import SimulationError
-from crisis.simulation.cascade import SubCity, cascade, groups_satisfied
-from crisis.simulation.city import SECTORS, SERVICE_MODES, SERVICES, City
+from crisis.simulation.city import NETWORKS, SECTORS, SERVICE_MODES, SERVICES, City
 from crisis.simulation.hazards import Impact
 
 Policy = Literal["criticality", "nearest", "sources"]
@@ -117,11 +118,8 @@ def repair_schedule(
 class _Services:
     """Sparse maps from asset states to each district's served share, per service."""
 
-    def __init__(self, city: City, keep: npt.NDArray[np.intp]) -> None:
+    def __init__(self, city: City) -> None:
         d, n = city.n_districts, city.n_assets
-        fixed = np.ones(n, dtype=bool)
-        fixed[keep] = False
-        self.base: list[np.ndarray] = []
         self.maps: list[sparse.csr_matrix] = []
         self.any_mode: list[bool] = []
         self.pop = np.zeros((len(SERVICES), d))
@@ -135,9 +133,7 @@ class _Services:
             totals = np.asarray(m.sum(axis=1)).ravel()
             has = totals > 0
             scale = np.divide(1.0, totals, out=np.zeros(d), where=has)
-            m = (sparse.diags(scale) @ m).tocsc()
-            self.base.append(np.asarray(m[:, fixed].sum(axis=1)).ravel())
-            self.maps.append(m[:, keep].tocsr())
+            self.maps.append((sparse.diags(scale) @ m).tocsr())
             self.any_mode.append(SERVICE_MODES[name] == "any")
             self.pop[k] = np.where(has, city.district_population, 0.0)
             self.vul[k] = self.pop[k] * city.district_vulnerable
@@ -145,22 +141,69 @@ class _Services:
     def district_share(self, working: npt.NDArray[np.bool_]) -> npt.NDArray[np.float32]:
         """``(len(SERVICES), D, S)`` share served per district."""
         x = working.astype(np.float32)
-        out = np.stack([m @ x + b[:, None] for m, b in zip(self.maps, self.base, strict=True)])
+        out = np.stack([m @ x for m in self.maps])
         for k, any_mode in enumerate(self.any_mode):
             if any_mode:
                 out[k] = out[k] > 1e-9
         return np.minimum(out, 1.0).astype(np.float32)
 
-    def totals(self, share: npt.NDArray[np.float32]) -> tuple[np.ndarray, np.ndarray]:
-        """Population- and vulnerable-weighted Q per service: two ``(len(SERVICES), S)``."""
 
-        def weigh(weights: np.ndarray) -> np.ndarray:
-            total = weights.sum(axis=1)
-            num = np.einsum("kd,kds->ks", weights, share)
-            safe = np.where(total > 0, total, 1.0)[:, None]
-            return np.where(total[:, None] > 0, num / safe, 1.0)
+_STRUCTURES: weakref.WeakKeyDictionary[City, tuple[np.ndarray, ...]] = weakref.WeakKeyDictionary()
 
-        return weigh(self.pop), weigh(self.vul)
+
+def _structure(city: City) -> tuple[np.ndarray, ...]:
+    """The city as flat arrays for the compiled kernel (cached per city object)."""
+    cached = _STRUCTURES.get(city)
+    if cached is not None:
+        return cached
+    n, d, k = city.n_assets, city.n_districts, len(SERVICES)
+    i64 = np.int64
+    members = city.group_members.astype(i64)
+    of_group = np.repeat(np.arange(city.n_groups, dtype=i64), np.diff(city.group_indptr))
+    by_member = np.argsort(members, kind="stable")
+    m_ptr = np.concatenate([[0], np.cumsum(np.bincount(members, minlength=n))]).astype(i64)
+    o_ptr = np.searchsorted(city.group_owner, np.arange(n + 1)).astype(i64)
+    adj = city.adjacency
+    code = city.network.astype(i64)
+    order = np.argsort(np.where(code < 0, len(NETWORKS), code), kind="stable")
+    net_ptr = np.searchsorted(
+        np.sort(np.where(code < 0, len(NETWORKS), code)), np.arange(len(NETWORKS) + 1)
+    ).astype(i64)
+    sd = city.link_service.astype(i64) * d + city.link_district.astype(i64)
+    sums = np.bincount(sd, weights=city.link_weight, minlength=k * d)
+    weight = city.link_weight / np.where(sums[sd] > 0, sums[sd], 1.0)
+    by_asset = np.argsort(city.link_asset, kind="stable")
+    a_ptr = np.concatenate([[0], np.cumsum(np.bincount(city.link_asset, minlength=n))])
+    served = np.bincount(sd, minlength=k * d) > 0
+    pop = np.where(served, np.tile(city.district_population, k), 0.0)
+    vul = pop * np.tile(city.district_vulnerable, k)
+    arrays = (
+        city.group_indptr.astype(i64),
+        members,
+        city.group_owner.astype(i64),
+        city.group_backup.astype(np.bool_),
+        m_ptr,
+        of_group[by_member],
+        o_ptr,
+        adj.indptr.astype(i64),
+        adj.indices.astype(i64),
+        code,
+        city.source.astype(np.bool_),
+        net_ptr,
+        order.astype(i64),
+        city.backup_hours.astype(np.float64),
+        a_ptr.astype(i64),
+        by_asset.astype(i64),
+        sd,
+        weight.astype(np.float64),
+        np.asarray([SERVICE_MODES[s] == "any" for s in SERVICES]),
+        pop,
+        vul,
+        pop.reshape(k, d).sum(axis=1),
+        vul.reshape(k, d).sum(axis=1),
+    )
+    _STRUCTURES[city] = arrays
+    return arrays
 
 
 def simulate(
@@ -170,10 +213,11 @@ def simulate(
     policy: str = "criticality",
     trace: bool = False,
 ) -> Timeline:
-    """Run recovery for every scenario of ``impact``.
+    """Run recovery for every scenario of ``impact`` (compiled, scenarios in parallel).
 
-    Only the assets that fail in some scenario even before any repair or backup (the worst
-    state) can ever change, so the hour loop runs on that part alone (a :class:`SubCity`).
+    The state rules are those of :mod:`crisis.simulation.kernel`: at hour 0 failures spread
+    from the damage; later, backups running dry take their owners down and repaired assets
+    restart together with everything their return makes possible.
 
     Args:
         city: The city.
@@ -183,72 +227,48 @@ def simulate(
         trace: Keep the hour-by-hour asset and district states (for explanations; costs
             ``H × N × S`` booleans, so trace few scenarios).
     """
+    from crisis.simulation import kernel
+
+    one_column: Any = kernel._column
+    all_columns: Any = kernel.run_columns
     if horizon < 1:
         raise SimulationError(f"field 'horizon' = {horizon}: must be at least 1 hour")
     n, s = impact.damaged.shape
-    done = np.ceil(repair_schedule(city, impact, policy))
-    worst = np.ones((n, s), dtype=bool)
-    for lo in range(0, s, 64):
-        worst[:, lo : lo + 64] = cascade(city, done[:, lo : lo + 64] > 0)
-    sub = SubCity.of(city, np.asarray(~worst.all(axis=1)))
-    keep, m = sub.keep, sub.keep.size
-    done_k = done[keep]
-    backup = city.backup_hours[keep]
-    start = np.full((m, s), NEVER, dtype=np.float32)
-    local = np.flatnonzero(city.group_backup[sub.groups])
-    owners = sub.owner[local]
-    event = np.zeros((horizon + 1, s), dtype=bool)
-    rows, cols = np.nonzero(done_k > 0)
-    hours = done_k[rows, cols]
-    inside = hours < horizon
-    event[hours[inside].astype(np.intp), cols[inside]] = True
-    event[0] = True
-    services = _Services(city, keep)
-    served = np.empty((len(SERVICES), horizon, s), dtype=np.float32)
-    served_v = np.empty_like(served)
-    current_q = np.zeros((len(SERVICES), s))
-    current_v = np.zeros((len(SERVICES), s))
-    working_all = np.ones((m, s), dtype=bool)
-    share_all = np.ones((len(SERVICES), city.n_districts, s), dtype=np.float32)
+    done = np.ceil(repair_schedule(city, impact, policy)).astype(np.float64)
+    arrays = _structure(city)
+    k = len(SERVICES)
+    served = np.empty((s, k, horizon))
+    served_v = np.empty((s, k, horizon))
     trace_w = np.ones((horizon, n, s), dtype=bool) if trace else None
-    trace_d = np.empty((len(SERVICES), horizon, city.n_districts, s), np.float32) if trace else None
-    pad = sub.n_assets - m
-    for t in range(horizon):
-        cols = np.flatnonzero(event[t])
-        if cols.size:
-            damaged = np.zeros((sub.n_assets, cols.size), dtype=bool)
-            damaged[:m] = done_k[:, cols] > t
-            bridged = np.zeros((sub.n_groups, cols.size), dtype=bool)
-            bridged[local] = ~(start[owners][:, cols] + backup[owners, None] <= t)
-            working = cascade(sub, damaged, bridged)
-            if local.size:
-                lost = ~groups_satisfied(sub, working)[local] & ~damaged[owners]
-                fresh = lost & np.isinf(start[owners][:, cols])
-                g_rows, g_cols = np.nonzero(fresh)
-                assets, scen = owners[g_rows], cols[g_cols]
-                start[assets, scen] = t
-                ends = np.ceil(t + backup[assets]).astype(np.intp)
-                inside = ends < horizon
-                event[ends[inside], scen[inside]] = True
-            working = working[: sub.n_assets - pad]
-            share = services.district_share(working)
-            q, v = services.totals(share)
-            current_q[:, cols], current_v[:, cols] = q, v
-            working_all[:, cols] = working
-            share_all[:, :, cols] = share
-        served[:, t] = current_q
-        served_v[:, t] = current_v
-        if trace_w is not None and trace_d is not None:
-            trace_w[t, keep] = working_all
-            trace_d[:, t] = share_all
-    _staff_limits(served, impact)
-    _staff_limits(served_v, impact)
+    starts = np.full((n, s), NEVER, dtype=np.float32) if trace else None
+    if trace and trace_w is not None and starts is not None:
+        for col in range(s):
+            start = np.empty(n)
+            log = one_column(
+                np.ascontiguousarray(done[:, col]),
+                horizon,
+                city.n_districts,
+                *arrays,
+                served[col],
+                served_v[col],
+                start,
+                True,
+            )
+            for hour, asset, on in log:
+                trace_w[hour:, asset, col] = bool(on)
+            starts[:, col] = start
+    else:
+        all_columns(done, horizon, city.n_districts, *arrays, served, served_v)
+    q = np.ascontiguousarray(served.transpose(1, 2, 0), dtype=np.float32)
+    q_v = np.ascontiguousarray(served_v.transpose(1, 2, 0), dtype=np.float32)
+    _staff_limits(q, impact)
+    _staff_limits(q_v, impact)
+    district = None
+    if trace_w is not None:
+        services = _Services(city)
+        district = np.stack([services.district_share(trace_w[t]) for t in range(horizon)], axis=1)
     done = np.where(done >= horizon, NEVER, done).astype(np.float32)
-    full_start = None
-    if trace:
-        full_start = np.full((n, s), NEVER, dtype=np.float32)
-        full_start[keep] = start
-    return Timeline(served, served_v, done, full_start, trace_w, trace_d)
+    return Timeline(q, q_v, done.astype(np.float32), starts, trace_w, district)
 
 
 def _staff_limits(served: npt.NDArray[np.float32], impact: Impact) -> None:
