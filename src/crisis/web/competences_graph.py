@@ -24,8 +24,8 @@ PALETTE: tuple[tuple[str, str], ...] = (
     ("#fce7f3", "#be185d"),
     ("#e5e7eb", "#374151"),
 )
-NODE_W, NODE_H, GAP_X, GAP_Y, MARGIN = 168, 46, 64, 14, 16
-_TITLE_CHARS = 23
+NODE_W, NODE_H, GAP_X, GAP_Y, MARGIN = 168, 60, 60, 12, 16
+_LINE_CHARS = 25
 
 
 @dataclass(frozen=True)
@@ -78,8 +78,22 @@ def layout(modules: list[Module]) -> list[Placed]:
     return placed
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= _TITLE_CHARS else text[: _TITLE_CHARS - 1].rstrip() + "…"
+def _lines(text: str, width: int = _LINE_CHARS) -> list[str]:
+    """The title wrapped at word boundaries into at most two lines, cut with "…" if longer."""
+    lines: list[str] = [""]
+    for word in text.split():
+        candidate = f"{lines[-1]} {word}".strip()
+        if len(candidate) <= width or not lines[-1]:
+            lines[-1] = candidate
+        elif len(lines) == 1:
+            lines.append(word)
+        else:
+            lines[-1] = candidate
+            break
+    lines = [line if len(line) <= width else line[: width - 1].rstrip() + "…" for line in lines]
+    if " ".join(lines).replace("…", "") != text and not lines[-1].endswith("…"):
+        lines[-1] = lines[-1][: width - 1].rstrip() + "…"
+    return lines
 
 
 def draw(
@@ -151,8 +165,12 @@ def draw(
             f'fill="{fill}" stroke="{stroke}" stroke-width="1.6"/>'
             f'<text x="{p.x + 8:g}" y="{p.y + 18:g}" font-size="13" font-weight="700" '
             f'fill="#111827">{escape(module.id)}</text>'
-            f'<text x="{p.x + 8:g}" y="{p.y + 36:g}" font-size="11.5" fill="#1f2937">'
-            f"{escape(_short(name))}</text></a>"
+            + "".join(
+                f'<text x="{p.x + 8:g}" y="{p.y + 34 + 14 * i:g}" font-size="11.5" '
+                f'fill="#1f2937">{escape(line)}</text>'
+                for i, line in enumerate(_lines(name))
+            )
+            + "</a>"
         )
     out.append("</g></svg>")
     return "".join(out)
