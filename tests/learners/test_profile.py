@@ -69,3 +69,22 @@ def test_bad_evidence_is_rejected():
         Evidence("C01", 2.0, 0.0, "exercise")
     with pytest.raises(ContentError, match="C99"):
         build_profile(load_bundled(), evidence=[Evidence("C99", 2.0, 0.5, "exercise")])
+
+
+def test_area_estimate_stands_in_for_untested_competences_with_less_weight():
+    from crisis.learners.cat import AreaResult
+
+    result = TestResult(
+        areas=[AreaResult("A-RES", 1.0, 0.3, 3, 8, 6)],
+        competences=[CompetenceResult("C11", "A-RES", 1.0, 0.4, 3, 3, 3)],
+        theta=1.0,
+        se=0.3,
+        items=8,
+    )
+    profile = build_profile(load_bundled(), test=result)
+    direct, borrowed = profile.level("C11"), profile.level("C12")
+    assert direct.level == borrowed.level == 3
+    assert borrowed.evidence[0].note == "area A-RES estimate"
+    assert borrowed.confidence < direct.confidence
+    # Competences of areas the test never reached get no test evidence.
+    assert profile.level("C17").evidence == []

@@ -136,24 +136,58 @@ class CompetenceProfile:
         return {"competences": [entry.as_dict() for entry in self.levels]}
 
 
-def evidence_from_test(result: TestResult, cuts: tuple[float, ...] = CUT_SCORES) -> list[Evidence]:
-    """Evidence records from an adaptive test: one per competence that had items.
+#: How far a competence's ability may differ from its area's, in θ units; widens the area
+#: estimate when it stands in for a competence the test did not reach.
+COMPETENCE_SPREAD = 0.6
 
-    The SD in levels is the θ standard error divided by the local width of a level band.
+
+def evidence_from_test(
+    result: TestResult,
+    cuts: tuple[float, ...] = CUT_SCORES,
+    *,
+    catalogue: Catalogue | None = None,
+) -> list[Evidence]:
+    """Evidence records from an adaptive test.
+
+    One per competence that had items. With ``catalogue``, also one for each other competence
+    of an area the test measured: the area's θ, its standard error widened by
+    :data:`COMPETENCE_SPREAD`. The SD in levels is the θ standard error divided by the local
+    width of a level band.
     """
     out = []
     for entry in result.competences:
-        width = _band_width(entry.theta, cuts)
         out.append(
-            Evidence(
-                competence=entry.competence,
-                level=continuous_level(entry.theta, cuts),
-                sd=max(entry.se / width, 1e-3),
-                source="test",
-                note=f"{entry.correct}/{entry.items} correct",
+            _evidence(
+                entry.competence,
+                entry.theta,
+                entry.se,
+                cuts,
+                f"{entry.correct}/{entry.items} correct",
             )
         )
+    if catalogue is not None:
+        tested = {entry.competence for entry in result.competences}
+        measured = {a.area: a for a in result.areas if a.items}
+        for competence in catalogue.framework.competences:
+            area = measured.get(competence.area)
+            if area is None or competence.id in tested:
+                continue
+            se = float(math.hypot(area.se, COMPETENCE_SPREAD))
+            out.append(_evidence(competence.id, area.theta, se, cuts, f"area {area.area} estimate"))
     return out
+
+
+def _evidence(
+    competence: str, theta: float, se: float, cuts: tuple[float, ...], note: str
+) -> Evidence:
+    width = _band_width(theta, cuts)
+    return Evidence(
+        competence=competence,
+        level=continuous_level(theta, cuts),
+        sd=max(se / width, 1e-3),
+        source="test",
+        note=note,
+    )
 
 
 def _band_width(theta: float, cuts: tuple[float, ...]) -> float:
@@ -192,7 +226,7 @@ def build_profile(
             errors.append(f"self-rating of {cid} is {rating!r}; expected 0..4")
         else:
             records.append(Evidence(cid, float(rating), SELF_RATING_SD, "self"))
-    tested = evidence_from_test(test, cuts) if test is not None else []
+    tested = evidence_from_test(test, cuts, catalogue=catalogue) if test is not None else []
     for record in [*tested, *evidence]:
         if record.competence not in known:
             errors.append(
