@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
@@ -188,6 +190,41 @@ def test_dangling_reference_lists_file_and_line(client: TestClient, engine: Engi
     assert (
         f"profiles.yaml:{line}: profile scro targets competence 'C42', which does not exist"
         in (response.json()["errors"])
+    )
+    assert _count(engine) == 0
+
+
+def test_prerequisite_cycle_is_refused(client: TestClient, engine: Engine) -> None:
+    login(client, "instructor")
+    curriculum = (DATA / "curriculum.yaml").read_text("utf-8")
+    curriculum = curriculum.replace(
+        "    group: A-TRA\n", "    group: A-TRA\n    prerequisites: [M02]\n", 1
+    )
+    response = _post_files(
+        client,
+        [
+            ("framework.yaml", (DATA / "framework.yaml").read_bytes()),
+            ("curriculum.yaml", curriculum.encode("utf-8")),
+        ],
+    )
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert any(
+        e.startswith("curriculum.yaml:") and "cycle: M01 → M02 → M01" in e for e in errors
+    ), errors
+    assert _count(engine) == 0
+
+
+def test_moodle_csv_errors_name_row_and_column(client: TestClient, engine: Engine) -> None:
+    login(client, "instructor")
+    rows = list(csv.reader(io.StringIO(client.get(f"{API}/exports/moodle").text)))
+    rows[3][4] = "9"  # "Description format" of the third data row
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    response = _post_files(client, [("ours.csv", out.getvalue().encode("utf-8"))])
+    assert response.status_code == 400
+    assert response.json()["errors"][0].startswith(
+        "ours.csv:row 4, column 5 (Description format): '9' is not a Moodle description format"
     )
     assert _count(engine) == 0
 

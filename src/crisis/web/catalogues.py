@@ -154,8 +154,16 @@ class InUse:
     problem: str | None = None
 
 
-def _cache(request: Request) -> dict[int, Catalogue]:
-    cache: dict[int, Catalogue] | None = getattr(request.app.state, "competence_catalogues", None)
+_Key = tuple[int, str]
+
+
+def _key(row: CompetenceCatalogue) -> _Key:
+    # SQLite may give a deleted upload's id to the next one; the upload time tells them apart.
+    return (row.id, row.uploaded_at.isoformat())
+
+
+def _cache(request: Request) -> dict[_Key, Catalogue]:
+    cache: dict[_Key, Catalogue] | None = getattr(request.app.state, "competence_catalogues", None)
     if cache is None:
         cache = {}
         request.app.state.competence_catalogues = cache
@@ -168,16 +176,14 @@ def in_use(request: Request, db: Session = Depends(get_db)) -> InUse:
     if row is None:
         return InUse(load_bundled())
     cache = _cache(request)
-    cat = cache.get(row.id)
+    cat = cache.get(_key(row))
     if cat is None:
         try:
             cat = catalogues.load(catalogues.files_of(db, row.id), max_bytes=2**31)
         except ContentError as exc:
             log.error("uploaded catalogue %s no longer loads: %s", row.id, exc)
             return InUse(load_bundled(), row, exc.errors[0])
-        while len(cache) >= _CACHE_SIZE:
-            cache.pop(next(iter(cache)))
-        cache[row.id] = cat
+        remember(request, row, cat)
     return InUse(cat, row)
 
 
@@ -186,7 +192,7 @@ def remember(request: Request, row: CompetenceCatalogue, cat: Catalogue) -> None
     cache = _cache(request)
     while len(cache) >= _CACHE_SIZE:
         cache.pop(next(iter(cache)))
-    cache[row.id] = cat
+    cache[_key(row)] = cat
 
 
 # --- coverage ---------------------------------------------------------------------------
