@@ -149,11 +149,11 @@ def _needs(*groups: tuple[str, list[str]]) -> list[dict[str, Any]]:
 
 
 def _cache_folder() -> Path:
-    import pandapower
-    import wntr
+    # Versions from the package metadata: importing pandapower to ask costs ~10 s.
+    from importlib.metadata import version
 
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    key = f"{RULES_VERSION}-{pandapower.__version__}-{wntr.__version__}"
+    key = f"{RULES_VERSION}-{version('pandapower')}-{version('wntr')}"
     digest = hashlib.sha256(key.encode()).hexdigest()[:12]
     return Path(base) / "crisis" / f"demo-city-{digest}"
 
