@@ -148,8 +148,8 @@ def generate_city(n_assets: int = 10_000, rng: RandomLike = None, name: str | No
     d_count = max(4, round(n_assets / 1000))
     side = math.ceil(math.sqrt(d_count))
     per = n_assets / d_count
-    k_sub, k_j, k_r = (max(2, round(per * f)) for f in (0.15, 0.12, 0.13))
-    k_t, k_s, k_sh = (max(1, round(per * f)) for f in (0.04, 0.03, 0.03))
+    k_sub, k_j, k_r = (max(2, round(per * f)) for f in (0.165, 0.132, 0.143))
+    k_t, k_s, k_sh = (max(1, round(per * f)) for f in (0.044, 0.033, 0.033))
     b = _Builder(generator, d_count, side)
     dist = np.arange(d_count)
     pop = np.round(generator.lognormal(np.log(8000), 0.5, d_count))

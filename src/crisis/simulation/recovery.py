@@ -18,6 +18,7 @@ runs for ``backup_hours`` once; after that the owner is down until power returns
 
 from __future__ import annotations
 
+import threading
 import weakref
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -86,6 +87,8 @@ def repair_schedule(
     city: City, impact: Impact, policy: str = "criticality"
 ) -> npt.NDArray[np.float32]:
     """``(N, S)`` hour each asset is back (0 if never damaged), before rounding."""
+    from crisis.simulation import kernel
+
     n_scen = impact.damaged.shape[1]
     done = np.zeros(impact.damaged.shape, dtype=np.float32)
     done[impact.damaged] = impact.repair_hours[impact.damaged]
@@ -105,13 +108,16 @@ def repair_schedule(
         if free.size == 0:
             done[in_sector] = np.where(needs_crew[in_sector], NEVER, done[in_sector])
             continue
-        crew_free = np.tile(free, (n_scen, 1))
-        for asset in in_sector:
-            cols = np.flatnonzero(needs_crew[asset])
-            which = np.argmin(crew_free[cols], axis=1)
-            end = crew_free[cols, which] + impact.repair_hours[asset, cols] / speed[cols]
-            crew_free[cols, which] = end
-            done[asset, cols] = end
+        schedule: Any = kernel.list_schedule
+        with _KERNEL_LOCK:
+            schedule(
+                in_sector.astype(np.int64),
+                needs_crew,
+                impact.repair_hours,
+                speed.astype(np.float64),
+                free,
+                done,
+            )
     return done
 
 
@@ -148,6 +154,9 @@ class _Services:
         return np.minimum(out, 1.0).astype(np.float32)
 
 
+# numba's fallback threading layer (workqueue) cannot run parallel kernels from two threads
+# at once; simulations started from several threads of one process take turns.
+_KERNEL_LOCK = threading.Lock()
 _STRUCTURES: weakref.WeakKeyDictionary[City, tuple[np.ndarray, ...]] = weakref.WeakKeyDictionary()
 
 
@@ -258,7 +267,8 @@ def simulate(
                 trace_w[hour:, asset, col] = bool(on)
             starts[:, col] = start
     else:
-        all_columns(done, horizon, city.n_districts, *arrays, served, served_v)
+        with _KERNEL_LOCK:
+            all_columns(done, horizon, city.n_districts, *arrays, served, served_v)
     q = np.ascontiguousarray(served.transpose(1, 2, 0), dtype=np.float32)
     q_v = np.ascontiguousarray(served_v.transpose(1, 2, 0), dtype=np.float32)
     _staff_limits(q, impact)
