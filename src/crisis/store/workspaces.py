@@ -267,7 +267,7 @@ def _append(
         .execution_options(synchronize_session=False)
     )
     if getattr(bumped, "rowcount", 0) != 1:
-        db.rollback()
+        # Nothing was written; the caller's transaction ends without a commit.
         raise ConflictError(
             f"{workspace.name} was saved by someone else since you loaded version {base}; "
             "reload it and make your change again"

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from crisis.exceptions import ConflictError, CrisisError
+from crisis.exceptions import CrisisError
 from crisis.store import users, workspaces
 from crisis.store.tables import User
 from crisis.store.workbench_tables import MEMBER_ROLES
@@ -186,11 +186,7 @@ def restore(
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
-    try:
-        workspaces.restore_version(db, acc.row, number, base=base, author=user)
-    except ConflictError as exc:
-        db.rollback()
-        raise ConflictError(str(exc)) from None
+    workspaces.restore_version(db, acc.row, number, base=base, author=user)
     db.commit()
     return RedirectResponse(f"/workbench/{name}/history", status_code=303)
 

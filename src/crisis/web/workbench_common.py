@@ -8,13 +8,14 @@ Someone who is not a member is told the workspace does not exist.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from crisis.exceptions import ConflictError, FormatError, NotFoundError, PermissionDeniedError
 from crisis.store import workspaces
@@ -143,6 +144,15 @@ def page(
     values["language"] = page_language(request)
     values.update(context or {})
     return render(request, template, values, status_code=status_code)
+
+
+async def form_data(request: Request) -> AsyncIterator[FormData]:
+    """The request's form, whose uploaded files are closed once the response is done."""
+    form = await request.form()
+    try:
+        yield form
+    finally:
+        await form.close()
 
 
 async def read_upload(upload: Any, *, limit: int, what: str) -> tuple[str, bytes]:

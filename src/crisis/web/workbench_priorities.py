@@ -64,13 +64,12 @@ def judgements_of(workspace: Workspace) -> dict[str, str]:
     return values
 
 
-def _reciprocal(value: str) -> int | str:
-    fraction = Fraction(value)
-    inverse = 1 / fraction
-    return int(inverse) if inverse.denominator == 1 else f"1/{inverse.denominator}"
+def _cell(value: Fraction) -> float | str:
+    # Whole numbers as numbers, fractions as exact text ("1/3"), as workspace files write them.
+    return float(value) if value.denominator == 1 else f"1/{value.denominator}"
 
 
-def matrix_of(judgements: dict[str, str]) -> tuple[tuple[int | str, ...], ...]:
+def matrix_of(judgements: dict[str, str]) -> tuple[tuple[float | str, ...], ...]:
     """The full pairwise matrix from one judgement per pair, exact (``1/3`` kept as text).
 
     Raises:
@@ -85,11 +84,11 @@ def matrix_of(judgements: dict[str, str]) -> tuple[tuple[int | str, ...], ...]:
     pairwise_from_judgements(CRITERIA, parsed)  # validates
     index = {c: k for k, c in enumerate(CRITERIA)}
     n = len(CRITERIA)
-    cells: list[list[int | str]] = [[1] * n for _ in range(n)]
+    cells: list[list[float | str]] = [[1.0] * n for _ in range(n)]
     for (a, b), judgement in parsed.items():
-        text = str(judgement)
-        cells[index[a]][index[b]] = int(text) if "/" not in text else text
-        cells[index[b]][index[a]] = _reciprocal(text)
+        value = Fraction(str(judgement))
+        cells[index[a]][index[b]] = _cell(value)
+        cells[index[b]][index[a]] = _cell(1 / value)
     return tuple(tuple(row) for row in cells)
 
 

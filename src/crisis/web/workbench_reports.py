@@ -10,6 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from crisis.exceptions import ContentError, CrisisError, FormatError
 from crisis.settings import LANGUAGES
@@ -21,6 +22,7 @@ from crisis.web.workbench_common import (
     Access,
     access,
     analyst,
+    form_data,
     form_int,
     language,
     page,
@@ -153,8 +155,9 @@ def _errors_of(exc: CrisisError) -> list[str]:
     return list(exc.errors) if isinstance(exc, ContentError) else [str(exc)]
 
 
-async def _upload(request: Request, field: str) -> tuple[dict[str, str], str, bytes, str]:
-    form = await request.form()
+async def _upload(
+    request: Request, form: FormData, field: str
+) -> tuple[dict[str, str], str, bytes, str]:
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     upload: Any = form.get(field)
     if upload is None or isinstance(upload, str) or not upload.filename:
@@ -169,11 +172,15 @@ async def _upload(request: Request, field: str) -> tuple[dict[str, str], str, by
 
 @router.post("/{name}/reports/import/register")
 async def import_register_page(
-    request: Request, name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    request: Request,
+    name: str,
+    form: FormData = Depends(form_data),
+    user: User = Depends(analyst),
+    db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
     try:
-        values, filename, data, fmt = await _upload(request, "register_file")
+        values, filename, data, fmt = await _upload(request, form, "register_file")
         base = form_int(values.get("base", ""), "base", low=1, high=10**9)
         changed = part_changed(db, acc, base, lambda w: w.hazard_register)
         if changed is not None:
@@ -201,12 +208,16 @@ async def import_register_page(
 
 @router.post("/{name}/reports/import/scorecard")
 async def import_scorecard_page(
-    request: Request, name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    request: Request,
+    name: str,
+    form: FormData = Depends(form_data),
+    user: User = Depends(analyst),
+    db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
     values: dict[str, str] = {}
     try:
-        values, filename, data, fmt = await _upload(request, "scorecard_file")
+        values, filename, data, fmt = await _upload(request, form, "scorecard_file")
         label = values.get("label", "").strip()
         if not label or len(label) > 200:
             raise FormatError("label: give the round a name of at most 200 characters")

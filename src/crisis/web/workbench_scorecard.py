@@ -10,6 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from crisis.exceptions import ConflictError, ContentError, FormatError, NotFoundError
 from crisis.store import workspaces
@@ -21,6 +22,7 @@ from crisis.web.workbench_common import (
     Access,
     access,
     analyst,
+    form_data,
     form_int,
     language,
     page,
@@ -230,13 +232,13 @@ async def save_round(
     request: Request,
     name: str,
     label: str,
+    form: FormData = Depends(form_data),
     user: User = Depends(analyst),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
     state = workspaces.current(db, acc.row)
     scoring = find_round(state.workspace, label)
-    form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     base = form_int(values.get("base", ""), "base", low=1, high=10**9)
     changed = part_changed(
