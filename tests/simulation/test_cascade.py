@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from crisis.simulation.cascade import cascade
+from crisis.simulation.cascade import cascade, cascade_vectorised
 from crisis.simulation.city import City
 from crisis.simulation.generate import generate_city
 
@@ -19,6 +19,7 @@ def test_cascade_equals_reference_on_random_cities(seed: int) -> None:
     damaged = rng.uniform(size=(city.n_assets, 12)) < rng.uniform(0.002, 0.08, 12)
     bridged = rng.uniform(size=(city.n_groups, 12)) < 0.3
     fast = cascade(city, damaged, bridged)
+    np.testing.assert_array_equal(fast, cascade_vectorised(city, damaged, bridged))
     for s in range(12):
         slow = cascade_one(city, damaged[:, s].tolist(), set(np.flatnonzero(bridged[:, s])))
         assert fast[:, s].tolist() == slow

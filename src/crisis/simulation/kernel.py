@@ -458,36 +458,3 @@ def run_columns(
             start,
             False,
         )
-
-
-@njit(cache=True, parallel=True)
-def list_schedule(
-    queue: np.ndarray,
-    needs_crew: np.ndarray,
-    work: np.ndarray,
-    speed: np.ndarray,
-    free: np.ndarray,
-    done: np.ndarray,
-) -> None:
-    """Crews take the damaged assets of ``queue`` in order, each the earliest free crew.
-
-    Args:
-        queue: Asset indices in priority order (one sector's).
-        needs_crew: ``(N, S)`` damage that needs a crew.
-        work: ``(N, S)`` hours of work at full strength.
-        speed: ``(S,)`` share of the workforce available (work takes ``1 / speed`` longer).
-        free: Hour each crew is first available.
-        done: ``(N, S)`` completion hours, written for the queued damaged assets.
-    """
-    for s in prange(needs_crew.shape[1]):
-        crew = free.astype(np.float64)
-        for i in range(queue.shape[0]):
-            a = queue[i]
-            if not needs_crew[a, s]:
-                continue
-            best = 0
-            for c in range(1, crew.shape[0]):
-                if crew[c] < crew[best]:
-                    best = c
-            crew[best] = crew[best] + work[a, s] / speed[s]
-            done[a, s] = crew[best]

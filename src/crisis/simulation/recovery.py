@@ -18,8 +18,6 @@ runs for ``backup_hours`` once; after that the owner is down until power returns
 
 from __future__ import annotations
 
-import threading
-import weakref
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -28,7 +26,7 @@ import numpy.typing as npt
 from scipy import sparse
 
 from crisis.exceptions import SimulationError
-from crisis.simulation.city import NETWORKS, SECTORS, SERVICE_MODES, SERVICES, City
+from crisis.simulation.city import SECTORS, SERVICE_MODES, SERVICES, City
 from crisis.simulation.hazards import Impact
 
 Policy = Literal["criticality", "nearest", "sources"]
@@ -87,7 +85,7 @@ def repair_schedule(
     city: City, impact: Impact, policy: str = "criticality"
 ) -> npt.NDArray[np.float32]:
     """``(N, S)`` hour each asset is back (0 if never damaged), before rounding."""
-    from crisis.simulation import kernel
+    from crisis.simulation import flat, sweeps
 
     n_scen = impact.damaged.shape[1]
     done = np.zeros(impact.damaged.shape, dtype=np.float32)
@@ -108,8 +106,8 @@ def repair_schedule(
         if free.size == 0:
             done[in_sector] = np.where(needs_crew[in_sector], NEVER, done[in_sector])
             continue
-        schedule: Any = kernel.list_schedule
-        with _KERNEL_LOCK:
+        schedule: Any = sweeps.list_schedule
+        with flat.LOCK:
             schedule(
                 in_sector.astype(np.int64),
                 needs_crew,
@@ -154,67 +152,6 @@ class _Services:
         return np.minimum(out, 1.0).astype(np.float32)
 
 
-# numba's fallback threading layer (workqueue) cannot run parallel kernels from two threads
-# at once; simulations started from several threads of one process take turns.
-_KERNEL_LOCK = threading.Lock()
-_STRUCTURES: weakref.WeakKeyDictionary[City, tuple[np.ndarray, ...]] = weakref.WeakKeyDictionary()
-
-
-def _structure(city: City) -> tuple[np.ndarray, ...]:
-    """The city as flat arrays for the compiled kernel (cached per city object)."""
-    cached = _STRUCTURES.get(city)
-    if cached is not None:
-        return cached
-    n, d, k = city.n_assets, city.n_districts, len(SERVICES)
-    i64 = np.int64
-    members = city.group_members.astype(i64)
-    of_group = np.repeat(np.arange(city.n_groups, dtype=i64), np.diff(city.group_indptr))
-    by_member = np.argsort(members, kind="stable")
-    m_ptr = np.concatenate([[0], np.cumsum(np.bincount(members, minlength=n))]).astype(i64)
-    o_ptr = np.searchsorted(city.group_owner, np.arange(n + 1)).astype(i64)
-    adj = city.adjacency
-    code = city.network.astype(i64)
-    order = np.argsort(np.where(code < 0, len(NETWORKS), code), kind="stable")
-    net_ptr = np.searchsorted(
-        np.sort(np.where(code < 0, len(NETWORKS), code)), np.arange(len(NETWORKS) + 1)
-    ).astype(i64)
-    sd = city.link_service.astype(i64) * d + city.link_district.astype(i64)
-    sums = np.bincount(sd, weights=city.link_weight, minlength=k * d)
-    weight = city.link_weight / np.where(sums[sd] > 0, sums[sd], 1.0)
-    by_asset = np.argsort(city.link_asset, kind="stable")
-    a_ptr = np.concatenate([[0], np.cumsum(np.bincount(city.link_asset, minlength=n))])
-    served = np.bincount(sd, minlength=k * d) > 0
-    pop = np.where(served, np.tile(city.district_population, k), 0.0)
-    vul = pop * np.tile(city.district_vulnerable, k)
-    arrays = (
-        city.group_indptr.astype(i64),
-        members,
-        city.group_owner.astype(i64),
-        city.group_backup.astype(np.bool_),
-        m_ptr,
-        of_group[by_member],
-        o_ptr,
-        adj.indptr.astype(i64),
-        adj.indices.astype(i64),
-        code,
-        city.source.astype(np.bool_),
-        net_ptr,
-        order.astype(i64),
-        city.backup_hours.astype(np.float64),
-        a_ptr.astype(i64),
-        by_asset.astype(i64),
-        sd,
-        weight.astype(np.float64),
-        np.asarray([SERVICE_MODES[s] == "any" for s in SERVICES]),
-        pop,
-        vul,
-        pop.reshape(k, d).sum(axis=1),
-        vul.reshape(k, d).sum(axis=1),
-    )
-    _STRUCTURES[city] = arrays
-    return arrays
-
-
 def simulate(
     city: City,
     impact: Impact,
@@ -236,7 +173,7 @@ def simulate(
         trace: Keep the hour-by-hour asset and district states (for explanations; costs
             ``H × N × S`` booleans, so trace few scenarios).
     """
-    from crisis.simulation import kernel
+    from crisis.simulation import flat, kernel
 
     one_column: Any = kernel._column
     all_columns: Any = kernel.run_columns
@@ -244,7 +181,7 @@ def simulate(
         raise SimulationError(f"field 'horizon' = {horizon}: must be at least 1 hour")
     n, s = impact.damaged.shape
     done = np.ceil(repair_schedule(city, impact, policy)).astype(np.float64)
-    arrays = _structure(city)
+    arrays = flat.structure(city)
     k = len(SERVICES)
     served = np.empty((s, k, horizon))
     served_v = np.empty((s, k, horizon))
@@ -267,7 +204,7 @@ def simulate(
                 trace_w[hour:, asset, col] = bool(on)
             starts[:, col] = start
     else:
-        with _KERNEL_LOCK:
+        with flat.LOCK:
             all_columns(done, horizon, city.n_districts, *arrays, served, served_v)
     q = np.ascontiguousarray(served.transpose(1, 2, 0), dtype=np.float32)
     q_v = np.ascontiguousarray(served_v.transpose(1, 2, 0), dtype=np.float32)
