@@ -42,6 +42,7 @@ BAND_LABELS = {
     "high": N_("high"),
     "very high": N_("very high"),
 }
+LEVEL_LABELS = {"preliminary": N_("preliminary"), "detailed": N_("detailed")}
 SCENARIO_LABELS = {"most_probable": N_("Most probable"), "most_severe": N_("Most severe")}
 
 
