@@ -39,6 +39,8 @@ def test_seed_fixes_the_result_and_progress_reaches_the_total(city: City) -> Non
     c = run_ensemble(city, FLOOD, 30, seed=4, chunk_size=8, horizon=72)
     assert not np.array_equal(a.damaged, c.damaged)
     assert a.served.shape == (6, 72, 30)
+    # A 1-in-100-year flood: the scenarios share 1/100 of annual probability equally.
+    assert a.probability.sum() == pytest.approx(0.01) and np.ptp(a.probability) < 1e-15
     assert a.damaged.sum() > 0 and a.summary()["power"]["eoh"]["mean"] > 0
 
 

@@ -127,7 +127,9 @@ def run_ensemble(
         policy=policy,
         served=np.concatenate([p["served"] for p in parts], axis=2),
         served_vulnerable=np.concatenate([p["served_vulnerable"] for p in parts], axis=2),
-        probability=np.concatenate([p["probability"] for p in parts]),
+        # A chunk spreads its event probability over its own scenarios; spread it over all.
+        probability=np.concatenate([p["probability"] * len(p["probability"]) for p in parts])
+        / n_scenarios,
         damaged=np.concatenate([p["damaged"] for p in parts]),
         population=population,
         vulnerable=vulnerable,
