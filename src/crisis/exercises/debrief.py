@@ -1,0 +1,358 @@
+"""Running a plan and the debrief: the plan against doing nothing and the optimiser's plan.
+
+All three runs use the same seed, so scenario ``s`` is the same flood (or quake, or attack)
+in each and differences are due to the plans alone (common random numbers). The debrief is
+plain JSON-ready data:
+
+``curves``        mean Q(t) over all services (people-weighted), per hour, for each run
+``distribution``  histogram of people-hours without service per scenario, for each run
+``timeline``      one representative scenario, replayed: each asset's outages (start, end,
+                  damaged or cut off) and failures/repairs per hour, with and without the plan
+``chains``        causal chains of the worst district outages in that scenario
+``score``         the plan's benefit as a share of the optimiser's (0–100), and budget used
+``measures``      what each measure bought: the loss it avoids when added last (marginal)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from crisis.exercises.models import Exercise
+from crisis.exercises.plans import Plan, eligible, unit_cost, validate_plan
+from crisis.simulation import EnsembleResult, optimise, run_ensemble
+from crisis.simulation.city import SERVICES, City
+from crisis.simulation.demo import load_city
+from crisis.simulation.ensemble import replay
+from crisis.simulation.explain import explain_district
+from crisis.simulation.hazards import parse_hazard, sample_hazards
+
+Progress = Callable[[float], None]
+#: Scenarios of the optimiser's search and of the marginal-benefit runs (a subset).
+OPTIMISER_SCENARIOS = 60
+MARGINAL_SCENARIOS = 100
+_OPTIMISER_VERSION = "1"
+_memo: dict[str, list[dict[str, Any]]] = {}
+
+
+def total_loss(result: EnsembleResult) -> npt.NDArray[np.float64]:
+    """``(S,)`` people-hours without service per scenario, summed over services."""
+    return np.asarray(result.metrics["people_hours"].sum(axis=0), dtype=np.float64)
+
+
+def mean_q(result: EnsembleResult) -> npt.NDArray[np.float64]:
+    """``(H,)`` ensemble mean of the people-weighted share served over all services."""
+    pop = result.population
+    q = np.tensordot(pop, result.served.astype(np.float64), axes=(0, 0)) / max(pop.sum(), 1.0)
+    return np.asarray(q.mean(axis=1))
+
+
+def _key(exercise: Exercise) -> str:
+    data = {
+        "v": _OPTIMISER_VERSION,
+        "city": exercise.city,
+        "hazards": exercise.hazards,
+        "measures": [m.model_dump() for m in exercise.measures],
+        "budget": exercise.budget,
+        "seed": exercise.seed,
+        "n": OPTIMISER_SCENARIOS,
+    }
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _cache_file(key: str) -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "crisis" / "exercise-optimiser" / f"{key}.json"
+
+
+def candidate_pool(exercise: Exercise, city: City, top: int = 4) -> list[dict[str, Any]]:
+    """Placements worth trying: each per-asset measure on the assets the hazard hits most."""
+    hazards = [parse_hazard(h) for h in exercise.hazards]
+    impact = sample_hazards(hazards, city, 40, exercise.seed)
+    score = impact.damaged.mean(axis=1) * (city.population + 1.0)
+    # Assets with a backup need a power loss, not damage: rank those by people served.
+    people = city.population + 1.0
+    pool: list[dict[str, Any]] = []
+    for measure in exercise.measures:
+        if not measure.per_asset:
+            pool.append({"measure": measure.id})
+            continue
+        mask = eligible(city, measure)
+        rank = people if measure.kind == "backup" else score
+        rows = np.flatnonzero(mask & (rank > 0))
+        rows = rows[np.argsort(-rank[rows], kind="stable")][:top]
+        pool.extend({"measure": measure.id, "asset": city.ids[i]} for i in rows)
+    return pool
+
+
+def optimiser_plan(exercise: Exercise, city: City) -> list[dict[str, Any]]:
+    """The greedy optimiser's placements for the exercise (cached in memory and on disk)."""
+    key = _key(exercise)
+    if key in _memo:
+        return _memo[key]
+    file = _cache_file(key)
+    try:
+        placements: list[dict[str, Any]] = json.loads(file.read_text(encoding="utf-8"))
+        _memo[key] = placements
+        return placements
+    except (OSError, ValueError):
+        pass
+    pool = candidate_pool(exercise, city)
+    labelled = []
+    for p in pool:
+        item = exercise.measure(p["measure"]).intervention(p.get("asset"))
+        item["label"] = json.dumps(p, sort_keys=True)
+        labelled.append(item)
+    proposal = optimise(
+        city, exercise.hazards, exercise.budget, OPTIMISER_SCENARIOS, exercise.seed, labelled
+    )
+    placements = [json.loads(step.intervention.label or "{}") for step in proposal.steps]
+    _memo[key] = placements
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = file.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(placements), encoding="utf-8")
+        os.replace(tmp, file)
+    except OSError:
+        pass
+    return placements
+
+
+def _histogram(runs: Mapping[str, npt.NDArray[np.float64]], bins: int = 16) -> dict[str, Any]:
+    values = np.concatenate(list(runs.values()))
+    hi = float(values.max()) if values.size and values.max() > 0 else 1.0
+    edges = np.linspace(0.0, hi * 1.0001, bins + 1)
+    return {
+        "edges": [round(float(e)) for e in edges],
+        "counts": {k: np.histogram(v, edges)[0].astype(int).tolist() for k, v in runs.items()},
+        "stats": {
+            k: {
+                "mean": float(v.mean()),
+                "p5": float(np.percentile(v, 5)),
+                "p50": float(np.percentile(v, 50)),
+                "p95": float(np.percentile(v, 95)),
+            }
+            for k, v in runs.items()
+        },
+    }
+
+
+def _outages(
+    city: City, timeline: Any, impact: Any
+) -> tuple[list[list[int]], list[int], list[int]]:
+    """Outage spans ``[asset, start, end, damaged]`` and failures/repairs per hour."""
+    working = timeline.working[:, :, 0]  # (H, N)
+    down = ~working
+    h = down.shape[0]
+    edges = np.diff(
+        np.vstack([np.zeros((1, down.shape[1]), np.int8), down.astype(np.int8)]), axis=0
+    )
+    failures = (edges == 1).sum(axis=1).astype(int).tolist()
+    repairs = (edges == -1).sum(axis=1).astype(int).tolist()
+    spans: list[list[int]] = []
+    damaged = impact.damaged[:, 0]
+    for a in np.flatnonzero(down.any(axis=0)):
+        col = np.concatenate([[0], down[:, a].astype(np.int8), [0]])
+        step = np.diff(col)
+        for lo, hi in zip(np.flatnonzero(step == 1), np.flatnonzero(step == -1), strict=True):
+            spans.append([int(a), int(lo), int(min(hi, h)), int(bool(damaged[a]))])
+    return spans, failures, repairs
+
+
+def _district_loss(city: City, timeline: Any) -> npt.NDArray[np.float64]:
+    served = timeline.district_served[:, :, :, 0]  # (K, H, D)
+    return np.asarray((1.0 - served).sum(axis=(0, 1)) * city.district_population)
+
+
+def _chains(city: City, impact: Any, timeline: Any, worst: int = 3) -> list[dict[str, Any]]:
+    loss = _district_loss(city, timeline)
+    out = []
+    for d in np.argsort(-loss)[:worst]:
+        if loss[d] <= 0:
+            break
+        district = city.district_ids[int(d)]
+        explanation = explain_district(city, impact, timeline, district)
+        out.append(
+            {"district": district, "people_hours": float(loss[d]), "lines": explanation.lines[:40]}
+        )
+    return out
+
+
+def _scenario_story(
+    city: City, results: Mapping[str, EnsembleResult], scenario: int
+) -> dict[str, Any]:
+    story: dict[str, Any] = {"scenario": scenario}
+    for name, result in results.items():
+        planned, impact, timeline = replay(result, city, scenario)
+        spans, failures, repairs = _outages(planned, timeline, impact)
+        assert timeline.district_served is not None
+        served = timeline.district_served[:, :, :, 0]
+        pop = np.maximum(planned.district_population, 1.0)
+        share = served.mean(axis=0)  # (H, D): mean over services
+        story[name] = {
+            "spans": spans,
+            "failures": failures,
+            "repairs": repairs,
+            "district_share": np.round(share[:, : len(pop)], 2).tolist(),
+            "chains": _chains(planned, impact, timeline),
+        }
+    return story
+
+
+def run_exercise(
+    exercise: Exercise,
+    placements: Sequence[Mapping[str, Any]],
+    n_scenarios: int | None = None,
+    seed: int | None = None,
+    progress: Progress | None = None,
+    city: City | None = None,
+) -> dict[str, Any]:
+    """Run a learner's plan and build the debrief (see the module docstring).
+
+    Raises:
+        PlanError: the plan breaks a rule (checked before anything runs).
+    """
+    city = city or load_city(exercise.city)
+    plan = validate_plan(exercise, city, list(placements))
+    n = n_scenarios or exercise.scenarios
+    seed = exercise.seed if seed is None else seed
+    report = progress or (lambda _f: None)
+    report(0.0)
+    best = validate_plan(exercise, city, optimiser_plan(exercise, city))
+    report(0.1)
+    plans: dict[str, Plan] = {"plan": plan, "optimiser": best}
+    results: dict[str, EnsembleResult] = {}
+    steps = [("nothing", None), ("plan", plan), ("optimiser", best)]
+    for k, (name, chosen) in enumerate(steps):
+        base = 0.1 + 0.2 * k
+
+        def tick(done: int, total: int, base: float = base) -> None:
+            report(base + 0.2 * done / total)
+
+        interventions = chosen.interventions(exercise) if chosen else None
+        results[name] = run_ensemble(city, exercise.hazards, n, seed, interventions, tick)
+    loss = {name: total_loss(r) for name, r in results.items()}
+    report(0.7)
+    measures = _marginal(exercise, city, plan, loss["plan"], n, seed)
+    report(0.85)
+    nothing = loss["nothing"]
+    positive = np.flatnonzero(nothing > 0)
+    pick = positive if positive.size else np.arange(n)
+    target = np.median(nothing[pick])
+    scenario = int(pick[np.argmin(np.abs(nothing[pick] - target))])
+    story = _scenario_story(
+        city, {"plan": results["plan"], "nothing": results["nothing"]}, scenario
+    )
+    report(0.95)
+    benefit = nothing - loss["plan"]
+    benefit_opt = nothing - loss["optimiser"]
+    half = 1.96 * float(benefit.std(ddof=1)) / np.sqrt(n) if n > 1 else 0.0
+    mean_opt = float(benefit_opt.mean())
+    mean_plan = float(benefit.mean())
+    if mean_opt > 0:
+        score = int(np.clip(round(100 * mean_plan / mean_opt), 0, 100))
+    else:
+        score = 100 if mean_plan >= 0 else 0
+    services = [s for s in SERVICES if results["nothing"].population[SERVICES.index(s)] > 0]
+    per_service = {
+        name: {s: float(r.metrics["people_hours"][SERVICES.index(s)].mean()) for s in services}
+        for name, r in results.items()
+    }
+    report(1.0)
+    return {
+        "exercise": exercise.id,
+        "n_scenarios": n,
+        "seed": seed,
+        "horizon": results["plan"].horizon,
+        "budget": exercise.budget,
+        "plans": {name: {"placements": p.as_list(), "cost": p.cost} for name, p in plans.items()},
+        "curves": {name: np.round(mean_q(r), 5).tolist() for name, r in results.items()},
+        "distribution": _histogram(loss),
+        "per_service": per_service,
+        "score": {
+            "score": score,
+            "benefit": mean_plan,
+            "benefit_low": mean_plan - half,
+            "benefit_high": mean_plan + half,
+            "benefit_optimiser": mean_opt,
+            "beats_nothing": bool(mean_plan > 0 and loss["plan"].mean() < nothing.mean()),
+            "scenarios_better": int((benefit > 0).sum()),
+            "scenarios_worse": int((benefit < 0).sum()),
+            "cost": plan.cost,
+            "budget_used": plan.cost / exercise.budget,
+            "optimiser_cost": best.cost,
+            "annual_probability": exercise.annual_probability(),
+        },
+        "measures": measures,
+        "timeline": story,
+    }
+
+
+def _marginal(
+    exercise: Exercise,
+    city: City,
+    plan: Plan,
+    plan_loss: npt.NDArray[np.float64],
+    n: int,
+    seed: int,
+) -> list[dict[str, Any]]:
+    """What each placement bought: the loss without it minus the loss with the whole plan.
+
+    Runs on the first :data:`MARGINAL_SCENARIOS` scenarios (the same ones: chunk seeds do not
+    depend on the ensemble size).
+    """
+    m = min(n, MARGINAL_SCENARIOS)
+    base = float(plan_loss[:m].mean())
+    out = []
+    items = plan.interventions(exercise)
+    for i, placement in enumerate(plan.placements):
+        rest = items[:i] + items[i + 1 :]
+        without = run_ensemble(city, exercise.hazards, m, seed, rest)
+        gain = float(total_loss(without).mean()) - base
+        out.append(
+            {
+                **placement.as_dict(),
+                "cost": placement.cost,
+                "benefit": gain,
+                "per_million": gain / placement.cost * 1e6 if placement.cost else 0.0,
+                "scenarios": m,
+            }
+        )
+    return out
+
+
+def run_exercise_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Background-job entry point: ``params`` = ``{exercise, plan, scenarios, seed}``.
+
+    ``exercise`` is the exercise as data (so instructors' own exercises run as well).
+    """
+    exercise = Exercise.model_validate(params["exercise"])
+    return run_exercise(
+        exercise,
+        params.get("plan") or [],
+        n_scenarios=params.get("scenarios"),
+        seed=params.get("seed"),
+        progress=progress,
+    )
+
+
+def catalogue_rows(exercise: Exercise, city: City) -> list[dict[str, Any]]:
+    """Each measure with its unit cost and the assets it can be placed on (for the play page)."""
+    rows = []
+    for measure in exercise.measures:
+        mask = eligible(city, measure)
+        rows.append(
+            {
+                "measure": measure,
+                "cost": unit_cost(city, measure),
+                "assets": [city.ids[i] for i in np.flatnonzero(mask)],
+            }
+        )
+    return rows

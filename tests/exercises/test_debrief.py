@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from crisis.exercises import bundled, load_bundled, run_exercise, run_exercise_job
+from crisis.exercises.evidence import evidence_for_run, level_of
+from crisis.exercises.library import dump_exercise
+from crisis.exercises.models import Exercise
+from crisis.simulation.city import City
+
+GOOD_PLAN = [
+    {"measure": "barrier", "asset": "bus-147"},
+    {"measure": "raise", "asset": "bus-140"},
+    {"measure": "power-crews"},
+]
+
+
+def test_a_good_plan_beats_doing_nothing_on_the_same_scenarios(city: City) -> None:
+    flood = bundled("river-flood")
+    assert flood is not None
+    debrief = run_exercise(flood, GOOD_PLAN, n_scenarios=50, seed=5, city=city)
+    score = debrief["score"]
+    assert score["beats_nothing"] and score["benefit_low"] > 0
+    assert score["scenarios_worse"] == 0  # common random numbers: a plan never hurts here
+    assert 0 <= score["score"] <= 100
+    assert score["cost"] == 90_000 + 100_000 + 240_000
+    assert len(debrief["curves"]["plan"]) == debrief["horizon"]
+    assert sum(debrief["distribution"]["counts"]["nothing"]) == 50
+    bought = {m["measure"]: m["benefit"] for m in debrief["measures"]}
+    assert bought["power-crews"] > 0
+    story = debrief["timeline"]
+    assert story["nothing"]["spans"] and story["nothing"]["chains"]
+    assert sum(story["nothing"]["failures"]) >= len({s[0] for s in story["nothing"]["spans"]})
+
+
+def test_empty_plan_scores_zero_and_does_not_beat_nothing(city: City) -> None:
+    flood = bundled("river-flood")
+    assert flood is not None
+    debrief = run_exercise(flood, [], n_scenarios=20, city=city)
+    assert debrief["score"]["score"] == 0 and not debrief["score"]["beats_nothing"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("exercise", load_bundled(), ids=lambda e: e.id)
+def test_every_bundled_exercise_runs_as_a_job(exercise: Exercise) -> None:
+    seen: list[float] = []
+    params = {"exercise": yaml.safe_load(dump_exercise(exercise)), "plan": [], "scenarios": 20}
+    debrief = run_exercise_job(params, seen.append)
+    assert debrief["exercise"] == exercise.id and seen[-1] == 1.0
+    assert debrief["score"]["benefit_optimiser"] >= 0
+
+
+def test_evidence_levels_follow_the_score() -> None:
+    flood = bundled("river-flood")
+    assert flood is not None
+    records = evidence_for_run(flood, 80).records()
+    assert [r.competence for r in records] == ["C11", "C13", "C18"]
+    assert records[0].level == pytest.approx(level_of(80)) == pytest.approx(3.4)
+    assert level_of(-5) == 1.0 and level_of(150) == 4.0
