@@ -11,7 +11,7 @@ from crisis import accounts
 from crisis.cli import _context
 from crisis.cli._output import JSON_OPTION_HELP, console, print_json, print_table
 from crisis.store import backup as backups
-from crisis.store import users, workspaces
+from crisis.store import learning, users, workspaces
 from crisis.store.migrate import upgrade as run_upgrade
 
 app = typer.Typer(help="Database schema, backups and restores.", no_args_is_help=True)
@@ -48,6 +48,7 @@ def upgrade(
                     created.append({"username": username, "role": role, "password": password})
                 demo = workspaces.seed_demo(db, users.get_user(db, "analyst"))
                 demo_workspace = demo.name if demo is not None else None
+                learning.seed_demo_cohort(db, users.get_user(db, "instructor"))
     if as_json:
         print_json(
             {

@@ -21,11 +21,14 @@ from crisis.web import (
     admin,
     api,
     api_competences,
+    api_learning,
     api_workbench,
     competences,
     errors,
     i18n,
     jobs,
+    learning,
+    learning_cohorts,
     pages,
     workbench,
 )
@@ -115,6 +118,9 @@ def create_app(
     app.include_router(jobs.router)
     app.include_router(workbench.router)
     app.include_router(api_workbench.router)
+    app.include_router(learning.router)
+    app.include_router(learning_cohorts.router)
+    app.include_router(api_learning.router)
     _docs_routes(app)
     errors.install(app)
 

@@ -266,14 +266,6 @@ def _section(path: str, title: str, roles: tuple[str, ...], summary: str) -> Non
 
 
 _section(
-    "/learning",
-    N_("My learning"),
-    ("learner", "instructor"),
-    N_(
-        "Self-assessment, the adaptive knowledge test, your competence profile, gaps and learning path."  # noqa: E501
-    ),
-)
-_section(
     "/exercises",
     N_("Exercises"),
     ("learner", "instructor"),
