@@ -91,3 +91,20 @@ def test_simulated_blackouts_map_to_classes_that_grow_with_duration() -> None:
     assert short["infrastructure"].value.p50 == pytest.approx(12.0, rel=0.05)
     # Six days: essential services lost for a week, classes 4 and 4.
     assert long["infrastructure"].level == 4 and long["people"].level == 4
+
+
+def test_simulator_mapping_and_the_background_job(demo: Workspace) -> None:
+    from crisis.workbench.impact import estimate_impact_job, estimates_from_result, simulator_hazard
+
+    flood = demo.hazard_register.get("river-flood")
+    assert simulator_hazard(flood, "most_severe") == {"kind": "flood", "return_period": 200.0}
+    assert simulator_hazard(demo.hazard_register.get("unemployment"), "most_severe") is None
+    with pytest.raises(ContentError, match="scenarios: must be 1–2000"):
+        estimate_impact_job({"hazard": {"kind": "blackout"}, "scenarios": 0}, lambda f: None)
+    seen: list[float] = []
+    blackout = simulator_hazard(demo.hazard_register.get("blackout"), "most_severe")
+    result = estimate_impact_job({"hazard": blackout, "scenarios": 10, "seed": 1}, seen.append)
+    assert seen[0] < seen[-1] == 1.0
+    estimates = estimates_from_result(result)
+    assert set(estimates) == {"people", "infrastructure"}
+    assert estimates["people"].p5 <= estimates["people"].level <= estimates["people"].p95

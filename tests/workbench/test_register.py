@@ -13,6 +13,7 @@ from crisis.workbench.register import (
     remove_hazard,
     save_hazard,
 )
+from crisis.workbench.workspace import Workspace
 
 from .conftest import hazard_data
 
@@ -93,3 +94,14 @@ def test_new_hazards_and_removal(small_register: Register) -> None:
     with pytest.raises(ConflictError):
         remove_hazard(grown, "alpha", expected_version=7)
     assert "alpha" not in remove_hazard(grown, "alpha", expected_version=1).ids()
+
+
+def test_an_imported_register_counts_as_an_edit_of_each_hazard(demo: Workspace) -> None:
+    from crisis.workbench.register import replace_register
+
+    current = demo.hazard_register
+    imported = current.model_copy(update={"hazards": current.hazards[:2]})
+    result = replace_register(current, imported)
+    assert [h.version for h in result.hazards] == [2, 2]
+    fresh = replace_register(current.model_copy(update={"hazards": ()}), imported)
+    assert [h.version for h in fresh.hazards] == [1, 1]

@@ -112,3 +112,23 @@ def test_competence_links_exist_in_the_bundled_scro_framework() -> None:
     assert titles["C15"] == "Disaster response coordination"
     assert titles["C17"] == "Financing resilience"
     assert len(titles) >= 15
+
+
+def test_an_edited_action_plan_is_checked_field_by_field() -> None:
+    from crisis.workbench.actionplan import parse_actions
+
+    rows = [
+        {"action": "Exercise", "owner": "Civil protection", "due": "2027-01-31",
+         "hazard_id": "blackout", "competence": "C15"},
+        {"action": "", "due": "soon", "hazard_id": "meteor", "competence": "C99"},
+    ]  # fmt: skip
+    with pytest.raises(ContentError) as info:
+        parse_actions(rows, hazard_ids={"blackout"}, competence_ids={"C15"})
+    assert info.value.errors == [
+        "actions[2].action: describe the action",
+        "actions[2].due: expected a date YYYY-MM-DD, got 'soon'",
+        "actions[2].hazard_id: the register has no hazard 'meteor'",
+        "actions[2].competence: unknown competence 'C99'",
+    ]
+    plan = parse_actions(rows[:1], hazard_ids={"blackout"}, competence_ids={"C15"})
+    assert plan[0].priority == 1 and plan[0].due.isoformat() == "2027-01-31"

@@ -106,3 +106,19 @@ def test_unreadable_files(tmp_path: Path) -> None:
         import_register(bad, city="P")
     with pytest.raises(FormatError, match=r"use \.csv or \.xlsx"):
         import_register(tmp_path / "register.ods", city="P")
+
+
+def test_exports_neutralise_formulas_and_imports_restore_the_text(demo: Workspace) -> None:
+    from crisis.workbench.spreadsheets import export_register, import_register
+
+    hazard = demo.hazard_register.hazards[0]
+    risky = hazard.model_copy(
+        update={"title": "=cmd|' /C calc'!A0", "owner": "@risk", "sources": ("-2 m",)}
+    )
+    register = demo.hazard_register.model_copy(update={"hazards": (risky,)})
+    text = export_register(register, fmt="csv").decode()
+    assert "'=cmd|' /C calc'!A0" in text and ",'@risk," in text and ",'-2 m," in text
+    for fmt in ("csv", "xlsx"):
+        back = import_register(export_register(register, fmt=fmt), city="Portavera", fmt=fmt)
+        assert back.hazards[0].title == "=cmd|' /C calc'!A0"
+        assert back.hazards[0].owner == "@risk" and back.hazards[0].sources == ("-2 m",)
