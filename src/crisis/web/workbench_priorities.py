@@ -86,9 +86,9 @@ def matrix_of(judgements: dict[str, str]) -> tuple[tuple[float | str, ...], ...]
     n = len(CRITERIA)
     cells: list[list[float | str]] = [[1.0] * n for _ in range(n)]
     for (a, b), judgement in parsed.items():
-        value = Fraction(str(judgement))
-        cells[index[a]][index[b]] = _cell(value)
-        cells[index[b]][index[a]] = _cell(1 / value)
+        ratio = Fraction(str(judgement))
+        cells[index[a]][index[b]] = _cell(ratio)
+        cells[index[b]][index[a]] = _cell(1 / ratio)
     return tuple(tuple(row) for row in cells)
 
 
