@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
-from crisis.store import competence_tables, learner_tables, tables, workbench_tables
+from crisis.store import (
+    competence_tables,
+    exercise_tables,
+    learner_tables,
+    tables,
+    workbench_tables,
+)
 from crisis.store.tables import Base
 
 metadata = Base.metadata
 
-__all__ = ["competence_tables", "learner_tables", "metadata", "tables", "workbench_tables"]
+__all__ = [
+    "competence_tables",
+    "exercise_tables",
+    "learner_tables",
+    "metadata",
+    "tables",
+    "workbench_tables",
+]

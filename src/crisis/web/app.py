@@ -25,6 +25,9 @@ from crisis.web import (
     api_workbench,
     competences,
     errors,
+    exercises,
+    exercises_authoring,
+    exercises_tabletop,
     i18n,
     jobs,
     learning,
@@ -121,6 +124,11 @@ def create_app(
     app.include_router(learning.router)
     app.include_router(learning_cohorts.router)
     app.include_router(api_learning.router)
+    app.include_router(exercises_tabletop.router)
+    app.include_router(exercises_tabletop.api)
+    app.include_router(exercises_authoring.router)
+    app.include_router(exercises.router)
+    _vendor_routes(app)
     _docs_routes(app)
     errors.install(app)
 
@@ -170,6 +178,17 @@ def create_app(
         return response
 
     return app
+
+
+def _vendor_routes(app: FastAPI) -> None:
+    """plotly.js from the installed plotly wheel, served by us (no CDN)."""
+    try:
+        import plotly
+    except ImportError:
+        return
+    folder = Path(plotly.__file__).parent / "package_data"
+    if (folder / "plotly.min.js").exists():
+        app.mount("/vendor/plotly", StaticFiles(directory=folder), name="plotly")
 
 
 def _docs_routes(app: FastAPI) -> None:

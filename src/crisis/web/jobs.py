@@ -32,6 +32,8 @@ log = logging.getLogger("crisis.jobs")
 #: Job kinds of the product: kind → "module:function". Features add theirs here.
 JOB_KINDS: dict[str, str] = {
     "workbench.estimate_impact": "crisis.workbench.impact:estimate_impact_job",
+    "exercises.run": "crisis.exercises.debrief:run_exercise_job",
+    "exercises.tabletop": "crisis.exercises.tabletop:resolve_tabletop_job",
 }
 
 _PROGRESS_INTERVAL_S = 0.5

@@ -13,7 +13,7 @@ from crisis.exceptions import CrisisError
 from crisis.settings import LANGUAGES
 from crisis.store import users
 from crisis.store.tables import User
-from crisis.web.i18n import LANGUAGE_COOKIE, N_
+from crisis.web.i18n import LANGUAGE_COOKIE
 from crisis.web.i18n import gettext as _
 from crisis.web.rendering import render
 from crisis.web.security import (
@@ -263,13 +263,3 @@ def _section(path: str, title: str, roles: tuple[str, ...], summary: str) -> Non
     @router.get(path, name=path.strip("/"))
     def page(request: Request, user: User = Depends(dependency)) -> Response:
         return render(request, "section.html", {"title": _(title), "summary": _(summary)})
-
-
-_section(
-    "/exercises",
-    N_("Exercises"),
-    ("learner", "instructor"),
-    N_(
-        "Resilience exercises on the city simulator: plan under a budget, face the hazard, debrief."
-    ),
-)

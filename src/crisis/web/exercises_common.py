@@ -1,0 +1,81 @@
+"""What the exercise pages share: finding an exercise, the city, map and catalogue data."""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from crisis.exceptions import NotFoundError
+from crisis.exercises import Exercise, bundled, load_bundled, parse_exercise
+from crisis.exercises.citymap import map_data
+from crisis.exercises.debrief import catalogue_rows
+from crisis.simulation.city import City
+from crisis.simulation.demo import load_city
+from crisis.store import exercises as store
+
+#: Ensemble sizes a learner may ask for.
+SCENARIO_CHOICES: tuple[int, ...] = (50, 100, 200, 500)
+#: Paths under /exercises that are not exercise ids.
+RESERVED = frozenset({"authoring", "tabletop", "runs", "evidence", "new", "import"})
+
+
+def city_of(exercise: Exercise) -> City:
+    return load_city(exercise.city)
+
+
+def find_exercise(db: Session, slug: str) -> Exercise:
+    """A bundled or instructor-authored exercise; 404 naming the id otherwise."""
+    found = bundled(slug)
+    if found is not None:
+        return found
+    row = store.authored_one(db, slug) if len(slug) <= 64 else None
+    if row is None:
+        raise NotFoundError(f"there is no exercise '{slug[:64]}'")
+    return parse_exercise(row.source, f"{slug}.yaml")
+
+
+def all_exercises(db: Session) -> list[tuple[Exercise, bool]]:
+    """(exercise, authored?) for every exercise, bundled ones first."""
+    out: list[tuple[Exercise, bool]] = [(e, False) for e in load_bundled()]
+    for row in store.authored(db):
+        try:
+            out.append((parse_exercise(row.source, f"{row.slug}.yaml"), True))
+        except Exception:
+            continue
+    return out
+
+
+@functools.lru_cache(maxsize=32)
+def _map_json(key: str, exercise_json: str) -> str:
+    exercise = Exercise.model_validate_json(exercise_json)
+    return json.dumps(map_data(city_of(exercise), exercise))
+
+
+def city_map(exercise: Exercise) -> dict[str, Any]:
+    """Map data of the exercise's city with the hazard's exposure (cached per exercise)."""
+    text = exercise.model_dump_json()
+    return dict(json.loads(_map_json(exercise.id + str(hash(text)), text)))
+
+
+def catalogue(exercise: Exercise, lang: str) -> list[dict[str, Any]]:
+    """The measures for the play page: id, title, unit cost, the assets each may go on."""
+    rows = catalogue_rows(exercise, city_of(exercise))
+    return [
+        {
+            "id": r["measure"].id,
+            "kind": r["measure"].kind,
+            "title": r["measure"].title.get(lang),
+            "per_asset": r["measure"].per_asset,
+            "cost": r["cost"],
+            "assets": r["assets"],
+        }
+        for r in rows
+    ]
+
+
+def money(value: float) -> str:
+    """EUR amounts as people read them: EUR 1,200,000."""
+    return f"EUR {value:,.0f}"
