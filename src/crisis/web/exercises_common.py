@@ -15,9 +15,24 @@ from crisis.exercises.debrief import catalogue_rows
 from crisis.simulation.city import City
 from crisis.simulation.demo import load_city
 from crisis.store import exercises as store
+from crisis.web.i18n import N_
 
 #: Ensemble sizes a learner may ask for.
 SCENARIO_CHOICES: tuple[int, ...] = (50, 100, 200, 500)
+#: Words the templates translate from data: hazard kinds, services and run states.
+WORDS = (
+    N_("flood"),
+    N_("earthquake"),
+    N_("heatwave"),
+    N_("blackout"),
+    N_("epidemic"),
+    N_("cyber"),
+    N_("drought"),
+    N_("mobility"),
+    N_("running"),
+    N_("done"),
+    N_("failed"),
+)
 #: Paths under /exercises that are not exercise ids.
 RESERVED = frozenset({"authoring", "tabletop", "runs", "evidence", "new", "import"})
 
