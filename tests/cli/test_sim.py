@@ -136,3 +136,47 @@ def test_bad_input_is_one_line_and_exit_1(
     assert out.returncode == 1
     assert message in out.stderr and "Traceback" not in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_hazard_file_errors_name_the_line(city: Path, tmp_path: Path) -> None:
+    hazards = tmp_path / "storm.yaml"
+    hazards.write_text(
+        "- kind: flood\n  return_period: 100\n- kind: blackout\n  outage_hours: -1\n"
+    )
+    out = crisis("run", str(city), "--hazard-file", str(hazards), "--scenarios", "2")
+    assert out.returncode == 1
+    assert "storm.yaml:3: field 'outage_hours' = -1" in out.stderr
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_cleanly_and_leaves_no_result(city: Path, tmp_path: Path) -> None:
+    import signal
+    import time
+
+    env = {**os.environ, "COLUMNS": "200"}
+    target = tmp_path / "long"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "crisis",
+            "sim",
+            "run",
+            str(city),
+            "--hazard",
+            "earthquake",
+            "--scenarios",
+            "200000",
+            "--out",
+            str(target),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    time.sleep(8)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode in (1, 130) and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
