@@ -105,15 +105,22 @@ class _Walker:
             for m in members[:2]:
                 self.why(int(m), hour, level + 1, seen, out)
             return
-        if city.network[a] >= 0:
-            blockers = self._cut(a, hour)
-            listed = ", ".join(city.ids[b] for b in blockers[:4]) or "none working"
+        blockers = self._cut(a, hour) if city.network[a] >= 0 else []
+        if blockers:
+            listed = ", ".join(city.ids[b] for b in blockers[:4])
             out.append(
                 f"{pad}{self.name(a)} cut off from every source since {clock(stopped)}: "
                 f"path blocked at {listed}"
             )
             for b in blockers[:2]:
                 self.why(int(b), hour, level + 1, seen, out)
+            return
+        # Its needs are met only by assets that are down with it: nothing running can
+        # restart the loop yet (a black start needs running support).
+        out.append(
+            f"{pad}{self.name(a)} waiting to restart since {clock(stopped)}: what it "
+            "needs is down with it"
+        )
 
     def story(self, a: int, lo: int, level: int, out: list[str], phases: int = 3) -> None:
         """Explain ``a`` from ``lo`` to the end of its outage, one phase per change of cause.
