@@ -196,6 +196,21 @@ def _cohort_page(
     hours = parse_budget(budget, cohort.budget_hours)
     job, needs = needs_of(db, cohort, cat, profile, hours, lang)
     imported = sum(1 for m, u in store.members(db, cohort) if u is None)
+    recommended = []
+    if needs.coverage is not None:
+        chosen = needs.coverage.modules
+        for mid in chosen:
+            module = cat.module(mid)
+            closes = sorted(
+                {
+                    o.competence
+                    for o in module.outcomes
+                    if o.competence in needs.coverage.by_competence
+                    and o.level >= needs.targets[o.competence]
+                }
+            )
+            needed_by = [m for m in chosen if mid in cat.module(m).prerequisites]
+            recommended.append((module, closes, needed_by))
     return page(
         request,
         "cohort.html",
@@ -206,6 +221,7 @@ def _cohort_page(
             "needs": needs,
             "budget": hours,
             "imported": imported,
+            "recommended": recommended,
             "errors": errors or [],
             "notice": notice,
         },

@@ -1,0 +1,143 @@
+"""The learning JSON API: self-assessment, adaptive test (409 on replays), profile, gaps,
+path and cohorts with role checks — on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from crisis.competences import load_bundled
+from tests.conftest import csrf_of, login
+
+COMPETENCES = [c.id for c in load_bundled().framework.competences]
+
+
+@pytest.fixture
+def api(client: TestClient, accounts: dict[str, str]) -> TestClient:
+    login(client, "learner")
+    client.headers["X-CSRF-Token"] = csrf_of(client)
+    return client
+
+
+def test_api_needs_sign_in_and_a_learning_role(client: TestClient, accounts: dict) -> None:
+    assert client.get("/api/v1/learning/profile").status_code == 401
+    login(client, "analyst")
+    assert client.get("/api/v1/learning/self-assessment").status_code == 403
+    login(client, "learner")
+    response = client.post(
+        "/api/v1/learning/cohorts",
+        json={"name": "Mine"},
+        headers={"X-CSRF-Token": csrf_of(client)},
+    )
+    assert response.status_code == 403
+
+
+def test_self_assessment_round_trip(api: TestClient) -> None:
+    start = api.get("/api/v1/learning/self-assessment").json()
+    assert start["remaining"] == COMPETENCES and not start["complete"]
+    assert start["competences"][0]["statements"][1]["text"].startswith("I ")
+    done = api.put("/api/v1/learning/self-assessment", json={"ratings": {"C01": 2, "C02": 3}})
+    assert done.json()["ratings"] == {"C01": 2, "C02": 3}
+    bad = api.put("/api/v1/learning/self-assessment", json={"ratings": {"C03": 1, "C01": 9}})
+    assert bad.status_code == 400 and "C01" in bad.json()["detail"]
+    # All or nothing: C03 was not stored either.
+    assert "C03" not in api.get("/api/v1/learning/self-assessment").json()["ratings"]
+
+
+def test_adaptive_test_over_the_api(api: TestClient) -> None:
+    state = api.post("/api/v1/learning/test").json()
+    answered = 0
+    first = None
+    while not state["finished"]:
+        body = {
+            "attempt": state["attempt"],
+            "item": state["question"]["id"],
+            "sequence": state["sequence"],
+            "option": 0,
+        }
+        first = first or body
+        response = api.post("/api/v1/learning/test/answer", json=body)
+        assert response.status_code == 200, response.text
+        state = response.json()
+        answered += 1
+    assert 8 <= answered <= 40
+    # A replay after the end: 409, nothing recorded.
+    assert first is not None
+    replay = api.post("/api/v1/learning/test/answer", json=first)
+    assert replay.status_code == 409
+    result = api.get(f"/api/v1/learning/test/{state['attempt']}").json()
+    assert len(result["answers"]) == answered
+    assert all(a["explanation"] for a in result["answers"])
+    profile = api.get("/api/v1/learning/profile").json()
+    assert {c["competence"] for c in profile["competences"]} == set(COMPETENCES)
+    assert any(c["test_level"] is not None for c in profile["competences"])
+
+
+def test_answer_conflicts(api: TestClient) -> None:
+    state = api.post("/api/v1/learning/test").json()
+    body = {
+        "attempt": state["attempt"],
+        "item": state["question"]["id"],
+        "sequence": state["sequence"],
+        "option": 1,
+    }
+    assert api.post("/api/v1/learning/test/answer", json=body).status_code == 200
+    again = api.post("/api/v1/learning/test/answer", json=body)
+    assert again.status_code == 409 and "already answered" in again.json()["detail"]
+    following = api.get("/api/v1/learning/test/next").json()
+    wrong_item = dict(body, item="C20-01", sequence=following["sequence"])
+    if following["question"]["id"] == "C20-01":
+        wrong_item["item"] = "C19-01"
+    refused = api.post("/api/v1/learning/test/answer", json=wrong_item)
+    assert refused.status_code == 409 and "was not asked" in refused.json()["detail"]
+    assert api.post("/api/v1/learning/test/answer", json=dict(body, attempt=999)).status_code == 404
+    negative = api.post("/api/v1/learning/test/answer", json=dict(body, option=-1))
+    assert negative.status_code == 422
+
+
+def test_gaps_and_path(api: TestClient) -> None:
+    api.put("/api/v1/learning/self-assessment", json={"ratings": dict.fromkeys(COMPETENCES, 1)})
+    gaps = api.get("/api/v1/learning/gaps?profile=scro").json()
+    assert gaps["profile"] == "scro"
+    assert gaps["gaps"][0]["essential"] and gaps["gaps"][0]["gap"] >= 1
+    assert api.get("/api/v1/learning/gaps?profile=nope").status_code == 404
+    path = api.put(
+        "/api/v1/learning/path",
+        json={"hours_per_week": 5, "start": "2027-03-01", "completed": ["M01"]},
+    ).json()
+    assert path["hours_per_week"] == 5 and path["completed"] == ["M01"]
+    assert path["steps"][0]["start"] == "2027-03-01"
+    assert all(s["module"] != "M01" for s in path["steps"])
+    assert api.put("/api/v1/learning/path", json={"completed": ["ZZ"]}).status_code == 400
+    assert api.put("/api/v1/learning/path", json={"hours_per_week": 0}).status_code == 422
+
+
+def test_cohorts_over_the_api(client: TestClient, accounts: dict, app) -> None:  # type: ignore[no-untyped-def]
+    login(client, "instructor")
+    client.headers["X-CSRF-Token"] = csrf_of(client)
+    made = client.post("/api/v1/learning/cohorts", json={"name": "Night class"})
+    assert made.status_code == 201
+    cohort = made.json()
+    with TestClient(app) as learner:
+        login(learner, "learner")
+        learner.headers["X-CSRF-Token"] = csrf_of(learner)
+        joined = learner.post(
+            "/api/v1/learning/cohorts/join", json={"code": cohort["join_code"], "consent": True}
+        )
+        assert joined.json()["consent"] is True and "join_code" not in joined.json()
+        assert learner.get("/api/v1/learning/cohorts").json()["joined"][0]["id"] == cohort["id"]
+    needs = client.get(f"/api/v1/learning/cohorts/{cohort['id']}/needs").json()
+    assert needs["size"] == 1 and "Test learner (learner)" in needs["matrix"]
+    data = ("person,C01\n" + "\n".join(f"p{k},{k % 5}" for k in range(6)) + "\n").encode()
+    imported = client.post(
+        f"/api/v1/learning/cohorts/{cohort['id']}/import",
+        files={"file": ("staff.csv", data, "text/csv")},
+    )
+    assert imported.json() == {"imported": 6, "size": 7}
+    bad = client.post(
+        f"/api/v1/learning/cohorts/{cohort['id']}/import",
+        files={"file": ("staff.csv", b"person,C01\nx,5\n", "text/csv")},
+    )
+    assert bad.status_code == 400 and bad.json()["errors"][0].startswith("staff.csv:2: column B")
+    export = client.get(f"/api/v1/learning/cohorts/{cohort['id']}/export.csv")
+    assert export.status_code == 200 and len(export.text.strip().splitlines()) == 8
