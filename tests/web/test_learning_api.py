@@ -118,14 +118,14 @@ def test_cohorts_over_the_api(client: TestClient, accounts: dict, app) -> None: 
     made = client.post("/api/v1/learning/cohorts", json={"name": "Night class"})
     assert made.status_code == 201
     cohort = made.json()
-    with TestClient(app) as learner:
-        login(learner, "learner")
-        learner.headers["X-CSRF-Token"] = csrf_of(learner)
-        joined = learner.post(
-            "/api/v1/learning/cohorts/join", json={"code": cohort["join_code"], "consent": True}
-        )
-        assert joined.json()["consent"] is True and "join_code" not in joined.json()
-        assert learner.get("/api/v1/learning/cohorts").json()["joined"][0]["id"] == cohort["id"]
+    learner = TestClient(app)  # no lifespan: it would dispose the shared engine
+    login(learner, "learner")
+    learner.headers["X-CSRF-Token"] = csrf_of(learner)
+    joined = learner.post(
+        "/api/v1/learning/cohorts/join", json={"code": cohort["join_code"], "consent": True}
+    )
+    assert joined.json()["consent"] is True and "join_code" not in joined.json()
+    assert learner.get("/api/v1/learning/cohorts").json()["joined"][0]["id"] == cohort["id"]
     needs = client.get(f"/api/v1/learning/cohorts/{cohort['id']}/needs").json()
     assert needs["size"] == 1 and "Test learner (learner)" in needs["matrix"]
     data = ("person,C01\n" + "\n".join(f"p{k},{k % 5}" for k in range(6)) + "\n").encode()
@@ -141,3 +141,39 @@ def test_cohorts_over_the_api(client: TestClient, accounts: dict, app) -> None: 
     assert bad.status_code == 400 and bad.json()["errors"][0].startswith("staff.csv:2: column B")
     export = client.get(f"/api/v1/learning/cohorts/{cohort['id']}/export.csv")
     assert export.status_code == 200 and len(export.text.strip().splitlines()) == 8
+
+
+def test_concurrent_submissions_of_one_answer_record_it_once(api: TestClient, app, engine) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from crisis.store.learner_tables import LearningResponse
+
+    state = api.post("/api/v1/learning/test").json()
+    body = {
+        "attempt": state["attempt"],
+        "item": state["question"]["id"],
+        "sequence": state["sequence"],
+        "option": 0,
+    }
+    statuses: list[int] = []
+    barrier = threading.Barrier(4)
+
+    def submit() -> None:
+        # Without ``with``: the app's lifespan (which disposes the shared engine) stays out.
+        twin = TestClient(app)
+        twin.cookies.update(api.cookies)
+        twin.headers["X-CSRF-Token"] = api.headers["X-CSRF-Token"]
+        barrier.wait()
+        statuses.append(twin.post("/api/v1/learning/test/answer", json=body).status_code)
+
+    threads = [threading.Thread(target=submit) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 409, 409, 409]
+    with Session(engine) as db:
+        assert db.scalar(select(func.count()).select_from(LearningResponse)) == 1

@@ -145,41 +145,41 @@ def test_learners_join_choose_and_change_consent(
     cohort = new_cohort(client)
     code = re.search(r'id="join-code">([A-Z0-9]+)<', client.get(f"/learning/cohorts/{cohort}").text)
     assert code
-    with TestClient(app) as learner:
-        login(learner, "learner")
-        learner.post(
-            "/learning/self-assessment",
-            data={"competence": "C01", "level": "3", "csrf_token": csrf_of(learner)},
-        )
-        joined = learner.post(
-            "/learning/cohorts/join",
-            data={"code": code.group(1).lower(), "csrf_token": csrf_of(learner)},
-            follow_redirects=False,
-        )
-        assert joined.status_code == 303
-        # Not consenting: the instructor sees a hidden person, not the row.
-        page = client.get(f"/learning/cohorts/{cohort}")
-        assert "Test learner" not in page.text and "1 of them not sharing" in page.text
-        learner.post(
-            f"/learning/cohorts/{cohort}/consent",
-            data={"consent": "yes", "csrf_token": csrf_of(learner)},
-        )
-        page = client.get(f"/learning/cohorts/{cohort}")
-        assert "Test learner" in page.text
-        # Through the API, changed back.
-        response = learner.put(
-            f"/api/v1/learning/cohorts/{cohort}/consent",
-            json={"consent": False},
-            headers={"X-CSRF-Token": csrf_of(learner)},
-        )
-        assert response.json()["consent"] is False
-        assert "Test learner" not in client.get(f"/learning/cohorts/{cohort}").text
-        # A wrong code is a clear 404; a learner cannot open the instructor's page.
-        wrong = learner.post(
-            "/learning/cohorts/join", data={"code": "NOPE", "csrf_token": csrf_of(learner)}
-        )
-        assert wrong.status_code == 404 and "NOPE" in wrong.text
-        assert learner.get(f"/learning/cohorts/{cohort}").status_code == 403
+    learner = TestClient(app)  # no lifespan: it would dispose the shared engine
+    login(learner, "learner")
+    learner.post(
+        "/learning/self-assessment",
+        data={"competence": "C01", "level": "3", "csrf_token": csrf_of(learner)},
+    )
+    joined = learner.post(
+        "/learning/cohorts/join",
+        data={"code": code.group(1).lower(), "csrf_token": csrf_of(learner)},
+        follow_redirects=False,
+    )
+    assert joined.status_code == 303
+    # Not consenting: the instructor sees a hidden person, not the row.
+    page = client.get(f"/learning/cohorts/{cohort}")
+    assert "Test learner" not in page.text and "1 of them not sharing" in page.text
+    learner.post(
+        f"/learning/cohorts/{cohort}/consent",
+        data={"consent": "yes", "csrf_token": csrf_of(learner)},
+    )
+    page = client.get(f"/learning/cohorts/{cohort}")
+    assert "Test learner" in page.text
+    # Through the API, changed back.
+    response = learner.put(
+        f"/api/v1/learning/cohorts/{cohort}/consent",
+        json={"consent": False},
+        headers={"X-CSRF-Token": csrf_of(learner)},
+    )
+    assert response.json()["consent"] is False
+    assert "Test learner" not in client.get(f"/learning/cohorts/{cohort}").text
+    # A wrong code is a clear 404; a learner cannot open the instructor's page.
+    wrong = learner.post(
+        "/learning/cohorts/join", data={"code": "NOPE", "csrf_token": csrf_of(learner)}
+    )
+    assert wrong.status_code == 404 and "NOPE" in wrong.text
+    assert learner.get(f"/learning/cohorts/{cohort}").status_code == 403
 
 
 def test_another_instructors_cohort_is_forbidden(

@@ -121,13 +121,29 @@ def latest_finished_of(db: Session, user_ids: Sequence[int]) -> dict[int, Learni
     return out
 
 
-def get_attempt(db: Session, user: User, attempt_id: int) -> LearningAttempt:
+def get_attempt(db: Session, user: User, attempt_id: int, *, lock: bool = False) -> LearningAttempt:
     """One of the learner's attempts.
+
+    Args:
+        lock: Hold the attempt's row until the transaction ends, so that concurrent
+            requests on the same attempt run one after the other (SQLite: the database's
+            write lock, taken before reading; call it at the start of a transaction).
 
     Raises:
         NotFoundError: no such attempt of this learner.
     """
-    row = db.get(LearningAttempt, attempt_id)
+    query = select(LearningAttempt).where(LearningAttempt.id == attempt_id)
+    if lock:
+        if db.get_bind().dialect.name == "sqlite":
+            db.execute(
+                update(LearningAttempt)
+                .where(LearningAttempt.id == attempt_id)
+                .values(version=LearningAttempt.version)
+                .execution_options(synchronize_session=False)
+            )
+        else:
+            query = query.with_for_update()
+    row = db.scalar(query.execution_options(populate_existing=True))
     if row is None or row.user_id != user.id:
         raise NotFoundError(f"no test attempt {attempt_id} of yours")
     return row

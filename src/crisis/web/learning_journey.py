@@ -137,7 +137,11 @@ def answer(
         ContentError: the option does not exist.
         NotFoundError: no such attempt of this learner.
     """
-    attempt = store.get_attempt(db, user, attempt_id)
+    # Two submissions of the same answer (a double click, two tabs) must run one after the
+    # other, so that the second sees the first's result: end the read-only transaction the
+    # request's dependencies began, then read the attempt under its row lock.
+    db.rollback()
+    attempt = store.get_attempt(db, user, attempt_id, lock=True)
     if attempt.status != "running":
         raise ConflictError(
             "this test has ended; the answer was not recorded (see your results instead)"
