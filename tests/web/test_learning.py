@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from crisis.competences import load_bundled
 from crisis.competences.documents import export_yaml
-from crisis.store import catalogues
+from crisis.store import catalogues, users
 from crisis.store.catalogues import ROLE_DOCUMENT, CatalogueFile
+from crisis.store.exercise_tables import ExerciseEvidence, ExerciseRun
 from crisis.store.learner_tables import LearningAttempt, LearningResponse
 from tests.conftest import csrf_of, login
 
@@ -229,3 +230,24 @@ def test_an_unreachable_target_names_the_gap(learner: TestClient, engine: Engine
     assert "gap C04" in page.text and "only up to level 1" in page.text
     api = learner.get("/api/v1/learning/path")
     assert api.status_code == 422 and "C04" in api.json()["detail"]
+
+
+def test_exercise_evidence_counts_in_the_profile(learner: TestClient, engine: Engine) -> None:
+    with Session(engine) as db, db.begin():
+        user = users.get_user(db, "learner")
+        run = ExerciseRun(
+            user_id=user.id, exercise="flood", plan=[], cost=0.0, scenarios=1, status="done"
+        )
+        db.add(run)
+        db.flush()
+        db.add(
+            ExerciseEvidence(
+                user_id=user.id, exercise="flood", run_id=run.id, competences=["C11"], score=95.0
+            )
+        )
+    profile = learner.get("/api/v1/learning/profile").json()
+    c11 = next(c for c in profile["competences"] if c["competence"] == "C11")
+    assert [e["source"] for e in c11["evidence"]] == ["exercise"]
+    assert c11["level"] >= 3
+    page = learner.get("/learning/profile")
+    assert "exercise" in page.text

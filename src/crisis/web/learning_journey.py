@@ -7,7 +7,6 @@ Each function reads what it needs from the store, calls the domain functions of
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,14 +33,10 @@ from crisis.learners import (
     load_bundled_items,
     plan_path,
 )
+from crisis.store import exercises
 from crisis.store import learning as store
 from crisis.store.learner_tables import LearningAttempt, LearningCohort, LearningPlan
 from crisis.store.tables import User
-
-#: Where the exercises (issue 6) keep their evidence: ``evidence_for(db, user)``.
-EXERCISE_EVIDENCE = "crisis.store.exercises"
-#: How far an exercise score is trusted, in levels (like a self-rating).
-EXERCISE_SD = 1.0
 
 
 def item_bank() -> ItemBank:
@@ -185,37 +180,9 @@ def test_result(attempt: LearningAttempt, cat: Catalogue) -> TestResult | None:
 
 
 def exercise_evidence(db: Session, user: User, cat: Catalogue) -> list[Evidence]:
-    """Evidence from played exercises, when the exercises' store offers ``evidence_for``.
-
-    The hook for issue 6: ``crisis.store.exercises.evidence_for(db, user)`` returns records
-    with a competence and a score (0..1, or :class:`Evidence` itself); a score becomes a level
-    on the 0..4 scale with :data:`EXERCISE_SD`. Competences outside ``cat`` are left out.
-    """
-    try:
-        module = importlib.import_module(EXERCISE_EVIDENCE)
-    except ImportError:
-        return []
-    evidence_for = getattr(module, "evidence_for", None)
-    if evidence_for is None:
-        return []
+    """Evidence from the learner's played exercises, on the competences of ``cat``."""
     known = {c.id for c in cat.framework.competences}
-    out = []
-    for record in evidence_for(db, user):
-        if isinstance(record, Evidence):
-            if record.competence in known:
-                out.append(record)
-            continue
-        if isinstance(record, tuple | list):
-            competence, score = record[0], record[1]
-            note = str(record[2]) if len(record) > 2 else ""
-        else:
-            competence, score = getattr(record, "competence"), getattr(record, "score")  # noqa: B009
-            note = str(getattr(record, "note", "") or getattr(record, "title", "") or "")
-        if competence not in known or score is None:
-            continue
-        level = 4.0 * min(max(float(score), 0.0), 1.0)
-        out.append(Evidence(str(competence), level, EXERCISE_SD, "exercise", note))
-    return out
+    return [e for e in exercises.evidence_for(db, user) if e.competence in known]
 
 
 def profile_of(db: Session, user: User, cat: Catalogue) -> CompetenceProfile:
