@@ -42,6 +42,10 @@ def test_seed_fixes_the_result_and_progress_reaches_the_total(city: City) -> Non
     # A 1-in-100-year flood: the scenarios share 1/100 of annual probability equally.
     assert a.probability.sum() == pytest.approx(0.01) and np.ptp(a.probability) < 1e-15
     assert a.damaged.sum() > 0 and a.summary()["power"]["eoh"]["mean"] > 0
+    # District outage hours weighted by population give the city's people-hours.
+    assert a.district_eoh is not None and a.district_eoh.shape == (6, city.n_districts, 30)
+    people = a.district_eoh[0].T @ city.district_population
+    np.testing.assert_allclose(people, a.metrics["people_hours"][0], rtol=1e-4)
 
 
 @pytest.mark.slow
@@ -78,6 +82,8 @@ def test_result_files_round_trip(city: City, tmp_path: Path) -> None:
     again = EnsembleResult.load(js)
     _same(result, again)
     assert again.hazards[1]["kind"] == "blackout" and again.summary() == result.summary()
+    assert again.districts == list(city.district_ids)
+    np.testing.assert_array_equal(again.district_eoh, result.district_eoh)
     assert not list((tmp_path / "out").glob("*.tmp"))
 
 

@@ -56,6 +56,11 @@ def test_hand_computed_cascade_repair_order_and_metrics(small_city: City) -> Non
     assert m["resilience"][POWER, 0] == pytest.approx(0.375)
     assert m["robustness"][WATER, 0] == 0 and m["t90"][POWER, 0] == 15
     assert m["t90"][WATER, 0] == 15 and m["recovery"][POWER, 0] == 1
+    # Each district: 15 h without power and health care, 9 h without water.
+    assert timeline.district_outage is not None
+    assert timeline.district_outage[POWER, :, 0].tolist() == [15, 15]
+    assert timeline.district_outage[WATER, :, 0].tolist() == [9, 9]
+    assert timeline.district_outage[HEALTH, :, 0].tolist() == [15, 15]
 
 
 def test_nearest_first_changes_the_order_and_the_outcome(small_city: City) -> None:
@@ -68,6 +73,8 @@ def test_nearest_first_changes_the_order_and_the_outcome(small_city: City) -> No
     assert q[POWER].tolist() == [0.0] * 10 + [0.25] * 5 + [1.0] * 9
     assert q[HEALTH].tolist() == [0.0] * 15 + [1.0] * 9
     assert float((1 - q[POWER]).sum()) == pytest.approx(13.75)
+    assert timeline.district_outage is not None
+    assert timeline.district_outage[POWER, :, 0].tolist() == [10, 15]  # D1 back at 10 h
 
 
 def test_mutual_aid_crew_arrives_after_its_delay(small_city: City) -> None:

@@ -60,6 +60,7 @@ def run_chunk(
         "served_vulnerable": timeline.served_vulnerable,
         "probability": impact.probability,
         "damaged": impact.damaged.sum(axis=0).astype(np.int64),
+        "district_eoh": timeline.district_outage,
         "metrics": metrics,
     }
 
@@ -136,6 +137,8 @@ def run_ensemble(
         metrics={
             k: np.concatenate([p["metrics"][k] for p in parts], axis=1) for k in parts[0]["metrics"]
         },
+        districts=list(planned.district_ids),
+        district_eoh=np.concatenate([p["district_eoh"] for p in parts], axis=2),
     )
 
 

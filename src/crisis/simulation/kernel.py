@@ -160,6 +160,7 @@ def _column(
     total_v: np.ndarray,
     served: np.ndarray,
     served_v: np.ndarray,
+    gap_hours: np.ndarray,
     start: np.ndarray,
     tracing: bool,
 ) -> list:
@@ -205,12 +206,15 @@ def _column(
             r_list[fill[h]] = a
             fill[h] += 1
     exhaust = np.zeros(horizon + 1, dtype=np.bool_)
+    gap = np.zeros(pop.shape[0])
     n_touched = 0
     for t in range(horizon):
         if t > 0 and not exhaust[t] and r_ptr[t + 1] == r_ptr[t]:
             for s in range(served.shape[0]):
                 served[s, t] = served[s, t - 1]
                 served_v[s, t] = served_v[s, t - 1]
+            for sd in range(gap.shape[0]):
+                gap_hours[sd] += gap[sd]
             continue
         head = 0
         tail = 0
@@ -377,6 +381,14 @@ def _column(
         n_touched = 0
         _served(sumw, cnt, full, any_mode, pop, total, n_d, served, t)
         _served(sumw, cnt, full, any_mode, vul, total_v, n_d, served_v, t)
+        for sd in range(gap.shape[0]):
+            if cnt[sd] == full[sd] or full[sd] == 0:
+                gap[sd] = 0.0
+            elif cnt[sd] == 0 or any_mode[sd // n_d]:
+                gap[sd] = 0.0 if cnt[sd] > 0 else 1.0
+            else:
+                gap[sd] = 1.0 - min(max(sumw[sd], 0.0), 1.0)
+            gap_hours[sd] += gap[sd]
     return log
 
 
@@ -417,10 +429,13 @@ def run_columns(
     total_v: np.ndarray,
     served: np.ndarray,
     served_v: np.ndarray,
+    gap_hours: np.ndarray,
 ) -> None:
     """Run every scenario (a column of ``done``, ``(N, S)``) in parallel.
 
-    Fills ``served`` and ``served_v`` (``(S, K, H)``) with Q per service and hour.
+    Fills ``served`` and ``served_v`` (``(S, K, H)``) with Q per service and hour, and
+    ``gap_hours`` (``(S, K·D)``) with each district's outage hours per service (unserved
+    share summed over hours).
     """
     n, count = done.shape
     for s in prange(count):
@@ -455,6 +470,7 @@ def run_columns(
             total_v,
             served[s],
             served_v[s],
+            gap_hours[s],
             start,
             False,
         )

@@ -46,6 +46,8 @@ class Timeline:
         backup_start: ``(N, S)`` hour each backup started (``inf`` = never), when tracing.
         working: ``(H, N, S)`` state each hour, only when tracing was asked for.
         district_served: ``(len(SERVICES), H, D, S)`` per district, only when tracing.
+        district_outage: ``(len(SERVICES), D, S)`` outage hours of each district (unserved
+            share summed over the hours; 0 where the district takes no such service).
     """
 
     served: npt.NDArray[np.float32]
@@ -54,6 +56,7 @@ class Timeline:
     backup_start: npt.NDArray[np.float32] | None
     working: npt.NDArray[np.bool_] | None = None
     district_served: npt.NDArray[np.float32] | None = None
+    district_outage: npt.NDArray[np.float32] | None = None
 
 
 def priority_order(city: City, policy: str) -> npt.NDArray[np.intp]:
@@ -185,6 +188,7 @@ def simulate(
     k = len(SERVICES)
     served = np.empty((s, k, horizon))
     served_v = np.empty((s, k, horizon))
+    gaps = np.zeros((s, k * city.n_districts))
     trace_w = np.ones((horizon, n, s), dtype=bool) if trace else None
     starts = np.full((n, s), NEVER, dtype=np.float32) if trace else None
     if trace and trace_w is not None and starts is not None:
@@ -197,6 +201,7 @@ def simulate(
                 *arrays,
                 served[col],
                 served_v[col],
+                gaps[col],
                 start,
                 True,
             )
@@ -205,7 +210,7 @@ def simulate(
             starts[:, col] = start
     else:
         with flat.LOCK:
-            all_columns(done, horizon, city.n_districts, *arrays, served, served_v)
+            all_columns(done, horizon, city.n_districts, *arrays, served, served_v, gaps)
     q = np.ascontiguousarray(served.transpose(1, 2, 0), dtype=np.float32)
     q_v = np.ascontiguousarray(served_v.transpose(1, 2, 0), dtype=np.float32)
     _staff_limits(q, impact)
@@ -215,7 +220,8 @@ def simulate(
         services = _Services(city)
         district = np.stack([services.district_share(trace_w[t]) for t in range(horizon)], axis=1)
     done = np.where(done >= horizon, NEVER, done).astype(np.float32)
-    return Timeline(q, q_v, done.astype(np.float32), starts, trace_w, district)
+    outage = gaps.reshape(s, k, city.n_districts).transpose(1, 2, 0).astype(np.float32)
+    return Timeline(q, q_v, done.astype(np.float32), starts, trace_w, district, outage)
 
 
 def _staff_limits(served: npt.NDArray[np.float32], impact: Impact) -> None:

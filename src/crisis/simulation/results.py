@@ -12,7 +12,9 @@ into place, so an interrupted run never leaves a half-written result:
 ``NAME.json`` (summary)
     ``format`` (``crisis-ensemble/1``), ``city``, ``hazards`` and ``interventions`` (as
     data), ``seed``, ``n_scenarios``, ``chunk_size``, ``horizon``, ``policy``, ``services``
-    and ``summary``: ``{service: {metric: {mean, p5, p50, p95, annual, not_recovered}}}``.
+    and ``summary``: ``{service: {metric: {mean, p5, p50, p95, annual, not_recovered}}}``;
+    ``district_ids`` and ``districts``: ``{service: {district id: {mean, p95}}}`` outage
+    hours.
 """
 
 from __future__ import annotations
@@ -57,6 +59,23 @@ class EnsembleResult:
     population: npt.NDArray[np.float64]
     vulnerable: npt.NDArray[np.float64]
     metrics: dict[str, npt.NDArray[np.float64]] = field(default_factory=dict)
+    districts: list[str] = field(default_factory=list)
+    district_eoh: npt.NDArray[np.float32] | None = None
+
+    def district_summary(self) -> dict[str, dict[str, dict[str, float]]]:
+        """``{service: {district: {mean, p95}}}`` outage hours, for maps and tables."""
+        if self.district_eoh is None:
+            return {}
+        out: dict[str, dict[str, dict[str, float]]] = {}
+        for service in self.services:
+            k = SERVICES.index(service)
+            hours = self.district_eoh[k].astype(np.float64)  # (D, S)
+            mean, p95 = hours.mean(axis=1), np.percentile(hours, 95, axis=1)
+            out[service] = {
+                d: {"mean": float(mean[i]), "p95": float(p95[i])}
+                for i, d in enumerate(self.districts)
+            }
+        return out
 
     @property
     def services(self) -> list[str]:
@@ -96,6 +115,8 @@ class EnsembleResult:
             "policy": self.policy,
             "services": self.services,
             "summary": self.summary(),
+            "district_ids": self.districts,
+            "districts": self.district_summary(),
         }
 
     def save(self, path: str | os.PathLike[str]) -> tuple[Path, Path]:
@@ -113,6 +134,8 @@ class EnsembleResult:
             "vulnerable": self.vulnerable,
         }
         arrays.update({f"metric_{k}": v for k, v in self.metrics.items()})
+        if self.district_eoh is not None:
+            arrays["district_eoh"] = self.district_eoh
         npz, js = base.with_suffix(".npz"), base.with_suffix(".json")
         _atomic(npz, lambda handle: np.savez_compressed(handle, **arrays), binary=True)
         text = json.dumps(self.to_json(), indent=2, allow_nan=False, default=_nan_safe)
@@ -149,6 +172,8 @@ class EnsembleResult:
                 population=data["population"],
                 vulnerable=data["vulnerable"],
                 metrics={m: data[f"metric_{m}"] for m in METRICS},
+                districts=list(meta.get("district_ids", [])),
+                district_eoh=data["district_eoh"] if "district_eoh" in data.files else None,
             )
 
 
