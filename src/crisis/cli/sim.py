@@ -129,6 +129,7 @@ def _print_summary(result: Any) -> None:
         "not back",
     ]
     print_table(title, columns, rows)
+    _print_districts(result)
     console.print(
         f"EOH: equivalent outage hours over {result.horizon} h (mean, 95th percentile); "
         "minQ p5: lowest share served, worst 5 %; t90: hours until 90 % served; ppl-h, "
@@ -137,6 +138,20 @@ def _print_summary(result: Any) -> None:
         style="dim",
         highlight=False,
     )
+
+
+def _print_districts(result: Any, top: int = 5) -> None:
+    """The districts that lose most of the service that suffers most."""
+    by_service = result.district_summary()
+    if not by_service:
+        return
+    summary = result.summary()
+    worst = max(by_service, key=lambda s: summary[s]["eoh"]["mean"] or 0.0)
+    ranked = sorted(by_service[worst].items(), key=lambda kv: -kv[1]["mean"])[:top]
+    if not ranked or ranked[0][1]["mean"] <= 0:
+        return
+    rows = [[d, _fmt(v["mean"]), _fmt(v["p95"])] for d, v in ranked]
+    print_table(f"Hardest hit: {worst} EOH", ["district", "mean", "p95"], rows)
 
 
 @app.command()
