@@ -30,7 +30,8 @@ def upgrade(
         False,
         "--demo-accounts",
         help="When the database has no accounts yet, create one demo account per role, "
-        "print their passwords (only this once) and load the demo city workspace.",
+        "print their passwords (only this once) and load the demo city workspace and the "
+        "demo learner cohort.",
     ),
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
@@ -39,6 +40,7 @@ def upgrade(
     before, after = run_upgrade(engine)
     created: list[dict[str, str]] = []
     demo_workspace: str | None = None
+    demo_cohort: str | None = None
     if demo_accounts:
         with Session(engine) as db, db.begin():
             if users.count_users(db) == 0:
@@ -48,7 +50,8 @@ def upgrade(
                     created.append({"username": username, "role": role, "password": password})
                 demo = workspaces.seed_demo(db, users.get_user(db, "analyst"))
                 demo_workspace = demo.name if demo is not None else None
-                learning.seed_demo_cohort(db, users.get_user(db, "instructor"))
+                cohort = learning.seed_demo_cohort(db, users.get_user(db, "instructor"))
+                demo_cohort = cohort.name if cohort is not None else None
     if as_json:
         print_json(
             {
@@ -56,6 +59,7 @@ def upgrade(
                 "to": after,
                 "demo_accounts": created,
                 "demo_workspace": demo_workspace,
+                "demo_cohort": demo_cohort,
             }
         )
         return
@@ -71,6 +75,8 @@ def upgrade(
         )
     if demo_workspace:
         console.print(f"Demo city workspace {demo_workspace!r} loaded (owner: analyst).")
+    if demo_cohort:
+        console.print(f"Demo cohort {demo_cohort!r} with six learners loaded (owner: instructor).")
 
 
 @app.command()
