@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -79,7 +80,7 @@ def authenticate(db: Session, username: str, password: str) -> User:
     """Return the active user with these credentials, or raise one vague error."""
     user = db.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None or not user.is_active:
-        accounts.verify_password(_DUMMY_HASH, password)  # same cost whether or not it exists
+        accounts.verify_password(_dummy_hash(), password)  # same cost whether or not it exists
         raise AuthenticationError("wrong username or password")
     if not accounts.verify_password(user.password_hash, password):
         raise AuthenticationError("wrong username or password")
@@ -88,7 +89,9 @@ def authenticate(db: Session, username: str, password: str) -> User:
     return user
 
 
-_DUMMY_HASH = accounts.hash_password("not-a-real-password")
+@cache
+def _dummy_hash() -> str:
+    return accounts.hash_password("not-a-real-password")
 
 
 # --- login rate limiting ---------------------------------------------------------------
