@@ -175,7 +175,9 @@ def test_ctrl_c_stops_cleanly_and_leaves_no_result(city: Path, tmp_path: Path) -
         text=True,
         env=env,
     )
-    time.sleep(8)
+    assert proc.stderr is not None
+    assert "simulating 200,000 scenarios" in proc.stderr.readline()  # the run has begun
+    time.sleep(1)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode in (1, 130) and "Traceback" not in err

@@ -267,6 +267,12 @@ def run(
     options = _common(
         horizon_days=horizon_days, policy=policy, scheduler=scheduler, workers=workers
     )
+    kinds = " + ".join(h.kind for h in hazards)
+    err_console.print(
+        f"simulating {scenarios:,} scenarios of {kinds} on {model.name} "
+        f"({model.n_assets:,} assets, {horizon_days} days, seed {seed})",
+        highlight=False,
+    )
     with _progress("simulating", not as_json) as tick:
         result = run_ensemble(model, hazards, scenarios, seed, interventions, tick, **options)
     if out is not None:
