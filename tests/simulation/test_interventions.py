@@ -12,7 +12,7 @@ from crisis.simulation.city import SERVICES, City
 from crisis.simulation.comparison import compare
 from crisis.simulation.generate import generate_city
 from crisis.simulation.hazards import Impact
-from crisis.simulation.interventions import apply_plan, plan_cost, read_plan
+from crisis.simulation.interventions import apply_plan, as_plan, plan_cost, read_plan
 from crisis.simulation.optimise import candidates, optimise
 from crisis.simulation.recovery import simulate
 
@@ -39,6 +39,10 @@ def test_each_kind_changes_the_city_and_leaves_the_original(small_city: City) ->
     assert [new.ids[m] for m in new.members_of(new.groups_of(i["P"])[0])] == ["S2", "S1"]
     assert new.crews["power"].local == 3 and small_city.crews["power"].local == 1
     assert new.segmented[i["P"]] and new.warning_hours == 12
+    assert [p.describe() for p in as_plan(plan)][:2] == [
+        "harden S1 (fragility medians × 2)",
+        "flood barrier 1.2 m at S2",
+    ]
     # 150k + 60k·1.2 + 100k·0.5 + 1.5k·24 + 250k + 2·120k + 30k + 400k
     assert plan_cost(small_city, plan) == pytest.approx(1_228_000)
 

@@ -55,8 +55,11 @@ class _Intervention(BaseModel):
         return float(self.cost) if self.cost is not None else self.unit_cost(city)
 
     def describe(self) -> str:
-        """One line for tables."""
-        return self.label or str(self.model_dump(exclude_none=True, exclude={"label"}))
+        """One line for tables (``label`` when given)."""
+        return self.label or self._text()
+
+    def _text(self) -> str:
+        return str(self.model_dump(exclude_none=True, exclude={"label"}))
 
     def apply(self, city: City) -> City:
         """``city`` with this intervention in place."""
@@ -69,12 +72,19 @@ class _OnAssets(_Intervention):
     def rows(self, city: City) -> np.ndarray:
         return np.asarray([city.asset_index(a) for a in self.assets], dtype=np.intp)
 
+    def _where(self) -> str:
+        more = f" and {len(self.assets) - 3} more" if len(self.assets) > 3 else ""
+        return ", ".join(self.assets[:3]) + more
+
 
 class Harden(_OnAssets):
     """Stronger equipment: every fragility median is multiplied by ``factor``."""
 
     kind: Literal["harden"] = "harden"
     factor: float = Field(default=1.5, ge=1.0, le=10.0)
+
+    def _text(self) -> str:
+        return f"harden {self._where()} (fragility medians × {self.factor:g})"
 
     def unit_cost(self, city: City) -> float:
         return 150_000.0 * len(self.assets)
@@ -90,6 +100,9 @@ class FloodProtect(_OnAssets):
 
     kind: Literal["flood_protect"] = "flood_protect"
     height_m: float = Field(default=1.0, gt=0.0, le=20.0)
+
+    def _text(self) -> str:
+        return f"flood barrier {self.height_m:g} m at {self._where()}"
 
     def unit_cost(self, city: City) -> float:
         return 60_000.0 * self.height_m * len(self.assets)
@@ -107,6 +120,9 @@ class Raise(_OnAssets):
     kind: Literal["raise"] = "raise"
     metres: float = Field(default=1.0, gt=0.0, le=20.0)
 
+    def _text(self) -> str:
+        return f"raise {self._where()} by {self.metres:g} m"
+
     def unit_cost(self, city: City) -> float:
         return 100_000.0 * self.metres * len(self.assets)
 
@@ -121,6 +137,9 @@ class Backup(_OnAssets):
 
     kind: Literal["backup"] = "backup"
     hours: float = Field(default=48.0, gt=0.0, le=10_000.0)
+
+    def _text(self) -> str:
+        return f"{self.hours:g} h backup generator at {self._where()}"
 
     def unit_cost(self, city: City) -> float:
         return 1_500.0 * self.hours * len(self.assets)
@@ -139,6 +158,9 @@ class RedundantFeed(_Intervention):
     asset: str
     member: str
     type: Literal["supply", "control", "access", "workforce"] = "supply"
+
+    def _text(self) -> str:
+        return f"second {self.type} feed for {self.asset} from {self.member}"
 
     def unit_cost(self, city: City) -> float:
         return 250_000.0
@@ -170,6 +192,9 @@ class ExtraCrews(_Intervention):
     mutual_aid: int = Field(default=0, ge=0, le=10_000)
     mutual_aid_delay_hours: float | None = Field(default=None, ge=0.0, le=10_000.0)
 
+    def _text(self) -> str:
+        return f"+{self.local} local / +{self.mutual_aid} mutual-aid {self.sector} crews"
+
     def unit_cost(self, city: City) -> float:
         return 120_000.0 * (self.local + self.mutual_aid)
 
@@ -191,6 +216,9 @@ class Segmentation(_OnAssets):
 
     kind: Literal["segmentation"] = "segmentation"
 
+    def _text(self) -> str:
+        return f"cyber segmentation at {self._where()}"
+
     def unit_cost(self, city: City) -> float:
         return 30_000.0 * len(self.assets)
 
@@ -205,6 +233,9 @@ class EarlyWarning(_Intervention):
 
     kind: Literal["early_warning"] = "early_warning"
     hours: float = Field(default=12.0, gt=0.0, le=720.0)
+
+    def _text(self) -> str:
+        return f"early warning, {self.hours:g} h lead time"
 
     def unit_cost(self, city: City) -> float:
         return 400_000.0
