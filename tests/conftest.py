@@ -32,7 +32,7 @@ def pg_cluster() -> Iterator[str]:
         return
     from tests.pgcluster import Cluster
 
-    cluster = Cluster().start()
+    cluster = Cluster().start_with_retries()
     try:
         yield cluster.url()
     finally:

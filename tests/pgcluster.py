@@ -76,6 +76,18 @@ class Cluster:
             time.sleep(0.2)
         raise RuntimeError(f"PostgreSQL did not start; see {self.root / 'log'}")
 
+    def start_with_retries(self, attempts: int = 3) -> Cluster:
+        """Start, moving to another free port if one was taken meanwhile by someone else."""
+        for attempt in range(attempts):
+            try:
+                return self.start()
+            except (subprocess.CalledProcessError, RuntimeError):
+                if attempt == attempts - 1:
+                    raise
+                self.stop()
+                self.__init__()  # type: ignore[misc]
+        raise AssertionError("unreachable")
+
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
 
