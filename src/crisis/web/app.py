@@ -32,6 +32,7 @@ from crisis.web import (
     jobs,
     learning,
     learning_cohorts,
+    learning_test,
     pages,
     workbench,
 )
@@ -122,6 +123,7 @@ def create_app(
     app.include_router(workbench.router)
     app.include_router(api_workbench.router)
     app.include_router(learning.router)
+    app.include_router(learning_test.router)
     app.include_router(learning_cohorts.router)
     app.include_router(api_learning.router)
     app.include_router(exercises_tabletop.router)
