@@ -12,14 +12,14 @@ from crisis.exceptions import CrisisError
 
 #: (command name, module under crisis.cli that defines ``app``), in help order.
 _GROUPS: tuple[tuple[str, str], ...] = (
+    ("db", "db"),
+    ("user", "users"),
     ("competences", "competences"),
     ("learner", "learners"),
     ("cohort", "cohort"),
     ("items", "items"),
-    ("db", "db"),
-    ("user", "users"),
-    ("workbench", "workbench"),
     ("sim", "sim"),
+    ("workbench", "workbench"),
 )
 
 app = typer.Typer(
