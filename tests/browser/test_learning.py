@@ -114,6 +114,14 @@ def test_a_new_learner_goes_through_the_journey(page: Any, server: str, artifact
     data = Path(info.value.path()).read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 5000
 
+    page.goto(server + "/learning/profile")
+    with page.expect_navigation():
+        page.select_option("#language-select", "el")
+    assert page.locator("h1").inner_text() == "Το προφίλ ικανοτήτων σας"
+    page.screenshot(path=str(artifacts / "learning-profile-el.png"), full_page=True)
+    with page.expect_navigation():
+        page.select_option("#language-select", "en")
+
     page.goto(server + "/learning/report")
     page.emulate_media(media="print")
     assert not page.locator(".site-header").is_visible()

@@ -251,3 +251,24 @@ def test_exercise_evidence_counts_in_the_profile(learner: TestClient, engine: En
     assert c11["level"] >= 3
     page = learner.get("/learning/profile")
     assert "exercise" in page.text
+
+
+@pytest.mark.parametrize("lang", ["el", "de", "pt"])
+def test_learning_pages_in_every_language(learner: TestClient, lang: str) -> None:
+    learner.post("/language", data={"language": lang, "csrf_token": csrf_of(learner)})
+    rate_all(learner, level=1)
+    for path in (
+        "/learning",
+        "/learning/self-assessment?competence=C05",
+        "/learning/self-assessment/summary",
+        "/learning/test",
+        "/learning/profile",
+        "/learning/path",
+        "/learning/report",
+        "/learning/cohorts",
+    ):
+        response = learner.get(path)
+        assert response.status_code == 200, path
+        assert f'<html lang="{lang}">' in response.text
+        assert "Self-assessment</a>" not in response.text, path  # the sub-navigation is translated
+    assert learner.get("/learning/report.pdf").content.startswith(b"%PDF")
