@@ -65,9 +65,11 @@ def _view(db: Session, row: ExerciseTabletop, exercise: Exercise, lang: str) -> 
     job = row.resolve_job_id
     outcome: dict[str, Any] | None = None
     status = None
+    error = None
     if job is not None:
         found = db.get(Job, job)
         status = found.status if found else None
+        error = found.error if found is not None and found.status == "failed" else None
         outcome = found.result if found is not None and found.status == "done" else None
     view = {
         "id": row.id,
@@ -79,6 +81,7 @@ def _view(db: Session, row: ExerciseTabletop, exercise: Exercise, lang: str) -> 
         "choices": choices,
         "injects": injects,
         "resolve_status": status,
+        "resolve_error": error,
         "outcome": outcome,
         "closed": row.closed,
     }
@@ -136,7 +139,7 @@ def session_page(
     exercise = find_exercise(db, row.exercise)
     lang = page_language(request)
     view = _view(db, row, exercise, lang)
-    leading = user.role == "admin" or row.owner_id == user.id
+    leading = row.owner_id == user.id
     return render(
         request,
         "exercises/tabletop.html",

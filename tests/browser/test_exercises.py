@@ -1,0 +1,130 @@
+"""Chromium: a learner plays the flood exercise; an instructor runs a tabletop for two teams."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def _sign_in(page: Any, base: str, username: str, path: str = "/exercises") -> None:
+    page.goto(base + path)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    assert "/login" not in page.url
+
+
+def test_learner_plans_on_the_map_and_gets_a_debrief(
+    page: Any, live_server: str, artifacts: Path
+) -> None:
+    _sign_in(page, live_server, "learner")
+    page.get_by_role("link", name="The hundred-year flood").click()
+    assert page.get_by_role("heading", name="Briefing").is_visible()
+    page.get_by_role("link", name="Start planning").click()
+    page.wait_for_selector("#play-map")
+    page.get_by_label(re.compile("Flood barrier")).check()
+    page.locator('#play-map circle[data-id="bus-147"]').click(force=True)
+    page.get_by_label(re.compile("Raise equipment")).check()
+    # A measure on an asset it cannot apply to is refused on the spot, at no cost.
+    page.locator('#play-map circle[data-id="hospital-2"]').click(force=True)
+    assert "cannot be placed" in page.locator("#play-status").inner_text()
+    page.locator('#play-map circle[data-id="bus-140"]').click(force=True)
+    # The third measure from the keyboard-usable list.
+    page.get_by_label(re.compile("Two more power repair crews")).check()
+    page.get_by_role("button", name="Add to plan").click()
+    assert page.locator("#plan-table tbody tr").count() == 3
+    assert page.locator("#budget-text").inner_text().startswith("EUR 430,000")
+    page.screenshot(path=str(artifacts / "exercise-play.png"), full_page=True)
+    page.get_by_label("Scenarios to simulate").select_option("50")
+    page.get_by_role("button", name="Submit the plan").click()
+    page.wait_for_url(re.compile(r"/exercises/runs/\d+$"))
+    progress = page.locator("#run-progress progress")
+    if progress.count():
+        progress.wait_for()
+        page.screenshot(path=str(artifacts / "exercise-progress.png"))
+    page.wait_for_selector("#score-card", timeout=240_000)
+    assert page.locator("#beats-nothing").inner_text().startswith("yes")
+    page.wait_for_selector("#chart-q .main-svg", timeout=30_000)
+    slider = page.locator("#hour-slider")
+    slider.evaluate("(el) => { el.value = 30; el.dispatchEvent(new Event('input')); }")
+    assert page.locator("#hour-out").inner_text() == "30"
+    page.get_by_label("Doing nothing").first.check()
+    assert page.locator("#timeline-map .down-damaged, #timeline-map .down-cut").count() > 0
+    page.screenshot(path=str(artifacts / "exercise-debrief.png"), full_page=True)
+    page.get_by_role("link", name="After-action report (printable)").click()
+    page.wait_for_selector("#aar")
+    page.emulate_media(media="print")
+    assert not page.locator(".site-header").is_visible()
+    page.screenshot(path=str(artifacts / "exercise-report-print.png"), full_page=True)
+    pdf = page.pdf(path=str(artifacts / "exercise-report.pdf"), format="A4")
+    assert pdf[:4] == b"%PDF" and len(pdf) > 10_000
+    page.emulate_media(media="screen")
+    # The evidence reaches the learner's competence profile.
+    page.goto(live_server + "/exercises/evidence")
+    assert "river-flood" in page.locator("#evidence-table").inner_text()
+    page.goto(live_server + "/learning/profile")
+    row = page.locator("table.gaps-table tr", has_text="C13")
+    assert "exercise" in row.first.inner_text()
+    page.screenshot(path=str(artifacts / "exercise-profile.png"), full_page=True)
+
+
+def test_instructor_runs_a_tabletop_for_two_teams(
+    browser: Any, live_server: str, artifacts: Path
+) -> None:
+    contexts = [browser.new_context(viewport={"width": 1280, "height": 900}) for _ in range(3)]
+    lead, red, blue = (c.new_page() for c in contexts)
+    try:
+        _sign_in(lead, live_server, "instructor", "/exercises/tabletop")
+        lead.get_by_label("Cohort").fill("Spring cohort")
+        lead.get_by_label("Teams (separated by commas)").fill("Red, Blue")
+        lead.get_by_label("Seconds to decide on each inject").fill("120")
+        lead.get_by_role("button", name="Start the session").click()
+        lead.wait_for_url(re.compile(r"/exercises/tabletop/\d+$"))
+        url = lead.url
+        for page, user, team in ((red, "learner", "Red"), (blue, "admin", "Blue")):
+            _sign_in(page, live_server, user, url.replace(live_server, ""))
+            page.get_by_label("Team", exact=True).select_option(team)
+            page.get_by_role("button", name="Join").click()
+            expect(page.locator("#my-team")).to_have_text(team)
+        choices = {
+            "gauge-rising": {"Red": "Call mutual aid now", "Blue": "Wait for the next reading"},
+            "substation-water": {"Red": "Send the mobile barrier", "Blue": "Hold resources"},
+        }
+        for hour, inject in ((4, "gauge-rising"), (9, "substation-water")):
+            lead.get_by_role("button", name=f"Release: Hour {hour}").click()
+            expect(lead.locator(f"#inject-{inject} .countdown")).to_have_count(1)
+            for page, team in ((red, "Red"), (blue, "Blue")):
+                page.reload()
+                box = page.locator(f"#inject-{inject}")
+                assert box.locator(".countdown").count() == 1
+                box.get_by_label(re.compile(choices[inject][team])).check()
+                box.get_by_role("button", name="Decide").click()
+                expect(page.locator(f"#inject-{inject}")).to_contain_text("Your team chose")
+        # The instructor's page follows the teams by polling and shows every decision.
+        expect(lead.locator("#teams-table")).to_contain_text(
+            "Send the mobile barrier", timeout=15_000
+        )
+        lead.get_by_role("button", name="Resolve the decisions in the simulator").click()
+        lead.wait_for_selector("#resolved, #resolve-failed", timeout=240_000)
+        assert lead.locator("#resolve-failed").count() == 0, lead.locator(
+            "#resolve-failed"
+        ).inner_text()
+        table = lead.locator("#teams-table").inner_text()
+        assert "Hold resources" in table and "Spring cohort" in lead.content()
+        red_row = lead.locator("#teams-table tbody tr", has_text="Red").inner_text()
+        assert red_row.rstrip().endswith("1")  # Red acted and ranks first
+        lead.screenshot(path=str(artifacts / "exercise-tabletop.png"), full_page=True)
+        red.reload()
+        red.screenshot(path=str(artifacts / "exercise-tabletop-team.png"), full_page=True)
+    finally:
+        for c in contexts:
+            c.close()
