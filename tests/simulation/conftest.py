@@ -107,3 +107,64 @@ def small_city_records() -> tuple[dict[str, Any], list[dict[str, Any]]]:
 def small_city() -> City:
     meta, features = small_city_records()
     return city_from_records(meta, features)
+
+
+def tank_city_records(storage_hours: float = 8.0) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A tank that runs dry: twelve assets, one district.
+
+    Power:  G (source) —L1— S1.
+    Water:  R (reservoir) —W1— J0 =PU (pump, needs S1)=> J1 —W2— T (tank);  J1 —W3— J2.
+    The tank T is a source only while the pump refills it, or for ``storage_hours`` after
+    the pump stops. District D1 (2,000 people) takes water from J2.
+    """
+    features = [
+        _asset("G", "power", 0, network="power", source=True, **{"class": "plant"}),
+        _asset(
+            "L1",
+            "power",
+            1,
+            network="power",
+            **{"from": "G", "to": "S1", "class": "cable"},
+            repair={"median_hours": 20, "beta": 0},
+        ),
+        _asset("S1", "power", 2, network="power", **{"class": "substation"}),
+        _asset("R", "water", 3, network="water", source=True, **{"class": "reservoir"}),
+        _asset("J0", "water", 4, network="water", **{"class": "junction"}),
+        _asset("W1", "water", 5, network="water", **{"from": "R", "to": "J0", "class": "pipe"}),
+        _asset(
+            "PU",
+            "water",
+            6,
+            network="water",
+            needs=[{"type": "supply", "any_of": ["S1"]}],
+            **{"from": "J0", "to": "J1", "class": "pump"},
+        ),
+        _asset("J1", "water", 7, network="water", **{"class": "junction"}),
+        _asset(
+            "T",
+            "water",
+            8,
+            network="water",
+            source=True,
+            backup_hours=storage_hours,
+            needs=[{"type": "supply", "any_of": ["PU"]}, {"type": "supply", "any_of": ["R"]}],
+            **{"class": "tank"},
+        ),
+        _asset("W2", "water", 9, network="water", **{"from": "J1", "to": "T", "class": "pipe"}),
+        _asset("J2", "water", 10, network="water", population=2000, **{"class": "junction"}),
+        _asset("W3", "water", 11, network="water", **{"from": "J1", "to": "J2", "class": "pipe"}),
+    ]
+    meta = {
+        "name": "Tank",
+        "crews": {"power": {"local": 1, "mutual_aid": 0}},
+        "districts": [
+            {"id": "D1", "population": 2000, "vulnerable_share": 0.2, "services": {"water": ["J2"]}}
+        ],
+    }
+    return meta, features
+
+
+@pytest.fixture
+def tank_city() -> City:
+    meta, features = tank_city_records()
+    return city_from_records(meta, features)

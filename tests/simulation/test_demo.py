@@ -10,6 +10,7 @@ import pytest
 from crisis.simulation import demo
 from crisis.simulation.cascade import cascade
 from crisis.simulation.city import SECTORS, SERVICES
+from crisis.simulation.ensemble import run_ensemble
 from crisis.simulation.hazards.natural import Flood
 from crisis.simulation.recovery import simulate
 
@@ -85,10 +86,48 @@ def test_fidelity_check_of_a_demo_scenario_uses_its_source_networks(city):
     damaged = np.zeros((city.n_assets, 1), dtype=bool)
     for asset in ("pump-10", "pump-335"):
         damaged[city.asset_index(asset)] = True
-    report = fidelity_check(city, cascade(city, damaged)[:, 0])
+    # The tanks still hold water: their refill groups are bridged by their storage.
+    working = cascade(city, damaged, city.group_storage[:, None])
+    report = fidelity_check(city, working[:, 0])
     assert report.power is not None and report.power.converged
     assert report.power.unsupplied == []
     assert report.water is not None and report.water.converged
     # Topology keeps the tanks feeding every junction; the hydraulics show pressure falling.
     assert report.water.deficient
     assert all(asset.startswith("junction-") for asset, _ in report.water.deficient)
+
+
+WATER = SERVICES.index("water")
+
+
+def test_flood_empties_the_tanks_after_their_storage_hours(city):
+    storage = city.backup_hours[city.asset_index("tank-1")]
+    assert 6 < storage < 24  # Net3's usable tank volume over its average demand
+    result = run_ensemble(city, {"kind": "flood", "return_period": 100}, 24, seed=1)
+    water = result.served[WATER]  # (hours, scenarios)
+    dry = np.flatnonzero(water.min(axis=0) < 0.5)
+    assert dry.size >= 3  # some floods leave most people without water…
+    # …only once the tanks have run dry (a flooded river intake can cut its own junction,
+    # which a district of no water users shares with two others, from the start).
+    assert water[: int(np.ceil(storage))].min() > 0.9
+    scenario = int(dry[np.argmax(result.metrics["eoh"][WATER, dry])])
+    assert result.district_eoh is not None
+    hit = int(np.argmax(result.district_eoh[WATER, :, scenario]))
+    text = result.explain(city, scenario, city.district_ids[hit], "water").text()
+    assert "ran dry at" in text and f"({storage:g} h of storage)" in text
+    assert "damaged by flood" in text
+
+
+def test_three_day_blackout_leaves_hospitals_without_water(city):
+    blackout = {"kind": "blackout", "outage_hours": 72, "outage_beta": 0.0}
+    result = run_ensemble(city, blackout, 2, seed=1, horizon=96)
+    storage = int(np.ceil(city.backup_hours[city.asset_index("tank-1")]))
+    water = result.served[WATER, :, 0]
+    assert (water[:storage] == 1.0).all() and water[storage:72].max() < 0.5
+    assert water[80:].min() == 1.0  # power, pumps and tanks are back
+    lines = result.explain(city, 0, "hospital-1").lines
+    assert lines[1] == f"hospital hospital-1 was out {storage:02d}:00–72:00"
+    chain = "\n".join(lines)
+    for step in ("junction-", "tank tank-", "ran dry", "pump pump-", "damaged by blackout"):
+        assert step in chain, step
+    assert chain.index("ran dry") < chain.index("pump pump-") < chain.index("blackout")

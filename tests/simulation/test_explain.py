@@ -36,6 +36,25 @@ def test_district_water_chain_names_pump_backup_and_flooded_line(small_city: Cit
     ]
 
 
+def test_district_water_chain_names_the_tank_that_ran_dry(tank_city: City) -> None:
+    impact = Impact.empty(tank_city, 1, 0.01)
+    line = tank_city.index["L1"]
+    impact.damaged[line] = impact.crew[line] = True
+    impact.repair_hours[line] = 20
+    impact.cause[line] = HAZARD_KINDS.index("flood")
+    impact.intensity[line] = 1.3
+    timeline = simulate(tank_city, impact, horizon=24, trace=True)
+    text = explain_district(tank_city, impact, timeline, "D1", "water").text()
+    assert text.splitlines()[:6] == [
+        "District D1 lost water 08:00–20:00",
+        "  ← junction J2 cut off from every source since 08:00: path blocked at T, PU",
+        "    ← tank T ran dry at 08:00: no refill from any of PU since 00:00 (8 h of storage)",
+        "      ← pump PU stopped at 00:00: needs supply from any of S1 — all down",
+        "        ← substation S1 cut off from every source since 00:00: path blocked at L1",
+        "          ← cable L1 damaged by flood (depth 1.30 m); repaired at 20:00",
+    ]
+
+
 def test_asset_chain_changes_when_a_repair_changes_the_cause(small_city: City) -> None:
     impact = _flood(small_city)
     timeline = simulate(small_city, impact, horizon=24, trace=True)

@@ -141,6 +141,64 @@ def test_permanently_closed_pipe_strands_a_junction(tmp_path):
     assert city.population[city.asset_index("junction-J1")] == pytest.approx(2880.0)
 
 
+_TANK_INP = """[TITLE]
+tank
+[JUNCTIONS]
+ J1  10  5
+ J2  10  5
+[RESERVOIRS]
+ R1  50
+[TANKS]
+ T1  20  2  0  4  10  0
+[PIPES]
+ P1  R1  J1  100  200  100  0  Open
+ P2  J1  J2  100  200  100  0  Open
+ P3  J2  T1  100  200  100  0  Open
+[OPTIONS]
+ Units LPS
+[COORDINATES]
+ R1 0 0
+ J1 10 0
+ J2 20 0
+ T1 30 0
+[END]
+"""
+
+
+def test_tank_is_a_store_with_hours_from_its_volume(tmp_path):
+    inp = tmp_path / "tank.inp"
+    inp.write_text(_TANK_INP)
+    city = from_epanet(inp)
+    tank = city.asset_index("tank-T1")
+    # 10 m across, 0–4 m: 314.2 m³; two junctions of 5 L/s draw 36 m³/h: 8.7 h of storage.
+    assert city.backup_hours[tank] == pytest.approx(8.7)
+    (group,) = city.groups_of(tank)
+    assert [city.ids[m] for m in city.members_of(group)] == ["reservoir-R1"]
+    assert city.group_storage[group]
+    # With the reservoir lost, the tank still feeds the junctions: it is bridged at first…
+    damaged = np.zeros((city.n_assets, 1), dtype=bool)
+    damaged[city.asset_index("reservoir-R1")] = True
+    bridged = city.group_storage[:, None]
+    assert cascade(city, damaged, bridged)[city.asset_index("junction-J1"), 0]
+    # …and once the store is empty nothing is left.
+    assert not cascade(city, damaged)[city.asset_index("junction-J1"), 0]
+    assert from_epanet(inp, tank_storage=6.0).backup_hours[tank] == 6.0
+    forever = from_epanet(inp, tank_storage=False)
+    assert forever.n_groups == 0 and forever.backup_hours[tank] == 0
+    with pytest.raises(ContentError, match="tank_storage is -1"):
+        from_epanet(inp, tank_storage=-1)
+
+
+def test_net3_tanks_need_a_pump_and_a_reservoir_and_share_their_storage():
+    city = from_epanet(_wntr_file("library", "networks", "Net3.inp"))
+    for name in ("tank-1", "tank-2", "tank-3"):
+        tank = city.asset_index(name)
+        refill = [{city.ids[m] for m in city.members_of(g)} for g in city.groups_of(tank)]
+        assert refill == [{"pump-10", "pump-335"}, {"reservoir-River", "reservoir-Lake"}]
+        # Usable volume of the three tanks over Net3's average expected demand.
+        assert city.backup_hours[tank] == pytest.approx(10.4)
+
+
 def test_unreadable_epanet_file_names_file_and_line():
     with pytest.raises(FormatError, match=r"bad_syntax.inp: .*line 330"):
         from_epanet(_wntr_file("tests", "networks_for_testing", "bad_syntax.inp"))

@@ -6,11 +6,13 @@ import numpy as np
 import pytest
 
 from crisis.simulation.city import SERVICES, City
+from crisis.simulation.cityfile import city_from_records
 from crisis.simulation.generate import generate_city
 from crisis.simulation.hazards import Impact
 from crisis.simulation.metrics import scenario_metrics, service_population
 from crisis.simulation.recovery import priority_order, simulate
 
+from .conftest import tank_city_records
 from .oracle import hours_one
 
 POWER, WATER, HEALTH = (SERVICES.index(s) for s in ("power", "water", "health"))
@@ -120,3 +122,58 @@ def test_priority_policies_put_their_first_choice_first(small_city: City) -> Non
     ids = small_city.ids
     assert ids[priority_order(small_city, "criticality")[0]] in {"P", "H"}
     assert ids[priority_order(small_city, "sources")[0]] in {"G", "R"}
+
+
+@pytest.mark.parametrize(
+    ("storage_hours", "water"),
+    [
+        # The pump stops at 0 h; the tank supplies for 8 h, then J2 has no source until the
+        # line is repaired at 20 h and the pump refills the tank.
+        (8.0, [1.0] * 8 + [0.0] * 12 + [1.0] * 4),
+        # 30 h of storage outlast the 20 h repair: nobody notices.
+        (30.0, [1.0] * 24),
+        # No store: the tank is empty the moment its refill stops.
+        (0.0, [0.0] * 20 + [1.0] * 4),
+    ],
+)
+def test_tank_runs_dry_after_its_storage_hours(storage_hours: float, water: list[float]) -> None:
+    meta, features = tank_city_records(storage_hours)
+    city = city_from_records(meta, features)
+    impact = Impact.empty(city, 1, 0.01)
+    line = city.index["L1"]
+    impact.damaged[line] = impact.crew[line] = True
+    impact.repair_hours[line] = 20
+    timeline = simulate(city, impact, horizon=24, trace=True)
+    assert timeline.served[WATER, :, 0].tolist() == water
+    assert timeline.working is not None
+    tank = city.index["T"]
+    assert timeline.working[:, tank, 0].tolist() == [w > 0 for w in water]
+    assert timeline.district_outage is not None
+    assert timeline.district_outage[WATER, 0, 0] == water.count(0.0)
+
+
+def test_hour_loop_equals_reference_with_tanks_as_stores() -> None:
+    from pathlib import Path
+
+    import wntr
+
+    from crisis.simulation.importers import from_epanet
+
+    city = from_epanet(Path(wntr.__file__).parent / "library" / "networks" / "Net3.inp")
+    assert city.group_storage.sum() == 6  # three tanks: any pump, any reservoir
+    rng = np.random.default_rng(5)
+    impact = Impact.empty(city, 4, 0.01)
+    pumps = np.array([c == "pump" for c in city.asset_class])
+    # Pumps fail in every scenario, so the tanks' clocks run; a few pipes fail as well.
+    impact.damaged[:] = pumps[:, None] | (rng.uniform(size=impact.damaged.shape) < 0.02)
+    impact.crew[:] = impact.damaged
+    impact.repair_hours[:] = np.where(impact.damaged, rng.uniform(4, 40, impact.damaged.shape), 0)
+    horizon = 48
+    timeline = simulate(city, impact, horizon=horizon, trace=True)
+    assert timeline.working is not None
+    tanks = np.array([c == "tank" for c in city.asset_class])
+    assert not timeline.working[:, tanks, :].all()  # some tank ran dry
+    for s in range(4):
+        expected = hours_one(city, timeline.completion[:, s].tolist(), horizon)
+        for t in range(horizon):
+            assert timeline.working[t, :, s].tolist() == expected[t], (s, t)

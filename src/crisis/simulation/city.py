@@ -26,7 +26,10 @@ Dependency groups
     (``group_type``: code into :data:`GROUP_TYPES`) and members
     ``group_members[group_indptr[g]:group_indptr[g+1]]``. An asset needs *all* its groups; a
     group is satisfied while *any* member works. A supply group whose members are all power
-    assets can be bridged by the owner's backup for ``backup_hours``.
+    assets can be bridged by the owner's backup for ``backup_hours``. Storage works the same
+    way: a network *source* that holds a finite store (a water tank) keeps supplying for
+    ``backup_hours`` after a supply group made only of members of its own network (what
+    refills it: pumps, the reservoirs behind them) is lost, and stops when the store runs dry.
 
 Districts and services
     ``district_ids``, ``district_population``, ``district_vulnerable`` (share 0–1). Service links
@@ -261,16 +264,41 @@ class City:
 
     @cached_property
     def group_backup(self) -> BoolArray:
-        """Groups that the owner's backup can bridge: power supply groups of a backed asset."""
-        power = SECTORS.index("power")
+        """Groups that the owner's backup can bridge for ``backup_hours``.
+
+        A generator or battery bridges a power supply group (every member a power asset); a
+        source's store bridges a storage group (see :attr:`group_storage`).
+        """
         if self.n_groups == 0:
             return np.zeros(0, dtype=bool)
-        member_power = (self.sector[self.group_members] == power).astype(np.int64)
-        counts = np.diff(self.group_indptr)
-        all_power = np.add.reduceat(member_power, self.group_indptr[:-1]) == counts
-        all_power &= counts > 0
+        power = SECTORS.index("power")
+        all_power = self._group_all(self.sector[self.group_members] == power)
         is_supply = self.group_type == GROUP_TYPES.index("supply")
-        return np.asarray(is_supply & all_power & (self.backup_hours[self.group_owner] > 0))
+        backed = self.backup_hours[self.group_owner] > 0
+        return np.asarray((is_supply & all_power & backed) | self.group_storage)
+
+    @cached_property
+    def group_storage(self) -> BoolArray:
+        """Groups a source's store bridges: what refills a network source with backup hours.
+
+        A supply group of a network source whose members all belong to the source's own
+        network (a tank's pumps and reservoirs): while none of them runs, the source supplies
+        from its store for ``backup_hours`` and then runs dry.
+        """
+        if self.n_groups == 0:
+            return np.zeros(0, dtype=bool)
+        owner = self.group_owner
+        of_member = np.repeat(self.network[owner], np.diff(self.group_indptr))
+        own_network = self._group_all(self.network[self.group_members] == of_member)
+        is_supply = self.group_type == GROUP_TYPES.index("supply")
+        stores = self.source[owner] & (self.network[owner] >= 0) & (self.backup_hours[owner] > 0)
+        return np.asarray(is_supply & own_network & stores)
+
+    def _group_all(self, member_flag: BoolArray) -> BoolArray:
+        """``(G,)``: non-empty groups all of whose members have ``member_flag`` (per member)."""
+        counts = np.diff(self.group_indptr)
+        hits = np.add.reduceat(member_flag.astype(np.int64), self.group_indptr[:-1])
+        return np.asarray((hits == counts) & (counts > 0))
 
     @cached_property
     def group_matrix(self) -> sparse.csr_matrix:

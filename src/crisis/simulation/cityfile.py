@@ -24,7 +24,8 @@ Point (a LineString is accepted on reading; its mean vertex becomes the position
 ``class``         asset class, free text (``substation``, ``pipe``, ``hospital``)
 ``elevation``     metres above datum (default 0)
 ``population``    people or demand served (default 0)
-``backup_hours``  hours a backup generator bridges a power loss (default 0)
+``backup_hours``  hours a backup generator bridges a power loss, or a source's store (a
+                  tank) the loss of what refills it (default 0)
 ``repair``        ``{median_hours, beta}`` lognormal repair time (default 24 h, 0.5)
 ``fragility``     ``{earthquake|flood|heatwave: {median, beta}}``; PGA in g, depth in m,
                   heat excess over the design temperature in °C

@@ -9,7 +9,10 @@ and cached (in memory, and as a city folder under the user's cache directory):
   east and north of the grid's south-west corner.
 * **Water** — wntr's ``Net3`` EPANET network (92 junctions, a river intake, a lake pumping
   station, three tanks), scaled by :data:`WATER_SCALE_M` metres per model unit and centred
-  on the grid, so each district gets pipes.
+  on the grid, so each district gets pipes. Its three tanks are finite stores (the
+  importer's ``tank_storage``): each needs a running pump and reservoir to be refilled and
+  otherwise supplies for its hours of storage (Net3's usable tank volume over its average
+  demand, about 10 h) before it runs dry.
 * **Terrain** — a river runs south–north through the frame, past Net3's river intake,
   meandering with a 1 km amplitude. Ground rises from 0.6 m above the river's mean level at
   the bank (the flood hazard's stage datum) by up to 5.5 m over the floodplain and 3 m per
@@ -26,13 +29,15 @@ and cached (in memory, and as a city folder under the user's cache directory):
   of the 8 most populous districts; 2 telecom exchanges, cell towers on a 2.5 km grid where
   there are people, 6 flood gauges spaced along the river and a water SCADA centre.
 * **Dependencies** (a group lists its alternatives): pumps need power from the 2 nearest
-  substations and control from the SCADA centre; the SCADA centre needs power from the 2
-  nearest substations (12 h generator) and a cell tower of the 2 nearest; exchanges need
-  power from 2 substations (72 h generator); towers need power from the nearest substation
-  (4 h batteries) and an exchange; hospitals need power from 2 substations (72 h generator),
-  water from the 2 nearest junctions and an intersection of the 2 nearest; fire stations
-  need power (24 h generator), access and a cell tower; shelters need power, water and
-  access; gauges need a cell tower to report (48 h batteries).
+  substations and control from the SCADA centre; the bypass around the river pump (pipe
+  330) needs that pump, since the river's head alone delivers no water; the SCADA centre
+  needs power from the 2 nearest substations (12 h generator) and a cell tower of the 2
+  nearest; exchanges need power from 2 substations (72 h generator); towers need power
+  from the nearest substation (4 h batteries) and an exchange; hospitals need power from 2
+  substations (72 h generator), water from the 2 nearest junctions and an intersection of
+  the 2 nearest; fire stations need power (24 h generator), access and a cell tower;
+  shelters need power, water and access; gauges need a cell tower to report (48 h
+  batteries).
 * **Services** — a district takes power from its substations (weighted by people), water
   from its junctions (by demand; the 3 nearest junctions when it has none), telecom from
   the towers within 2 km of its centre (the 2 nearest when none), mobility from the
@@ -67,8 +72,13 @@ DEMO_SEED = 20240611
 #: Metres per Net3 model unit when the water network is placed on the grid.
 WATER_SCALE_M = 350.0
 #: Bump when a rule below changes, so that cached copies are rebuilt.
-RULES_VERSION = "2"
+RULES_VERSION = "3"
 DEMO_NAME = "Demo city (Oberrhein grid, Net3 water)"
+#: Net3's pipe 330 joins the river intake to the network around pump 335. Connectivity
+#: would let the river feed the town through it by gravity, but its head does not carry
+#: (an EPANET run with both pumps and the tanks out delivers none of the demand), so in
+#: the demo it carries water only while the pump runs.
+_PUMP_BYPASS = {"pipe-330": "pump-335"}
 _ROAD_CLASSES = ["intersection", "depot", "road segment", "bridge"]
 
 Array = npt.NDArray[np.float64]
@@ -329,6 +339,9 @@ def _facilities(town: _Town, terrain: Terrain, rng: np.random.Generator) -> None
         if f["properties"].get("class") == "pump":
             xy = np.asarray(f["geometry"]["coordinates"])
             f["properties"]["needs"] = _needs(power(xy), ("control", ["scada-water"]))
+        pump = _PUMP_BYPASS.get(f["properties"]["id"])
+        if pump is not None:
+            f["properties"]["needs"] = _needs(("supply", [pump]))
     for h, xy in enumerate(_kmeans(sub_xy, people, 3, rng)):
         xy = sub_xy[cKDTree(sub_xy).query(xy)[1]] + 60.0
         town.add(

@@ -8,6 +8,10 @@ through what the asset needed at the hour it stopped::
         ← substation S12 damaged by flood (depth 1.20 m); repaired at 41:00
       ← pumping station P7: backup ran out at 06:00 (started 00:00, 6 h)
 
+A source with a finite store (a water tank) that is no longer refilled is told as::
+
+    ← tank T1 ran dry at 11:00: no refill from any of P7, P9 since 00:00 (10.4 h of storage)
+
 Hours are counted from the hazard (00:00); 41:00 is 17:00 on the second day.
 """
 
@@ -92,11 +96,17 @@ class _Walker:
             kind = GROUP_TYPES[int(city.group_type[g])]
             listed = ", ".join(city.ids[m] for m in members[:4])
             more = " …" if members.size > 4 else ""
-            out.append(
-                f"{pad}{self.name(a)} stopped at {clock(stopped)}: needs {kind} from any of "
-                f"{listed}{more} — all down"
-            )
-            if city.group_backup[g] and np.isfinite(start):
+            if city.group_storage[g]:
+                out.append(
+                    f"{pad}{self.name(a)} ran dry at {clock(stopped)}: no refill from any of "
+                    f"{listed}{more} since {clock(start)} ({city.backup_hours[a]:g} h of storage)"
+                )
+            else:
+                out.append(
+                    f"{pad}{self.name(a)} stopped at {clock(stopped)}: needs {kind} from any of "
+                    f"{listed}{more} — all down"
+                )
+            if city.group_backup[g] and not city.group_storage[g] and np.isfinite(start):
                 out.append(
                     f"{'  ' * (level + 1)}← backup ran out at "
                     f"{clock(np.ceil(start + city.backup_hours[a]))} "
@@ -184,7 +194,8 @@ class _Walker:
         fed = np.zeros(labels.max() + 1 if labels.size else 0, dtype=bool)
         fed[labels[city.source[keep]]] = True
         down = np.asarray([b for b in down if fed[labels[keep.searchsorted(b)]]], dtype=np.intp)
-        order = np.argsort(-city.population[down], kind="stable")
+        # A source that stopped (a tank run dry) is the nearest cause: name it first.
+        order = np.lexsort((-city.population[down], ~city.source[down]))
         return [int(x) for x in down[order]]
 
     def _down_on_their_own(self, hour: int) -> npt.NDArray[np.bool_]:

@@ -13,7 +13,9 @@ When an epidemic thins the workforce, work takes longer by ``1 / mean available 
 Damage that needs no crew (a blackout, a cyber incident) clears after its own duration.
 
 Backups: a backup generator starts when its owner loses the power supply it bridges, and
-runs for ``backup_hours`` once; after that the owner is down until power returns.
+runs for ``backup_hours`` once; after that the owner is down until power returns. A tank's
+store works the same way: it starts draining when the pumps or reservoirs that refill the
+tank are lost, and the tank runs dry ``backup_hours`` later unless the refill is back.
 """
 
 from __future__ import annotations
