@@ -51,7 +51,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
+            # IMMEDIATE: take the write lock up front (waiting up to busy_timeout). A deferred
+            # transaction that read first cannot upgrade once another connection has
+            # committed, and SQLite then fails at once with "database is locked" instead of
+            # waiting: concurrent job submissions and progress updates hit exactly that.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
