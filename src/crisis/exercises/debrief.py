@@ -39,6 +39,8 @@ Progress = Callable[[float], None]
 OPTIMISER_SCENARIOS = 60
 MARGINAL_SCENARIOS = 100
 _OPTIMISER_VERSION = "1"
+#: How deep causal chains go (each level is one dependency further back); deeper costs time.
+CHAIN_DEPTH = 4
 _memo: dict[str, list[dict[str, Any]]] = {}
 
 
@@ -178,7 +180,7 @@ def _chains(city: City, impact: Any, timeline: Any, worst: int = 3) -> list[dict
         if loss[d] <= 0:
             break
         district = city.district_ids[int(d)]
-        explanation = explain_district(city, impact, timeline, district)
+        explanation = explain_district(city, impact, timeline, district, depth=CHAIN_DEPTH)
         out.append(
             {"district": district, "people_hours": float(loss[d]), "lines": explanation.lines[:40]}
         )
