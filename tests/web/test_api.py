@@ -119,3 +119,18 @@ def test_unreachable_database_gives_503(settings) -> None:  # type: ignore[no-un
         )
         assert response.status_code == 503
         assert "database cannot be reached" in response.text
+
+
+@pytest.mark.usefixtures("accounts")
+def test_database_failure_while_signed_in_is_a_503_page(app, engine) -> None:  # type: ignore[no-untyped-def]
+    with TestClient(app) as client:
+        login(client, "learner")
+        assert client.get("/learning").status_code == 200
+        engine.dispose()
+        # Point the app's sessions at a server that is not there, as when the database goes down.
+        from crisis.store.db import make_engine, make_sessionmaker
+
+        app.state.sessionmaker = make_sessionmaker(make_engine("postgresql://x@127.0.0.1:1/x"))
+        response = client.get("/learning")
+        assert response.status_code == 503
+        assert "database cannot be reached" in response.text

@@ -137,11 +137,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     async def _database_down(request: Request, exc: OperationalError) -> Response:
         log.error("database error: %s", exc)
+        # The signed-in user came from the failed session; render the page without it.
+        request.state.user = None
         return problem(request, 503, _("The database cannot be reached. Try again shortly."))
 
     @app.exception_handler(DBAPIError)
     async def _database_error(request: Request, exc: DBAPIError) -> Response:
         log.exception("database error")
+        request.state.user = None
         return problem(request, 500, _("Something went wrong on our side; it has been logged."))
 
     @app.exception_handler(Exception)
