@@ -24,6 +24,7 @@ from crisis.web import (
     api_learning,
     api_workbench,
     competences,
+    courses,
     errors,
     exercises,
     exercises_authoring,
@@ -126,6 +127,10 @@ def create_app(
     app.include_router(learning_test.router)
     app.include_router(learning_cohorts.router)
     app.include_router(api_learning.router)
+    app.include_router(courses.pages.router)
+    app.include_router(courses.runs.router)
+    app.include_router(courses.authoring.router)
+    app.include_router(courses.api.router)
     app.include_router(exercises_tabletop.router)
     app.include_router(exercises_tabletop.api)
     app.include_router(exercises_authoring.router)

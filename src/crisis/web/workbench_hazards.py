@@ -23,12 +23,12 @@ from crisis.web.workbench_common import (
     SCENARIO_LABELS,
     Access,
     access,
-    analyst,
     criterion_labels,
     form_int,
     language,
     level_labels,
     page,
+    workspace_user,
 )
 from crisis.workbench.anchors import DIMENSIONS, bundled_anchors
 from crisis.workbench.impact import (
@@ -226,7 +226,7 @@ def _form_page(
 
 @router.get("/{name}/hazards")
 def register_page(
-    request: Request, name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    request: Request, name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> Response:
     acc = access(db, user, name)
     state = workspaces.current(db, acc.row)
@@ -259,7 +259,7 @@ def new_hazard(
     request: Request,
     name: str,
     taxonomy_id: str = "",
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
@@ -357,7 +357,7 @@ async def _values(request: Request) -> dict[str, str]:
 
 @router.post("/{name}/hazards")
 async def create_hazard(
-    request: Request, name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    request: Request, name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> Response:
     acc = access(db, user, name, "editor")
     values = await _values(request)
@@ -370,7 +370,7 @@ def edit_hazard(
     name: str,
     hazard_id: str,
     saved: int = 0,
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name)
@@ -383,7 +383,7 @@ async def update_hazard(
     request: Request,
     name: str,
     hazard_id: str,
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
@@ -399,7 +399,7 @@ def delete_hazard(
     name: str,
     hazard_id: str,
     version: int = Form(...),
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
@@ -423,7 +423,7 @@ def start_estimate(
     hazard_id: str,
     scenario: str = Form("most_severe", max_length=32),
     scenarios: str = Form("200", max_length=8),
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
@@ -472,7 +472,7 @@ def estimate_page(
     name: str,
     hazard_id: str,
     job_id: int,
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name)
@@ -504,7 +504,7 @@ def apply(
     hazard_id: str,
     job_id: int,
     version: int = Form(...),
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")

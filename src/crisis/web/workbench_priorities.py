@@ -23,12 +23,12 @@ from crisis.web.workbench_common import (
     SCENARIO_LABELS,
     Access,
     access,
-    analyst,
     criterion_labels,
     form_int,
     language,
     page,
     part_changed,
+    workspace_user,
 )
 from crisis.workbench.ahp import CR_THRESHOLD, ahp, pairwise_from_judgements, parse_judgement
 from crisis.workbench.matrix import LIKELIHOOD_LABELS, risk_band, risk_matrix
@@ -117,7 +117,7 @@ def priorities(
     name: str,
     scenario: str = "both",
     basis: str = "highest",
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name)
@@ -186,14 +186,14 @@ def _weights_page(
 
 @router.get("/{name}/weights")
 def weights_page(
-    request: Request, name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    request: Request, name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> Response:
     return _weights_page(request, access(db, user, name), db)
 
 
 @router.post("/{name}/weights")
 async def save_weights(
-    request: Request, name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    request: Request, name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> Response:
     acc = access(db, user, name, "editor")
     form = await request.form()
@@ -239,7 +239,7 @@ def compare(
     a: int | None = None,
     b: int | None = None,
     scenario: str = "both",
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name)

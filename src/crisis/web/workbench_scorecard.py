@@ -21,13 +21,13 @@ from crisis.web.workbench_common import (
     MAX_ATTACHMENT_BYTES,
     Access,
     access,
-    analyst,
     form_data,
     form_int,
     language,
     page,
     part_changed,
     read_upload,
+    workspace_user,
 )
 from crisis.workbench.actionplan import action_plan, parse_actions
 from crisis.workbench.scorecard import (
@@ -94,7 +94,7 @@ def scorecard(
     name: str,
     round: str | None = None,
     compare: str | None = None,
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name)
@@ -135,7 +135,7 @@ def create_round(
     date: str = Form("", max_length=10),
     level: str = Form("preliminary", max_length=16),
     copy_from: str = Form("", max_length=200),
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
@@ -219,7 +219,7 @@ def round_page(
     request: Request,
     name: str,
     label: str,
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name)
@@ -233,7 +233,7 @@ async def save_round(
     name: str,
     label: str,
     form: FormData = Depends(form_data),
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
@@ -330,7 +330,7 @@ def attachment(
     request: Request,
     name: str,
     attachment_id: int,
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name)
@@ -378,7 +378,7 @@ def _plan_page(
 
 @router.get("/{name}/actions")
 def actions_page(
-    request: Request, name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    request: Request, name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> Response:
     return _plan_page(request, access(db, user, name), db)
 
@@ -388,7 +388,7 @@ def draft_plan(
     request: Request,
     name: str,
     round: str = Form(..., max_length=200),
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
@@ -416,7 +416,7 @@ _PLAN_FIELDS = (
 
 @router.post("/{name}/actions")
 async def save_plan(
-    request: Request, name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    request: Request, name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> Response:
     acc = access(db, user, name, "editor")
     form = await request.form()
