@@ -327,7 +327,9 @@ def plan_paths(
         if scope is not None:
             for cid, target in list(targets.items()):
                 reachable = max((_teaches(m, cid) for m in by_id.values()), default=0)
-                if reachable < target:
+                anywhere = max((_teaches(m, cid) for m in full.values()), default=0)
+                # A target no module of the curriculum reaches stays: the path is infeasible.
+                if reachable < target <= anywhere:
                     beyond.append((cid, reachable, target))
                     if reachable:
                         targets[cid] = reachable
