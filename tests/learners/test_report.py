@@ -11,7 +11,7 @@ from crisis.competences import load_bundled
 from crisis.learners.gaps import analyse_gaps
 from crisis.learners.profile import build_profile
 from crisis.learners.report import learner_report_pdf
-from crisis.learners.schedule import plan_path, scope_modules
+from crisis.learners.schedule import plan_path
 
 
 @pytest.mark.parametrize("lang", ["en", "el"])
