@@ -28,7 +28,7 @@ from crisis.courses.units import (
     Unit,
     UnitText,
     parse_translation,
-    parse_unit,
+    read_unit,
 )
 from crisis.exceptions import ContentError, FormatError
 from crisis.learners.items import ItemBank
@@ -245,19 +245,24 @@ def assemble(
                 translations.append((name, match.group("id"), lang, data))
             continue
         try:
-            unit = parse_unit(data, name, origin=origin)
+            found, problems = read_unit(data, name, origin=origin)
         except ContentError as exc:
             errors += exc.errors
+            continue
+        if found is None:
+            errors += problems
+            continue
+        unit = found
+        # The references are checked even when a block is wrong: every problem at once.
+        problems += check_references(unit, refs)
+        if problems:
+            errors += problems
             continue
         if unit.id in seen:
             line = unit.lines.get("id", 1)
             errors.append(f"{name}:{line}: unit id {unit.id} is also used by {seen[unit.id]}")
             continue
         seen[unit.id] = name
-        problems = check_references(unit, refs)
-        if problems:
-            errors += problems
-            continue
         kept = units.get(unit.id)
         units[unit.id] = _with_translations(unit, kept.translations if kept else {})
     for name, uid, lang, data in translations:

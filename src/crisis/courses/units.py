@@ -277,6 +277,20 @@ def parse_unit(data: str | bytes, name: str, *, origin: str = "bundled") -> Unit
     Raises:
         ContentError: every problem, each as ``file:line: …`` (in ``errors``).
     """
+    unit, errors = read_unit(data, name, origin=origin)
+    if errors or unit is None:
+        raise ContentError(errors[0] if errors else f"{name}: unreadable", errors=errors)
+    return unit
+
+
+def read_unit(
+    data: str | bytes, name: str, *, origin: str = "bundled"
+) -> tuple[Unit | None, list[str]]:
+    """The unit (whenever its front-matter is valid, even if blocks are wrong) and every problem.
+
+    Raises:
+        ContentError: the file is too large or not UTF-8.
+    """
     text = decode(data, name)
     front, blocks, errors = split_file(text, name)
     meta: FrontMatter | None = None
@@ -292,28 +306,30 @@ def parse_unit(data: str | bytes, name: str, *, origin: str = "bundled") -> Unit
                 )
             if origin == "bundled" and stem != meta.id:
                 errors.append(f"{front.where(['id'])}: id '{meta.id}' differs from the file name")
-    if errors or meta is None:
-        raise ContentError(errors[0] if errors else f"{name}: unreadable", errors=errors)
-    assert front is not None
-    return Unit(
+    if meta is None or front is None:
+        return None, errors
+    unit = Unit(
         id=meta.id,
         module=meta.module,
         number=int(meta.id.rsplit("-", 1)[1]),
         outcomes=tuple(meta.outcomes),
         minutes=meta.minutes,
         activity=meta.activity,
-        text=UnitText("en", meta.title, meta.case, {b: blocks[b][1] for b in BLOCKS}, name),
+        text=UnitText(
+            "en", meta.title, meta.case, {b: blocks.get(b, (0, ""))[1] for b in BLOCKS}, name
+        ),
         source=text,
         name=name,
         origin=origin,
         lines={
-            **{b: blocks[b][0] for b in BLOCKS},
+            **{b: blocks[b][0] for b in BLOCKS if b in blocks},
             "id": front.line(["id"]),
             "module": front.line(["module"]),
             "outcomes": front.line(["outcomes"]),
             "activity": front.line(["activity"]),
         },
     )
+    return unit, errors
 
 
 def parse_translation(data: str | bytes, name: str, lang: str) -> UnitText:

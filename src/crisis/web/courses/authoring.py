@@ -19,8 +19,7 @@ from crisis.store import courses as course_store
 from crisis.store.tables import User
 from crisis.web.catalogues import InUse, in_use
 from crisis.web.courses import service
-from crisis.web.courses.pages import render_unit
-from crisis.web.learning import page
+from crisis.web.courses.pages import page, render_unit
 from crisis.web.learning_cohorts import INSTRUCTORS
 from crisis.web.security import csrf_protect, get_db
 from crisis.web.workbench_common import form_data

@@ -25,8 +25,8 @@ from crisis.store.tables import User
 from crisis.web.catalogues import InUse, in_use
 from crisis.web.courses import service
 from crisis.web.i18n import LANGUAGE_NAMES
-from crisis.web.learning import LEARNERS, page
-from crisis.web.rendering import page_language
+from crisis.web.learning import LEARNERS
+from crisis.web.rendering import page_language, render
 from crisis.web.security import csrf_protect, get_db
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -40,6 +40,19 @@ TASK_PAGES = {
     "actionplan": "actions",
     "impact": "hazards",
 }
+
+
+def page(
+    request: Request,
+    template: str,
+    used: InUse,
+    context: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """Render a course page (``courses/…``) with the catalogue at hand, in the learning layout."""
+    return render(
+        request, template, {"cat": used.catalogue, "used": used, **(context or {})}, status_code
+    )
 
 
 def hours_text(minutes: int) -> str:

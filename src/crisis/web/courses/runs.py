@@ -18,7 +18,8 @@ from crisis.store import learning as learning_store
 from crisis.store.tables import User
 from crisis.web.catalogues import InUse, in_use
 from crisis.web.courses import service
-from crisis.web.learning import LEARNERS, page
+from crisis.web.courses.pages import page
+from crisis.web.learning import LEARNERS
 from crisis.web.learning_cohorts import INSTRUCTORS
 from crisis.web.security import csrf_protect, get_db
 
