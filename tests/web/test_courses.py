@@ -229,7 +229,8 @@ def test_units_render_in_the_learners_language_with_a_marker(learner: TestClient
 
 AUTHORED = UNITS["M01-1"].source.replace(
     "## Why look at the city as a system",
-    "## Why look at the city as a system\n\n<script>alert('x')</script> [click](javascript:alert(1))",
+    "## Why look at the city as a system\n\n<script>alert('x')</script> "
+    "[click](javascript:alert(1))",
 )
 
 
