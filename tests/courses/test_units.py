@@ -173,7 +173,8 @@ def test_hostile_markdown_renders_as_text() -> None:
 
 def test_translations_load_and_missing_ones_are_listed(tmp_path: Path) -> None:
     greek = (
-        "---\ntitle: Η πόλη ως σύστημα συστημάτων\ncase: Το μπλακ-άουτ του 2003 στην Ιταλία\n---\n\n"
+        "---\ntitle: Η πόλη ως σύστημα συστημάτων\n"
+        "case: Το μπλακ-άουτ του 2003 στην Ιταλία\n---\n\n"
         + "\n\n".join(f"::: {b}\nΚείμενο.\n:::" for b in BLOCKS)
         + "\n"
     )
