@@ -103,6 +103,11 @@ def test_every_problem_of_every_file_is_listed_with_its_line(tmp_path: Path) -> 
             "  pass: 0.8",
             "activity:\n  kind: exercise\n  exercise: volcano",
         ),
+        # A front-matter that fails validation still has its references checked.
+        "M01-5.md": COURSE.units["M01-2"]
+        .source.replace("id: M01-2", "id: M01-5")
+        .replace("outcomes: [M01.2]", "outcomes: [M01.8]")
+        .replace("task: register", "task: painting"),
         # A translation of a unit that does not exist, and one in a language CRISIS lacks.
         "M01-9.el.md": "---\ntitle: Τίτλος\ncase: Υπόθεση\n---\n"
         + "".join(f"::: {b}\nΚείμενο.\n:::\n" for b in BLOCKS),
@@ -118,6 +123,8 @@ def test_every_problem_of_every_file_is_listed_with_its_line(tmp_path: Path) -> 
     assert "M99-1.md:3: module 'M99' is not in the curriculum" in joined
     assert "activity.exercise: there is no exercise 'volcano'" in joined
     assert "M01-9.el.md:1: there is no English unit M01-9" in joined
+    assert "M01-5.md:8: activity.workbench.task" in joined and "(got 'painting')" in joined
+    assert "M01-5.md:5: outcome 'M01.8' is not an outcome of module M01" in joined
     assert "M01-1.fr.md:1: 'fr' is not a language of CRISIS" in joined
 
 

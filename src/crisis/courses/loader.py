@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 
 from crisis.competences.models import Catalogue
+from crisis.competences.sources import Source
 from crisis.courses.units import (
     BLOCKS,
     TRANSLATION_LANGUAGES,
@@ -28,7 +29,7 @@ from crisis.courses.units import (
     Unit,
     UnitText,
     parse_translation,
-    read_unit,
+    read_unit_source,
 )
 from crisis.exceptions import ContentError, FormatError
 from crisis.learners.items import ItemBank
@@ -117,6 +118,38 @@ def check_references(unit: Unit, refs: References) -> list[str]:
             f"(there are {', '.join(sorted(refs.exercises))})"
         )
     return errors
+
+
+def _raw_reference_problems(front: Source, refs: References) -> list[str]:
+    """Module, outcome and exercise problems of front-matter that failed validation."""
+    data = front.data if isinstance(front.data, dict) else {}
+    problems: list[str] = []
+    modules = {m.id: m for m in refs.catalogue.curriculum.modules}
+    module = data.get("module")
+    if isinstance(module, str) and module not in modules:
+        problems.append(f"{front.where(['module'])}: module '{module}' is not in the curriculum")
+    outcomes = data.get("outcomes")
+    if isinstance(module, str) and module in modules and isinstance(outcomes, list):
+        known = [o.id for o in modules[module].outcomes]
+        for outcome in outcomes:
+            if isinstance(outcome, str) and outcome not in known:
+                problems.append(
+                    f"{front.where(['outcomes'])}: outcome '{outcome}' is not an outcome of "
+                    f"module {module} (it has {', '.join(known)})"
+                )
+    activity = data.get("activity")
+    if isinstance(activity, dict):
+        exercise = activity.get("exercise")
+        if (
+            activity.get("kind") == "exercise"
+            and isinstance(exercise, str)
+            and exercise not in refs.exercises
+        ):
+            problems.append(
+                f"{front.where(['activity', 'exercise'])}: activity.exercise: there is no "
+                f"exercise '{exercise}' (there are {', '.join(sorted(refs.exercises))})"
+            )
+    return problems
 
 
 @dataclass(frozen=True)
@@ -245,12 +278,14 @@ def assemble(
                 translations.append((name, match.group("id"), lang, data))
             continue
         try:
-            found, problems = read_unit(data, name, origin=origin)
+            found, problems, front = read_unit_source(data, name, origin=origin)
         except ContentError as exc:
             errors += exc.errors
             continue
         if found is None:
             errors += problems
+            if front is not None:
+                errors += _raw_reference_problems(front, refs)
             continue
         unit = found
         # The references are checked even when a block is wrong: every problem at once.

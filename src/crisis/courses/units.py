@@ -291,6 +291,14 @@ def read_unit(
     Raises:
         ContentError: the file is too large or not UTF-8.
     """
+    unit, errors, _ = read_unit_source(data, name, origin=origin)
+    return unit, errors
+
+
+def read_unit_source(
+    data: str | bytes, name: str, *, origin: str = "bundled"
+) -> tuple[Unit | None, list[str], Source | None]:
+    """:func:`read_unit`, and the parsed front-matter (for checks of an invalid one)."""
     text = decode(data, name)
     front, blocks, errors = split_file(text, name)
     meta: FrontMatter | None = None
@@ -307,7 +315,7 @@ def read_unit(
             if origin == "bundled" and stem != meta.id:
                 errors.append(f"{front.where(['id'])}: id '{meta.id}' differs from the file name")
     if meta is None or front is None:
-        return None, errors
+        return None, errors, front
     unit = Unit(
         id=meta.id,
         module=meta.module,
@@ -329,7 +337,7 @@ def read_unit(
             "activity": front.line(["activity"]),
         },
     )
-    return unit, errors
+    return unit, errors, front
 
 
 def parse_translation(data: str | bytes, name: str, lang: str) -> UnitText:
