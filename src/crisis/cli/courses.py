@@ -60,7 +60,7 @@ def check(
             }
         )
     else:
-        console.print(f"{len(course.units)} units in {len(course.modules())} modules: no errors.")
+        console.print(f"{len(course.units)} unit(s) in {len(course.modules())} module(s): no errors.")
         for problem in guide:
             console.print(f"guide: {problem}", markup=False, highlight=False)
         if missing:
