@@ -342,12 +342,20 @@ def test_a_course_run_shows_deadlines_and_progress_under_consent(
         mine = learner_client.get(run_url)
         assert mine.status_code == 200 and "met" in mine.text
         assert "Handed-in work" not in mine.text
+    with Session(engine) as db:
+        learner_id = users.get_user(db, "learner").id
+    # Membership is not consent: no handed-in work, no feedback.
+    assert client.get(f"{run_url}/learners/{learner_id}").status_code == 403
+    refused = client.post(
+        f"{run_url}/learners/{learner_id}/feedback",
+        data={"unit": "M01-1", "text": "Hello", "csrf_token": csrf_of(client)},
+    )
+    assert refused.status_code == 403
     with Session(engine) as db, db.begin():
         member = learning_store.membership(
             db, learning_store.get_cohort(db, cohort_id), users.get_user(db, "learner")
         )
         member.consented = True
-        learner_id = member.user_id
     page = client.get(run_url)
     assert "Test learner" in page.text
     work = client.get(f"{run_url}/learners/{learner_id}")
@@ -361,6 +369,16 @@ def test_a_course_run_shows_deadlines_and_progress_under_consent(
         },
     )
     assert sent.status_code == 200 and "Good map of the dependencies." in sent.text
+    empty = client.post(
+        f"{run_url}/learners/{learner_id}/feedback",
+        data={"unit": "M01-1", "text": "  ", "csrf_token": csrf_of(client)},
+    )
+    assert empty.status_code == 400 and "write something" in empty.text
+    stray = client.post(
+        f"{run_url}/learners/{learner_id}/feedback",
+        data={"unit": "M01-2", "text": "Not in this run", "csrf_token": csrf_of(client)},
+    )
+    assert stray.status_code == 400 and "not a unit of this run" in stray.text
     with TestClient(client.app) as learner_client:
         login(learner_client, "learner")
         assert (
