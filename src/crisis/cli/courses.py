@@ -60,7 +60,9 @@ def check(
             }
         )
     else:
-        console.print(f"{len(course.units)} unit(s) in {len(course.modules())} module(s): no errors.")
+        console.print(
+            f"{len(course.units)} unit(s) in {len(course.modules())} module(s): no errors."
+        )
         for problem in guide:
             console.print(f"guide: {problem}", markup=False, highlight=False)
         if missing:
