@@ -13,12 +13,17 @@ from crisis.courses.loader import MIN_LESSON_WORDS, assemble, bundled_references
 from crisis.courses.units import BLOCKS, TASKS, ExerciseActivity, QuizActivity, WorkbenchActivity
 from crisis.exceptions import ContentError
 from crisis.exercises.library import load_bundled as bundled_exercises
+from tests.courses.units_fixture import UNITS
 
 CATALOGUE = load_bundled()
 COURSE = bundled_course()
 REFS = bundled_references()
 MOOC = [m.id for m in CATALOGUE.curriculum.modules if m.id.startswith("M")]
-GOOD = COURSE.units["M01-1"].source
+#: A unit file of the test's own (a quiz on C01 and C11), mutated to make broken ones.
+GOOD = UNITS["M01-1.md"]
+
+
+QUIZ_C01_L1 = QuizActivity(kind="quiz", competences=["C01"], max_level=1, questions=3, pass_share=1)
 
 
 def _words(text: str) -> int:
@@ -104,8 +109,8 @@ def test_every_problem_of_every_file_is_listed_with_its_line(tmp_path: Path) -> 
             "activity:\n  kind: exercise\n  exercise: volcano",
         ),
         # A front-matter that fails validation still has its references checked.
-        "M01-5.md": COURSE.units["M01-2"]
-        .source.replace("id: M01-2", "id: M01-5")
+        "M01-5.md": UNITS["M01-2.md"]
+        .replace("id: M01-2", "id: M01-5")
         .replace("outcomes: [M01.2]", "outcomes: [M01.8]")
         .replace("task: register", "task: painting"),
         # A translation of a unit that does not exist, and one in a language CRISIS lacks.
@@ -138,7 +143,15 @@ def test_every_problem_of_every_file_is_listed_with_its_line(tmp_path: Path) -> 
             "minutes: Input should be a valid integer",
         ),
         (lambda s: s.replace("questions: 5", "questions: 40"), "activity.quiz.questions"),
-        (lambda s: s.replace("max_level: 2", "max_level: 1"), "the item bank has 4 item(s)"),
+        (
+            lambda s: (
+                s.replace("competences: [C01, C11]", "competences: [C01]")
+                .replace("max_level: 2", "max_level: 1")
+                .replace("questions: 5", "questions: 10")
+            ),
+            f"the item bank has {REFS.pool(QUIZ_C01_L1)} item(s) for C01 up to level 1, fewer "
+            "than the 10 questions asked",
+        ),
         (lambda s: s.replace("kind: quiz", "kind: essay"), "activity"),
         (lambda s: s.replace("id: M01-1", "id: M02-1"), "must be the module id and a number"),
         (lambda s: s + "stray text\n", "text outside a block"),
@@ -199,8 +212,11 @@ def test_translations_load_and_missing_ones_are_listed(tmp_path: Path) -> None:
 
 
 def test_units_can_be_added_to_the_bundled_ones() -> None:
-    added = GOOD.replace("id: M01-1", "id: M01-4")
-    course = assemble([("M01-4.md", added)], REFS, origin="authored", base=COURSE)
-    assert [u.id for u in course.of_module("M01")] == ["M01-1", "M01-2", "M01-3", "M01-4"]
-    assert course.units["M01-4"].origin == "authored"
+    bundled = [u.id for u in COURSE.of_module("M01")]
+    new = f"M01-{len(bundled) + 1}"
+    added = GOOD.replace("id: M01-1", f"id: {new}")
+    course = assemble([(f"{new}.md", added)], REFS, origin="authored", base=COURSE)
+    assert [u.id for u in course.of_module("M01")] == [*bundled, new]
+    assert course.units[new].origin == "authored"
+    assert course.units["M01-1"].origin == "bundled"
     assert any("units add up to" in p for p in course.guideline_problems(CATALOGUE))

@@ -2,9 +2,14 @@
 
 * **quiz** — a submitted quiz of that unit reached the pass mark;
 * **exercise** — a run of that exercise by the learner finished (with at least ``min_score``
-  when the unit sets one);
-* **workbench** — a saved version of the learner's practice workspace holds the task's
-  artefact (:mod:`crisis.courses.practice`).
+  when the unit sets one) at or after the learner first opened the unit;
+* **workbench** — a version of the learner's practice workspace saved at or after the learner
+  first opened the unit holds the task's artefact, made or changed since then
+  (:mod:`crisis.courses.practice`).
+
+Evidence counts from the moment the learner opens the unit: several units share an exercise
+or a workbench task (the river-flood exercise serves seven modules), and one run or one saved
+register must not complete all of them at once. Quizzes belong to their unit already.
 
 A module is complete when all its units are; a module without units in CRISIS (the
 university programme's modules, taught elsewhere) is complete when an instructor records it.
@@ -68,8 +73,11 @@ class Facts:
     quizzes: Sequence[QuizFact] = ()
     runs: Sequence[RunFact] = ()
     practice: Sequence[PracticeVersion] = ()
-    #: Unit id → when the learner last opened it.
+    #: Unit id → when the learner last opened it (where to resume).
     visits: Mapping[str, dt.datetime] = field(default_factory=dict)
+    #: Unit id → when the learner first opened it; the unit's exercise and workbench evidence
+    #: counts from then on.
+    opened: Mapping[str, dt.datetime] = field(default_factory=dict)
     #: Module id → (when, by whom) for modules recorded complete by an instructor.
     recognised: Mapping[str, tuple[dt.datetime, str]] = field(default_factory=dict)
 
@@ -141,6 +149,7 @@ class ModuleProgress:
 def unit_progress(unit: Unit, facts: Facts) -> UnitProgress:
     """The unit's status from the evidence in ``facts``."""
     activity = unit.activity
+    opened = facts.opened.get(unit.id)
     found: tuple[dt.datetime, str] | None = None
     ref: int | None = None
     if isinstance(activity, QuizActivity):
@@ -152,26 +161,40 @@ def unit_progress(unit: Unit, facts: Facts) -> UnitProgress:
         if passed:
             quiz = min(passed, key=lambda q: q.at)
             found = (quiz.at, f"quiz passed: {quiz.correct}/{quiz.total} correct")
-    elif isinstance(activity, ExerciseActivity):
+    elif isinstance(activity, ExerciseActivity) and opened is not None:
         runs = [
             r
             for r in facts.runs
             if r.exercise == activity.exercise
+            and r.at >= opened
             and (activity.min_score is None or r.score >= activity.min_score)
         ]
         if runs:
             run = min(runs, key=lambda r: r.at)
             found = (run.at, f"exercise run {run.run}: score {run.score:.0f}/100")
             ref = run.run
-    elif isinstance(activity, WorkbenchActivity):
+    elif isinstance(activity, WorkbenchActivity) and opened is not None:
+        before: PracticeVersion | None = None
         for version in sorted(facts.practice, key=lambda v: v.number):
-            what = task_evidence(activity.task, version.workspace, version.plan)
+            if version.at < opened:
+                before = version
+                continue
+            what = task_evidence(
+                activity.task,
+                version.workspace,
+                version.plan,
+                (before.workspace, before.plan) if before is not None else None,
+            )
             if what is not None:
                 found = (version.at, f"practice workspace version {version.number}: {what}")
                 break
     if found is not None:
         return UnitProgress(unit.id, "complete", found[1], found[0], ref)
-    started = unit.id in facts.visits or any(q.unit == unit.id for q in facts.quizzes)
+    started = (
+        unit.id in facts.visits
+        or unit.id in facts.opened
+        or any(q.unit == unit.id for q in facts.quizzes)
+    )
     return UnitProgress(unit.id, "started" if started else "not started")
 
 

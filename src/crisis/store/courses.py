@@ -8,7 +8,7 @@ Only storage; the rules (what counts as complete, who sees what) live in
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -54,32 +54,55 @@ def facts(db: Session, user_id: int) -> Facts:
             select(ExerciseRun).where(ExerciseRun.user_id == user_id, ExerciseRun.status == "done")
         )
     ]
+    visited = list(db.scalars(select(CourseVisit).where(CourseVisit.user_id == user_id)))
+    visits = {v.unit_id: v.last_at for v in visited}
+    opened = {v.unit_id: v.first_at for v in visited}
     practice: list[PracticeVersion] = []
     row = db.get(CoursePractice, user_id)
     if row is not None:
-        for version in db.scalars(
-            select(WorkbenchVersion)
-            .where(WorkbenchVersion.workspace_id == row.workspace_id)
-            .order_by(WorkbenchVersion.number.desc())
-            .limit(MAX_PRACTICE_VERSIONS)
-        ):
-            practice.append(
-                PracticeVersion(
-                    version.number,
-                    workspaces.workspace_of(version),
-                    version.plan,
-                    version.saved_at,
-                )
+        rows = list(
+            db.scalars(
+                select(WorkbenchVersion)
+                .where(WorkbenchVersion.workspace_id == row.workspace_id)
+                .order_by(WorkbenchVersion.number.desc())
+                .limit(MAX_PRACTICE_VERSIONS)
             )
-    visits = {
-        v.unit_id: v.last_at
-        for v in db.scalars(select(CourseVisit).where(CourseVisit.user_id == user_id))
-    }
+        )
+        if len(rows) == MAX_PRACTICE_VERSIONS:
+            rows += _states_before(db, row.workspace_id, rows[-1], opened.values())
+        practice = [
+            PracticeVersion(
+                version.number, workspaces.workspace_of(version), version.plan, version.saved_at
+            )
+            for version in rows
+        ]
     recognised = {
         r.module: (r.recorded_at, r.recorded_by)
         for r in db.scalars(select(CourseRecognition).where(CourseRecognition.user_id == user_id))
     }
-    return Facts(quizzes, runs, practice, visits, recognised)
+    return Facts(quizzes, runs, practice, visits, opened, recognised)
+
+
+def _states_before(
+    db: Session, workspace_id: int, oldest: WorkbenchVersion, times: Iterable[dt.datetime]
+) -> list[WorkbenchVersion]:
+    """The version in force when each unit was opened, for openings older than ``oldest``
+    (what a unit's workbench evidence is compared with when the history is long)."""
+    out: list[WorkbenchVersion] = []
+    for at in sorted({t for t in times if t <= oldest.saved_at}):
+        found = db.scalar(
+            select(WorkbenchVersion)
+            .where(
+                WorkbenchVersion.workspace_id == workspace_id,
+                WorkbenchVersion.number < oldest.number,
+                WorkbenchVersion.saved_at < at,
+            )
+            .order_by(WorkbenchVersion.number.desc())
+            .limit(1)
+        )
+        if found is not None and all(v.number != found.number for v in out):
+            out.append(found)
+    return out
 
 
 def finish_pending_runs(db: Session, user_id: int) -> list[ExerciseRun]:
@@ -99,21 +122,23 @@ def finish_pending_runs(db: Session, user_id: int) -> list[ExerciseRun]:
 # --- visits ---------------------------------------------------------------------------
 
 
-def visit(db: Session, user: User, unit_id: str) -> None:
-    """Note that the learner opened a unit now."""
-    row = db.scalar(
-        select(CourseVisit).where(CourseVisit.user_id == user.id, CourseVisit.unit_id == unit_id)
+def visit(db: Session, user: User, unit_id: str) -> dt.datetime:
+    """Note that the learner opened a unit now; returns when they first opened it."""
+    query = select(CourseVisit).where(
+        CourseVisit.user_id == user.id, CourseVisit.unit_id == unit_id
     )
+    row = db.scalar(query)
     now = utcnow()
     if row is None:
         try:
             with db.begin_nested():
                 db.add(CourseVisit(user_id=user.id, unit_id=unit_id, first_at=now, last_at=now))
         except IntegrityError:  # pragma: no cover - two tabs opening the unit at once
-            pass
-    else:
+            row = db.scalar(query)
+    if row is not None:
         row.last_at = now
     db.flush()
+    return row.first_at if row is not None else now
 
 
 # --- quizzes --------------------------------------------------------------------------
