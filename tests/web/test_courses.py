@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from crisis.courses import bundled_course
+from crisis.courses import bundled_course, render_markdown
 from crisis.learners import load_bundled_items
 from crisis.store import courses as course_store
 from crisis.store import learning as learning_store
@@ -23,7 +23,9 @@ from crisis.workbench.workspace import parse_workspace
 from tests.conftest import PASSWORD, csrf_of, login
 
 BANK = load_bundled_items()
-UNITS = bundled_course().units
+COURSE = bundled_course()
+UNITS = COURSE.units
+M01 = COURSE.of_module("M01")
 
 
 @pytest.fixture
@@ -52,7 +54,10 @@ def pass_quiz(client: TestClient, unit: str = "M01-1") -> str:
     return done.text
 
 
-def _finished_run(engine: Engine, username: str, exercise: str, score: float) -> None:
+def _finished_run(
+    engine: Engine, username: str, exercise: str, score: float, at: dt.datetime | None = None
+) -> None:
+    """A run of ``exercise`` by the user, finished ``at`` (now by default)."""
     with Session(engine) as db, db.begin():
         user = users.get_user(db, username)
         db.add(
@@ -64,13 +69,27 @@ def _finished_run(engine: Engine, username: str, exercise: str, score: float) ->
                 scenarios=50,
                 status="done",
                 score=score,
-                finished_at=dt.datetime.now(dt.UTC),
+                finished_at=at or dt.datetime.now(dt.UTC),
             )
         )
 
 
-def _practice_hazards(engine: Engine, username: str, count: int) -> None:
-    """Save ``count`` hazards in the learner's practice workspace, as the workbench would."""
+def _opened(engine: Engine, username: str, unit_id: str) -> dt.datetime:
+    """When the user first opened a unit."""
+    with Session(engine) as db:
+        user = users.get_user(db, username)
+        return course_store.facts(db, user.id).opened[unit_id]
+
+
+def _practice_hazards(
+    engine: Engine, username: str, count: int, *, bands: bool = False, version: int = 1
+) -> None:
+    """Save ``count`` hazards in the learner's practice workspace, as the workbench would.
+
+    With ``bands``, the hazards' return periods spread them over the low, medium and high
+    risk bands; ``version`` is each hazard's version counter (2: saved again from its form).
+    """
+    periods = [(500, 500), (100, 100), (20, 20)] if bands else [(20, 200)]
     hazard = {
         "taxonomy_id": "river-flood",
         "title": "River flood",
@@ -94,7 +113,9 @@ def _practice_hazards(engine: Engine, username: str, count: int) -> None:
         row = course_store.ensure_practice(db, user)
         state = workspaces.current(db, row)
         data = state.workspace.model_dump(mode="json", by_alias=True)
-        data["register"]["hazards"] = [{**hazard, "id": f"h{k}"} for k in range(count)]
+        data["register"]["hazards"] = [
+            _hazard(hazard, f"h{k}", periods[k % len(periods)], version) for k in range(count)
+        ]
         workspaces.save(
             db, row, parse_workspace(data), base=state.version, author=user, message="hazards"
         )
@@ -103,16 +124,27 @@ def _practice_hazards(engine: Engine, username: str, count: int) -> None:
 def test_a_module_is_completed_by_evidence_and_reaches_the_profile(
     learner: TestClient, engine: Engine
 ) -> None:
+    # M01 as bundled: a quiz, the hazard register, the flood and the earthquake exercises.
+    activities = [
+        getattr(u.activity, "exercise", None) or getattr(u.activity, "task", None) or "quiz"
+        for u in M01
+    ]
+    assert activities == ["quiz", "register", "river-flood", "valley-earthquake"]
+    quiz, register, flood, quake = (u.id for u in M01)
     overview = learner.get("/learning/courses")
     assert overview.status_code == 200 and "M01" in overview.text
     assert "Completed" not in overview.text and 'type="checkbox"' not in overview.text
     module = learner.get("/learning/courses/M01")
-    assert "0 of 3 units complete" in module.text and 'id="resume"' in module.text
-    unit = learner.get("/learning/courses/M01/M01-1")
+    assert "0 of 4 units complete" in module.text and 'id="resume"' in module.text
+    unit = learner.get(f"/learning/courses/M01/{quiz}")
     assert unit.status_code == 200
-    assert "The 2003 blackout in Italy" in unit.text and "<table>" in unit.text
+    assert html.escape(UNITS[quiz].text.case, quote=False) in unit.text
+    assert render_markdown(UNITS[quiz].text.blocks["lesson"]) in unit.text
+    assert "Evidence counts from the moment you open this unit" in unit.text
     # A failed quiz is stored but does not complete the unit.
-    start = learner.post("/learning/courses/M01/M01-1/quiz", data={"csrf_token": csrf_of(learner)})
+    start = learner.post(
+        f"/learning/courses/M01/{quiz}/quiz", data={"csrf_token": csrf_of(learner)}
+    )
     wrong = learner.post(
         str(start.url),
         data={**_quiz_answers(start.text, right=False), "csrf_token": csrf_of(learner)},
@@ -123,21 +155,41 @@ def test_a_module_is_completed_by_evidence_and_reaches_the_profile(
         str(start.url), data={**_quiz_answers(start.text), "csrf_token": csrf_of(learner)}
     )
     assert again.status_code == 409
-    assert "Not complete yet" in learner.get("/learning/courses/M01/M01-1").text
-    assert "Passed: the unit is complete." in pass_quiz(learner)
-    assert "Unit complete" in learner.get("/learning/courses/M01/M01-1").text
+    assert "Not complete yet" in learner.get(f"/learning/courses/M01/{quiz}").text
+    assert "Passed: the unit is complete." in pass_quiz(learner, quiz)
+    assert "Unit complete" in learner.get(f"/learning/courses/M01/{quiz}").text
     # Resume goes to the unit opened last and not yet complete.
-    learner.get("/learning/courses/M01/M01-3")
+    learner.get(f"/learning/courses/M01/{flood}")
     module = learner.get("/learning/courses/M01")
-    assert "1 of 3 units complete" in module.text
-    assert 'href="/learning/courses/M01/M01-3">Resume' in module.text
-    # Exercise and workbench evidence complete the other two units.
+    assert "1 of 4 units complete" in module.text
+    assert f'href="/learning/courses/M01/{flood}">Resume' in module.text
+    # A flood run finished after opening the flood unit completes it …
     _finished_run(engine, "learner", "river-flood", 12.0)
+    assert "2 of 4 units complete" in learner.get("/learning/courses/M01").text
+    # … but not the units of other modules that use the same exercise, opened afterwards.
+    other = next(u for u in COURSE.of_module("M07") if u.activity.kind == "exercise")
+    assert getattr(other.activity, "exercise", None) == "river-flood"
+    page = learner.get(f"/learning/courses/M07/{other.id}").text
+    assert "Not complete yet" in page and "finished before you opened this unit" in page
+    # An earthquake run finished before the learner opened the earthquake unit does not count;
+    # one finished after it does.
+    learner.get(f"/learning/courses/M01/{quake}")
+    opened = _opened(engine, "learner", quake)
+    _finished_run(engine, "learner", "valley-earthquake", 70.0, at=opened - dt.timedelta(hours=1))
+    page = learner.get(f"/learning/courses/M01/{quake}").text
+    assert "Not complete yet" in page and "finished before you opened this unit" in page
+    _finished_run(engine, "learner", "valley-earthquake", 35.0)
+    page = learner.get(f"/learning/courses/M01/{quake}").text
+    assert "Unit complete" in page and "score 35/100" in page
+    assert "3 of 4 units complete" in learner.get("/learning/courses/M01").text
+    # The register: the practice workspace must hold three hazards saved after opening.
+    page = learner.get(f"/learning/courses/M01/{register}").text
+    assert 'id="task-requirement"' in page and "at least 3 hazards" in page
     _practice_hazards(engine, "learner", 2)
-    assert "2 of 3 units complete" in learner.get("/learning/courses/M01").text
+    assert "3 of 4 units complete" in learner.get("/learning/courses/M01").text
     _practice_hazards(engine, "learner", 3)
     module = learner.get("/learning/courses/M01")
-    assert 'id="module-complete"' in module.text
+    assert 'id="module-complete"' in module.text and "4 of 4 units complete" in module.text
     profile = learner.get("/api/v1/learning/profile").json()
     c01 = next(c for c in profile["competences"] if c["competence"] == "C01")
     assert any(e["source"] == "course" and e["level"] == 2 for e in c01["evidence"])
@@ -149,6 +201,36 @@ def test_a_module_is_completed_by_evidence_and_reaches_the_profile(
     )
     path = learner.get("/api/v1/learning/path").json()
     assert "M01" in path["completed"] and all(s["module"] != "M01" for s in path["steps"])
+
+
+def test_a_matrix_unit_needs_hazards_reviewed_after_it_was_opened(
+    learner: TestClient, engine: Engine
+) -> None:
+    matrix = next(u for u in COURSE.units.values() if getattr(u.activity, "task", None) == "matrix")
+    url = f"/learning/courses/{matrix.module}/{matrix.id}"
+    # Five hazards in the practice workspace before the unit is opened.
+    _practice_hazards(engine, "learner", 5, bands=True)
+    page = learner.get(url).text
+    assert "Not complete yet" in page and "at least 5 hazards" in page
+    assert "at least 3 risk bands" in page
+    # Saving the workspace again with the same hazards is no review.
+    _practice_hazards(engine, "learner", 5, bands=True)
+    assert "Not complete yet" in learner.get(url).text
+    # Five reviewed, but all in the medium and high bands: the risks are not told apart.
+    _practice_hazards(engine, "learner", 5, version=2)
+    assert "Not complete yet" in learner.get(url).text
+    # Each of the five saved again from its form, spread over the bands: the matrix is done.
+    _practice_hazards(engine, "learner", 5, bands=True, version=3)
+    page = learner.get(url).text
+    assert "Unit complete" in page
+    assert "5 hazards assessed, in 4 risk bands (low, medium, high, very high)" in page
+
+
+def _hazard(hazard: dict, hazard_id: str, periods: tuple[int, int], version: int) -> dict:
+    out = {**hazard, "id": hazard_id, "version": version}
+    for scenario, period in zip(("most_probable", "most_severe"), periods, strict=True):
+        out[scenario] = {**hazard[scenario], "likelihood": {"return_period_years": period}}
+    return out
 
 
 def test_quiz_answers_are_checked_and_nothing_is_stored_on_error(
@@ -222,15 +304,18 @@ def test_units_render_in_the_learners_language_with_a_marker(learner: TestClient
     learner.post("/language", data={"language": "el", "next": "/", "csrf_token": csrf_of(learner)})
     page = learner.get("/learning/courses/M01/M01-2")
     assert page.status_code == 200 and 'id="fallback"' in page.text
-    assert "Ελληνικά" in page.text and "The 2021 floods in the Ahr valley" in page.text
+    assert "Ελληνικά" in page.text
+    assert html.escape(UNITS["M01-2"].text.case, quote=False) in page.text
     data = learner.get("/api/v1/courses/units/M01-2").json()
     assert data["translated"] is False and data["language"] == "en"
 
 
+#: The bundled M01-1 with a script and a javascript: link under its first heading.
+_HEADING = next(line for line in UNITS["M01-1"].source.splitlines() if line.startswith("## "))
 AUTHORED = UNITS["M01-1"].source.replace(
-    "## Why look at the city as a system",
-    "## Why look at the city as a system\n\n<script>alert('x')</script> "
-    "[click](javascript:alert(1))",
+    _HEADING,
+    f"{_HEADING}\n\n<script>alert('x')</script> [click](javascript:alert(1))",
+    1,
 )
 
 
@@ -238,11 +323,8 @@ def test_authoring_is_checked_versioned_and_safe(
     client: TestClient, accounts: dict, engine: Engine
 ) -> None:
     login(client, "instructor")
-    broken = (
-        AUTHORED.replace("outcomes: [M01.1]", "outcomes: [M01.9]")
-        .replace("exercise: river-flood", "exercise: lava")
-        .replace("::: reflection", "::: musings")
-    )
+    broken = re.sub(r"^outcomes: .*$", "outcomes: [M01.9]", AUTHORED, count=1, flags=re.M)
+    broken = broken.replace("::: reflection", "::: musings")
     refused = client.post(
         "/learning/authoring/units/M01-1",
         data={"source": broken, "lang": "en", "action": "save", "csrf_token": csrf_of(client)},
@@ -283,10 +365,11 @@ def test_an_uploaded_set_of_units_is_all_or_nothing(
     client: TestClient, accounts: dict, engine: Engine
 ) -> None:
     login(client, "instructor")
-    good = UNITS["M01-3"].source.replace("id: M01-3", "id: M01-4")
+    new = f"M01-{len(M01) + 1}"
+    good = UNITS["M01-3"].source.replace("id: M01-3", f"id: {new}")
     bad = "---\ntitle: [unclosed\n---\n"
     files = [
-        ("files", ("M01-4.md", good.encode(), "text/markdown")),
+        ("files", (f"{new}.md", good.encode(), "text/markdown")),
         ("files", ("M01-1.el.md", bad.encode(), "text/markdown")),
     ]
     refused = client.post(
@@ -300,8 +383,8 @@ def test_an_uploaded_set_of_units_is_all_or_nothing(
     accepted = client.post(
         "/learning/authoring/upload", files=files[:1], data={"csrf_token": csrf_of(client)}
     )
-    assert accepted.status_code == 200 and "M01-4" in accepted.text
-    assert client.get("/learning/courses/M01/M01-4").status_code == 200
+    assert accepted.status_code == 200 and new in accepted.text
+    assert client.get(f"/learning/courses/M01/{new}").status_code == 200
 
 
 def test_a_course_run_shows_deadlines_and_progress_under_consent(

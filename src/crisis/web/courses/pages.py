@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from crisis.courses import render_markdown
+from crisis.courses.practice import MATRIX_BANDS, MATRIX_HAZARDS, MIN_ANSWERS, MIN_HAZARDS
 from crisis.courses.report import progress_pdf, progress_record
 from crisis.courses.units import ExerciseActivity, QuizActivity, Unit, WorkbenchActivity
 from crisis.exceptions import ContentError
@@ -24,7 +25,7 @@ from crisis.store import learning as learning_store
 from crisis.store.tables import User
 from crisis.web.catalogues import InUse, in_use
 from crisis.web.courses import service
-from crisis.web.i18n import LANGUAGE_NAMES
+from crisis.web.i18n import LANGUAGE_NAMES, N_
 from crisis.web.learning import LEARNERS
 from crisis.web.rendering import page_language, render
 from crisis.web.security import csrf_protect, get_db
@@ -39,6 +40,33 @@ TASK_PAGES = {
     "scorecard": "scorecard",
     "actionplan": "actions",
     "impact": "hazards",
+}
+#: What each workbench task asks of the practice workspace, as the unit page says it.
+TASK_REQUIREMENTS = {
+    "register": N_(
+        "Complete when your register holds at least %(hazards)d hazards, at least one of them "
+        "added or edited after you opened this unit."
+    ),
+    "matrix": N_(
+        "Complete when at least %(hazards)d hazards were added, or saved again from their "
+        "form after reviewing their likelihood and impacts, after you opened this unit, and "
+        "their scenarios fall in at least %(bands)d risk bands of the matrix."
+    ),
+    "weights": N_(
+        "Complete when you save pairwise judgements of the criteria with a consistency ratio "
+        "of 0.10 or less after opening this unit."
+    ),
+    "scorecard": N_(
+        "Complete when a scorecard round with at least %(answers)d answered questions was "
+        "started or changed after you opened this unit."
+    ),
+    "actionplan": N_(
+        "Complete when you save an action plan with at least one action after opening this unit."
+    ),
+    "impact": N_(
+        "Complete when you apply a simulator estimate of a hazard's impact classes after "
+        "opening this unit."
+    ),
 }
 
 
@@ -242,7 +270,7 @@ def unit_page(
     lang, view = _context(request, used, db)
     unit = service.unit_of(view.course, module_id, unit_id)
     module = cat.module(module_id)
-    course_store.visit(db, user, unit.id)
+    opened = course_store.visit(db, user, unit.id)
     progress = service.progress_of(db, user, cat, view.course, [module.id])[module.id]
     status = next(u for u in progress.units if u.unit == unit.id)
     units = view.course.of_module(module.id)
@@ -260,6 +288,12 @@ def unit_page(
         workspace = course_store.practice_workspace(db, user)
         activity["workspace"] = workspace.name if workspace else None
         activity["page"] = TASK_PAGES[unit.activity.task]
+        activity["requirement"] = TASK_REQUIREMENTS[unit.activity.task]
+        activity["numbers"] = {
+            "hazards": MATRIX_HAZARDS if unit.activity.task == "matrix" else MIN_HAZARDS,
+            "bands": MATRIX_BANDS,
+            "answers": MIN_ANSWERS,
+        }
     feedback = [f for f in course_store.feedback_for(db, user.id) if f.unit_id == unit.id]
     db.commit()
     outcomes = [o for o in module.outcomes if o.id in unit.outcomes]
@@ -274,6 +308,7 @@ def unit_page(
             "outcomes": outcomes,
             "status": status,
             "activity": activity,
+            "opened": opened,
             "previous": units[position - 1] if position else None,
             "next": units[position + 1] if position + 1 < len(units) else None,
             "position": position + 1,
