@@ -1,4 +1,5 @@
-"""Chromium: a learner completes module M01 by evidence; an instructor runs M01 for a cohort."""
+"""Chromium: a learner completes module M01 (four units) by evidence; an instructor runs M01
+for a cohort."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from playwright.sync_api import expect
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from crisis.courses import bundled_course, render_markdown
 from crisis.learners import load_bundled_items
 from crisis.settings import Settings
 from crisis.store import learning, users
@@ -28,6 +30,7 @@ from tests.conftest import PASSWORD, ROLES
 
 pytestmark = pytest.mark.browser
 BANK = load_bundled_items()
+COURSE = bundled_course()
 WIDTHS = (1366, 390)
 
 
@@ -96,10 +99,29 @@ def add_hazard(
     page.wait_for_url(re.compile(r"saved=1"))
 
 
+def play(page: Any, base: str, unit_url: str, measure: str) -> None:
+    """From a unit's page, plan one city-wide measure, simulate 50 scenarios, see the score."""
+    page.goto(base + unit_url)
+    page.locator("#play-exercise").click()
+    page.get_by_role("link", name="Start planning").click()
+    page.wait_for_selector("#play-map")
+    page.get_by_label(re.compile(measure)).check()
+    page.get_by_role("button", name="Add to plan").click()
+    expect(page.locator("#plan-table tbody tr")).to_have_count(1)
+    page.get_by_label("Scenarios to simulate").select_option("50")
+    page.get_by_role("button", name="Submit the plan").click()
+    page.wait_for_selector("#score-card", timeout=240_000)
+
+
 def test_learner_completes_a_module_by_evidence(
     page: Any, course_server: tuple[str, Engine], artifacts: Path
 ) -> None:
     base, _ = course_server
+    # M01 as bundled: a quiz, the hazard register, the flood and the earthquake exercises.
+    units = COURSE.of_module("M01")
+    kinds = [getattr(u.activity, "exercise", None) or u.activity.kind for u in units]
+    assert kinds == ["quiz", "workbench", "river-flood", "valley-earthquake"]
+    quiz, register, flood, quake = units
     sign_in(page, base, "learner", "/learning/courses")
     # The MOOC scope: twenty modules, none complete; no tick boxes anywhere.
     page.get_by_label(re.compile("open online course")).check()
@@ -108,11 +130,15 @@ def test_learner_completes_a_module_by_evidence(
     assert page.locator('input[type="checkbox"]').count() == 0
     shoot(page, artifacts, "overview")
     page.get_by_role("link", name=re.compile("M01 Cities as systems")).click()
-    expect(page.locator("#module-progress")).to_have_text("0 of 3 units complete")
+    expect(page.locator("#module-progress")).to_have_text("0 of 4 units complete")
     shoot(page, artifacts, "module-start")
     page.locator("#resume").click()
-    expect(page.locator("#unit-title")).to_have_text("The city as a system of systems")
-    assert page.locator(".lesson table").count() == 1
+    expect(page.locator("#unit-title")).to_have_text(quiz.text.title)
+    tables = render_markdown(quiz.text.blocks["lesson"]).count("<table")
+    assert tables >= 1 and page.locator(".lesson table").count() == tables
+    expect(page.locator("#evidence-rule")).to_contain_text(
+        "Evidence counts from the moment you open this unit"
+    )
     shoot(page, artifacts, "unit")
     # Unit 1: the quiz.
     pass_the_quiz(page)
@@ -123,7 +149,8 @@ def test_learner_completes_a_module_by_evidence(
     page.get_by_role("link", name="Back to the unit").click()
     expect(page.locator("#unit-status")).to_contain_text("Unit complete")
     # Unit 2: three hazards in the private practice workspace.
-    page.get_by_role("link", name=re.compile("Hazard, exposure")).click()
+    page.get_by_role("link", name=re.compile(re.escape(register.text.title))).click()
+    expect(page.locator("#task-requirement")).to_contain_text("at least 3 hazards")
     page.locator("#open-practice").click()
     page.wait_for_url(re.compile(r"/workbench/practice-\d+/hazards"))
     workspace = re.search(r"/workbench/(practice-\d+)/", page.url).group(1)
@@ -134,25 +161,28 @@ def test_learner_completes_a_module_by_evidence(
         ("unemployment", (1, 10)),
     ):
         add_hazard(page, base, workspace, taxonomy, periods)
-    page.goto(base + "/learning/courses/M01/M01-2")
+    page.goto(f"{base}/learning/courses/M01/{register.id}")
     expect(page.locator("#unit-status")).to_contain_text("3 hazards in the register")
     # Unit 3: the flood exercise, one city-wide measure, fifty scenarios.
-    page.goto(base + "/learning/courses/M01/M01-3")
-    page.locator("#play-exercise").click()
-    page.get_by_role("link", name="Start planning").click()
-    page.wait_for_selector("#play-map")
-    page.get_by_label(re.compile("Flood early warning")).check()
-    page.get_by_role("button", name="Add to plan").click()
-    expect(page.locator("#plan-table tbody tr")).to_have_count(1)
-    page.get_by_label("Scenarios to simulate").select_option("50")
-    page.get_by_role("button", name="Submit the plan").click()
-    page.wait_for_selector("#score-card", timeout=240_000)
-    page.goto(base + "/learning/courses/M01/M01-3")
+    play(page, base, f"/learning/courses/M01/{flood.id}", "Flood early warning")
+    page.goto(f"{base}/learning/courses/M01/{flood.id}")
     expect(page.locator("#unit-status")).to_contain_text("exercise run")
     shoot(page, artifacts, "unit-complete")
+    # The same exercise in another module's unit, opened only now: that run does not count.
+    other = next(
+        u for u in COURSE.of_module("M07") if getattr(u.activity, "exercise", "") == "river-flood"
+    )
+    page.goto(f"{base}/learning/courses/M07/{other.id}")
+    expect(page.locator("#unit-status")).to_contain_text("Not complete yet")
+    expect(page.locator(".run-before")).to_have_count(1)
+    shoot(page, artifacts, "unit-shared-exercise")
+    # Unit 4: the earthquake exercise, two more power crews.
+    play(page, base, f"/learning/courses/M01/{quake.id}", "Two more power repair crews")
+    page.goto(f"{base}/learning/courses/M01/{quake.id}")
+    expect(page.locator("#unit-status")).to_contain_text("exercise run")
     page.goto(base + "/learning/courses/M01")
     expect(page.locator("#module-complete")).to_be_visible()
-    expect(page.locator("#module-progress")).to_have_text("3 of 3 units complete")
+    expect(page.locator("#module-progress")).to_have_text("4 of 4 units complete")
     shoot(page, artifacts, "module-complete")
     # The completed module is evidence in the profile.
     page.locator("#module-complete").get_by_role("link", name="See your profile").click()

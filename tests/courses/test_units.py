@@ -188,7 +188,23 @@ def test_hostile_markdown_renders_as_text() -> None:
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "<img" not in html and "&lt;img" in html
     assert 'href="javascript:' not in html and 'href="data:' not in html
-    assert "<table>" in html
+    assert "<table>" in html and '<td data-label="a">1</td>' in html
+
+
+def test_long_tables_carry_labels_for_narrow_screens() -> None:
+    """A table of long text is marked ``stacked`` and its cells carry their column's heading
+    (escaped), so that a phone shows each row as a labelled block; a small table is not."""
+    long = render_markdown(
+        '| term | the "question" <it> answers |\n| - | - |\n'
+        "| exposure | who and what is in its way, and how much of the city depends on it? |"
+    )
+    assert '<table class="stacked">' in long
+    assert '<td data-label="the &quot;question&quot; &lt;it&gt; answers">' in long
+    assert "<it>" not in long
+    small = render_markdown("| class | hours |\n| - | - |\n| 1 | under 3 |")
+    assert "<table>" in small and '<td data-label="hours">under 3</td>' in small
+    wide = render_markdown("| a | b | c | d |\n| - | - | - | - |\n| 1 | 2 | 3 | 4 |")
+    assert '<table class="stacked">' in wide
 
 
 def test_translations_load_and_missing_ones_are_listed(tmp_path: Path) -> None:

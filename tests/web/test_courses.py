@@ -305,6 +305,8 @@ def test_units_render_in_the_learners_language_with_a_marker(learner: TestClient
     page = learner.get("/learning/courses/M01/M01-2")
     assert page.status_code == 200 and 'id="fallback"' in page.text
     assert "Ελληνικά" in page.text
+    # The interface around the English text is Greek, the evidence rule included.
+    assert "Τα τεκμήρια μετράνε από τη στιγμή που ανοίγετε αυτό το μάθημα" in page.text
     assert html.escape(UNITS["M01-2"].text.case, quote=False) in page.text
     data = learner.get("/api/v1/courses/units/M01-2").json()
     assert data["translated"] is False and data["language"] == "en"
