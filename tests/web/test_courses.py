@@ -300,7 +300,9 @@ def test_the_practice_workspace_is_private(learner: TestClient, engine: Engine) 
         assert instructor.get(f"/workbench/{name}").status_code == 404
 
 
-def test_units_render_in_the_learners_language_with_a_marker(learner: TestClient) -> None:
+def test_units_render_in_the_learners_language_with_a_marker(
+    learner: TestClient, engine: Engine
+) -> None:
     learner.post("/language", data={"language": "el", "next": "/", "csrf_token": csrf_of(learner)})
     page = learner.get("/learning/courses/M01/M01-2")
     assert page.status_code == 200 and 'id="fallback"' in page.text
@@ -310,6 +312,8 @@ def test_units_render_in_the_learners_language_with_a_marker(learner: TestClient
     assert html.escape(UNITS["M01-2"].text.case, quote=False) in page.text
     data = learner.get("/api/v1/courses/units/M01-2").json()
     assert data["translated"] is False and data["language"] == "en"
+    # The first opening (the page above) stays the moment evidence counts from.
+    assert data["opened_at"] == _opened(engine, "learner", "M01-2").isoformat()
 
 
 #: The bundled M01-1 with a script and a javascript: link under its first heading.

@@ -150,7 +150,7 @@ def unit(
     """A unit's text (rendered, safe HTML) in my language, with my status."""
     view = service.course_of(db, used.catalogue)
     found = view.course.unit(unit_id)
-    course_store.visit(db, user, found.id)
+    opened = course_store.visit(db, user, found.id)
     progress = service.progress_of(db, user, used.catalogue, view.course, [found.module])
     db.commit()
     shown = render_unit(found, lang or page_language(request))
@@ -166,6 +166,8 @@ def unit(
         "title": shown["title"],
         "case": shown["case"],
         "html": shown["blocks"],
+        # Evidence for the unit counts from its first opening (exercise runs, workbench work).
+        "opened_at": opened.isoformat(),
         **status.as_dict(),
     }
 
