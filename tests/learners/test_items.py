@@ -120,3 +120,48 @@ def test_calibration_replaces_parameters_and_rejects_unknown_items():
     assert updated.item("C01-02").irt == bank.item("C01-02").irt
     with pytest.raises(ContentError, match="unknown item 'Z-9'"):
         apply_calibration(bank, {"Z-9": {"a": 1.0, "b": 0.0}})
+
+
+MEASURES = """\
+competence: C01
+items:
+  - id: C01-e2-01
+    level: 2
+    stem: Which statement is measured?
+    options: [one, two, three, four]
+    answer: b
+    explanation: Because.
+    measures: K3
+    source: "A real document, 2015"
+  - id: C01-e2-02
+    level: 2
+    stem: A question
+    options: [one, two, three, four]
+    answer: b
+    explanation: Because.
+    measures: K9
+  - id: C01-e2-03
+    level: 2
+    stem: A question
+    options: [one, two, three, four]
+    answer: b
+    explanation: Because.
+    measures: X1
+"""
+
+
+def test_measures_names_a_statement_of_the_items_competence(tmp_path):
+    file = tmp_path / "C01.yaml"
+    file.write_text(MEASURES.split("  - id: C01-e2-02")[0], encoding="utf-8")
+    item = load_items(file, catalogue=load_bundled()).item("C01-e2-01")
+    assert item.measures == "K3"
+    assert item.source == "A real document, 2015"
+    file.write_text(MEASURES, encoding="utf-8")
+    with pytest.raises(ContentError) as info:
+        load_items(file, catalogue=load_bundled())
+    errors = info.value.errors
+    assert len(errors) == 2
+    assert errors[0].endswith(
+        "C01.yaml:17: items.1.measures: K9 names knowledge statement 9 of C01, which has 3"
+    )
+    assert "C01.yaml:24: items.2.measures: measures must be K, S or A" in errors[1]

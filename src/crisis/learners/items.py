@@ -12,6 +12,10 @@ Items are YAML, one file per competence is the convention (``data/items/C01.yaml
         options: [..., ..., ..., ...]
         answer: b              # letter of the correct option
         explanation: Why b is right and the others are not.
+        measures: K2           # optional: the statement of the competence it measures –
+                               # K(nowledge), S(kill) or A(ttitude) and its 1-based number
+                               # in that list of the framework
+        source: "…"            # optional: a real document the item rests on
         translations: {el: {}, de: {}, pt: {}}   # per language: scenario, stem, options,
                                                   # explanation; missing → English
 
@@ -24,6 +28,7 @@ re-estimates them from stored responses; :func:`apply_calibration` applies the r
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -34,7 +39,14 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from crisis.competences.models import Catalogue
 from crisis.competences.sources import Source, parse_yaml
@@ -87,6 +99,11 @@ class Item(BaseModel):
     answer: int
     explanation: LocalText
     irt: Irt
+    #: The knowledge (K), skill (S) or attitude (A) statement of the competence the item
+    #: measures, by its 1-based position in that list of the framework: ``K2``, ``S1``.
+    measures: str | None = None
+    #: Where the facts behind the item come from (free text).
+    source: Annotated[str, Field(min_length=1, max_length=500)] | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -145,6 +162,13 @@ class Item(BaseModel):
                 "b": LEVEL_DIFFICULTY.get(data["level"], 0.0),
             }
         return data
+
+    @field_validator("measures")
+    @classmethod
+    def _statement(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[KSA][1-9][0-9]?", value):
+            raise ValueError("measures must be K, S or A and a statement number, like K2 or S1")
+        return value
 
     @model_validator(mode="after")
     def _check(self) -> Item:
@@ -285,12 +309,36 @@ def load_items(path: str | Path | None = None, *, catalogue: Catalogue | None = 
                     f"{item.competence!r} is not in the framework"
                 )
                 continue
+            if catalogue is not None and item.measures is not None:
+                problem = _measures_problem(item, catalogue)
+                if problem:
+                    errors.append(
+                        f"{source.where(['items', index, 'measures'])}: "
+                        f"items.{index}.measures: {problem}"
+                    )
+                    continue
             items.append(item)
     if errors:
         raise ContentError(
             f"{len(errors)} problem(s) in the item bank; first: {errors[0]}", errors=errors
         )
     return ItemBank(tuple(items))
+
+
+_STATEMENTS = {"K": "knowledge", "S": "skills", "A": "attitudes"}
+
+
+def _measures_problem(item: Item, catalogue: Catalogue) -> str | None:
+    """Why ``item.measures`` names no statement of its competence, or ``None``."""
+    assert item.measures is not None
+    kind, number = _STATEMENTS[item.measures[0]], int(item.measures[1:])
+    statements = getattr(catalogue.competence(item.competence), kind)
+    if number > len(statements):
+        return (
+            f"{item.measures} names {kind} statement {number} of {item.competence}, "
+            f"which has {len(statements)}"
+        )
+    return None
 
 
 def _items_of(source: Source, errors: list[str]) -> Iterator[tuple[int, Item]]:
