@@ -19,11 +19,14 @@ Items are YAML, one file per competence is the convention (``data/items/C01.yaml
         translations: {el: {}, de: {}, pt: {}}   # per language: scenario, stem, options,
                                                   # explanation; missing → English
 
-IRT parameters (2PL) start from the level unless the item gives ``irt: {a: …, b: …}``:
-discrimination ``a = 1.5``; difficulty ``b = -1.5, -0.5, 0.5, 1.5`` for levels 1..4, equal to
-the cut scores of :data:`crisis.learners.cat.CUT_SCORES`: a learner at the lower edge of a
-level answers that level's items correctly half of the time. ``crisis items calibrate``
-re-estimates them from stored responses; :func:`apply_calibration` applies the result.
+IRT parameters (see :mod:`crisis.learners.irt`) start from the level unless the item gives
+``irt: {a: …, b: …, c: …}``: discrimination ``a = 1.5``; difficulty ``b = -1.5, -0.5, 0.5,
+1.5`` for levels 1..4, equal to the cut scores of :data:`crisis.learners.cat.CUT_SCORES`;
+lower asymptote ``c`` = one over the number of options (a blind guess among four options is
+right a quarter of the time). A learner at the lower edge of a level answers that level's
+items correctly halfway between chance and certainty (5 in 8 with four options).
+``crisis items calibrate`` re-estimates ``a`` and ``b`` from stored responses;
+:func:`apply_calibration` applies the result.
 """
 
 from __future__ import annotations
@@ -66,12 +69,13 @@ _LETTERS = string.ascii_lowercase
 
 
 class Irt(BaseModel):
-    """2PL parameters of an item."""
+    """IRT parameters of an item: discrimination, difficulty, lower asymptote (guessing)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     a: Annotated[float, Field(gt=0, le=6)]
     b: Annotated[float, Field(ge=-6, le=6)]
+    c: Annotated[float, Field(ge=0, le=0.5)] = 0.0
 
 
 class _Translation(BaseModel):
@@ -161,6 +165,9 @@ class Item(BaseModel):
                 "a": INITIAL_DISCRIMINATION,
                 "b": LEVEL_DIFFICULTY.get(data["level"], 0.0),
             }
+        irt = data.get("irt")
+        if isinstance(irt, dict) and "c" not in irt and isinstance(options, list) and options:
+            data["irt"] = {**irt, "c": round(1.0 / max(len(options), 2), 4)}
         return data
 
     @field_validator("measures")
@@ -237,6 +244,11 @@ class ItemBank:
     def b(self) -> npt.NDArray[np.float64]:
         """Difficulty per item."""
         return np.array([item.irt.b for item in self.items], dtype=float)
+
+    @property
+    def c(self) -> npt.NDArray[np.float64]:
+        """Lower asymptote (chance of a right guess) per item."""
+        return np.array([item.irt.c for item in self.items], dtype=float)
 
     def for_competence(self, competence: str) -> list[Item]:
         """Items probing one competence."""
@@ -382,7 +394,7 @@ def apply_calibration(bank: ItemBank, parameters: Mapping[str, Mapping[str, Any]
             items.append(item)
             continue
         try:
-            irt = Irt(a=values["a"], b=values["b"])
+            irt = Irt(a=values["a"], b=values["b"], c=item.irt.c)
         except (KeyError, TypeError, ValidationError) as exc:
             errors.append(f"calibration of item {item.id}: invalid a/b ({exc.__class__.__name__})")
             continue
