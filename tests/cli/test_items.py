@@ -148,7 +148,9 @@ def test_items_calibrate_per_area_writes_parameters_and_fit(tmp_path):
     assert "Q1 p" in result.output and "infit" in result.output
     params = yaml.safe_load(out.read_text(encoding="utf-8"))["parameters"]
     assert all(params[item.id]["calibrated"] for item in chosen)
-    assert {params[i.id]["area"] for i in chosen} == {"A-TRA", "A-PLA"}
+    area_of = {c.id: c.area for c in load_bundled().framework.competences}
+    assert {params[i.id]["area"] for i in chosen} == {area_of[i.competence] for i in chosen}
+    assert len({area_of[i.competence] for i in chosen}) == 2
     # The simulated items are 0.8 harder than their level suggests; calibration sees that.
     shift = np.mean([params[item.id]["b"] - item.irt.b for item in chosen])
     assert 0.4 < shift < 1.2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from crisis.competences import load_bundled
@@ -13,16 +15,21 @@ from crisis.learners.items import (
     load_items,
 )
 
+FIRST_EDITION = Path(__file__).parent / "data" / "items_first_edition"
 
-def test_bundled_bank_covers_every_competence_with_six_items_or_more():
+
+def test_bundled_bank_covers_every_competence_with_ten_items_or_more():
     catalogue = load_bundled()
     bank = load_items(catalogue=catalogue)
-    assert len(bank) >= 120
+    assert len(bank) >= 200
     assert bank.coverage_problems(catalogue) == []
     for competence in catalogue.framework.competences:
         items = bank.for_competence(competence.id)
-        assert len(items) >= 6
-        assert {1, 2, 3} <= {item.level for item in items}
+        assert len(items) >= 10
+        levels = [item.level for item in items]
+        assert all(levels.count(level) >= 2 for level in (1, 2, 3, 4))
+        # Every item says which statement of the competence it measures.
+        assert all(item.measures for item in items)
 
 
 def test_bundled_items_are_well_formed():
@@ -31,6 +38,8 @@ def test_bundled_items_are_well_formed():
         assert 0 <= item.answer < len(item.options)
         assert len(item.explanation.get("en")) > 40
         assert item.irt.b == LEVEL_DIFFICULTY[item.level]
+        assert item.irt.c == pytest.approx(1 / len(item.options), abs=1e-4)
+        assert len(item.options) == 4
         if item.kind == "scenario":
             assert item.scenario is not None
     # The correct answer is not always in the same position.
@@ -39,7 +48,7 @@ def test_bundled_items_are_well_formed():
 
 
 def test_translation_falls_back_to_english():
-    bank = load_bundled_items()
+    bank = load_items(FIRST_EDITION)
     translated = bank.item("C11-01").render("el")
     assert translated["stem"].startswith("Στην ορολογία")
     untranslated = bank.item("C11-02").render("de")
@@ -115,9 +124,11 @@ def test_yaml_syntax_error_names_the_line(tmp_path):
 
 def test_calibration_replaces_parameters_and_rejects_unknown_items():
     bank = load_bundled_items()
-    updated = apply_calibration(bank, {"C01-01": {"a": 0.9, "b": -2.1}})
-    assert updated.item("C01-01").irt.a == 0.9
-    assert updated.item("C01-02").irt == bank.item("C01-02").irt
+    first, second = bank.items[0].id, bank.items[1].id
+    updated = apply_calibration(bank, {first: {"a": 0.9, "b": -2.1}})
+    assert updated.item(first).irt.a == 0.9
+    assert updated.item(first).irt.c == bank.item(first).irt.c
+    assert updated.item(second).irt == bank.item(second).irt
     with pytest.raises(ContentError, match="unknown item 'Z-9'"):
         apply_calibration(bank, {"Z-9": {"a": 1.0, "b": 0.0}})
 

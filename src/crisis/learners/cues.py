@@ -26,7 +26,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from crisis.competences.models import Catalogue
-from crisis.learners.items import Item, ItemBank
+from crisis.learners.items import (
+    MIN_ITEMS_PER_COMPETENCE,
+    MIN_ITEMS_PER_LEVEL,
+    Item,
+    ItemBank,
+)
 
 _WORD = re.compile(r"[a-z][a-z'-]+")
 _ABOVE = re.compile(r"\b(all|none|both|neither) of the (above|options|answers)\b", re.IGNORECASE)
@@ -60,8 +65,8 @@ class CueLimits:
     similar_stems: float = 0.6
     #: Near-duplicate pairs allowed before the audit fails.
     max_similar: int = 0
-    min_items: int = 10
-    min_per_level: int = 2
+    min_items: int = MIN_ITEMS_PER_COMPETENCE
+    min_per_level: int = MIN_ITEMS_PER_LEVEL
 
 
 @dataclass(frozen=True)
@@ -276,25 +281,6 @@ def audit(
             f"{len(similar)} pairs of items with nearly the same stem (word overlap ≥ "
             f"{limits.similar_stems:.0%}): " + _named([f"{a} ~ {b}" for a, b, _ in similar], most=6)
         )
-    for stats in per:
-        if stats.items < limits.min_items:
-            problems.append(
-                f"{stats.group}: {stats.items} items, at least {limits.min_items} needed"
-            )
-        thin = [lvl for lvl, count in stats.levels.items() if count < limits.min_per_level]
-        if thin:
-            problems.append(
-                f"{stats.group}: fewer than {limits.min_per_level} items at level(s) "
-                + ", ".join(str(lvl) for lvl in thin)
-                + " ("
-                + ", ".join(f"level {lvl}: {stats.levels[lvl]}" for lvl in thin)
-                + ")"
-            )
     if catalogue is not None:
-        known = set(order)
-        problems += [
-            f"item {item.id}: competence {item.competence} is not in the framework"
-            for item in bank
-            if item.competence not in known
-        ]
+        problems += bank.coverage_problems(catalogue, limits.min_items, limits.min_per_level)
     return CueAudit(per, overall, similar, problems, limits)

@@ -63,7 +63,9 @@ INITIAL_DISCRIMINATION = 1.5
 #: Languages an item may be translated into.
 TRANSLATIONS = ("el", "de", "pt")
 #: Items a competence needs for the bank to be complete (``crisis items check``).
-MIN_ITEMS_PER_COMPETENCE = 6
+MIN_ITEMS_PER_COMPETENCE = 10
+#: Items a competence needs at each level 1..4.
+MIN_ITEMS_PER_LEVEL = 2
 
 _LETTERS = string.ascii_lowercase
 
@@ -255,7 +257,10 @@ class ItemBank:
         return [item for item in self.items if item.competence == competence]
 
     def coverage_problems(
-        self, catalogue: Catalogue, minimum: int = MIN_ITEMS_PER_COMPETENCE
+        self,
+        catalogue: Catalogue,
+        minimum: int = MIN_ITEMS_PER_COMPETENCE,
+        per_level: int = MIN_ITEMS_PER_LEVEL,
     ) -> list[str]:
         """What keeps the bank from serving a full test of ``catalogue``'s framework."""
         problems = []
@@ -264,8 +269,13 @@ class ItemBank:
             items = self.for_competence(cid)
             if len(items) < minimum:
                 problems.append(f"{cid}: {len(items)} items, at least {minimum} needed")
-            elif len({item.level for item in items}) < 3:
-                problems.append(f"{cid}: items probe fewer than three different levels")
+            levels = [item.level for item in items]
+            thin = [lvl for lvl in (1, 2, 3, 4) if levels.count(lvl) < per_level]
+            if thin:
+                problems.append(
+                    f"{cid}: fewer than {per_level} items at level(s) "
+                    + ", ".join(f"{lvl} ({levels.count(lvl)})" for lvl in thin)
+                )
         problems += [
             f"item {item.id}: competence {item.competence} is not in the framework"
             for item in self.items
