@@ -93,7 +93,7 @@ def test_bad_items_are_reported_with_file_and_line(tmp_path):
         load_items(tmp_path)
     errors = info.value.errors
     assert any(
-        e.startswith("bad.yaml:3:") and "answer 'e' is not one of the 3" in e for e in errors
+        e.startswith("bad.yaml:7:") and "answer 'e' is not one of the 3" in e for e in errors
     )
     assert any(e.startswith("bad.yaml:10:") and "level" in e for e in errors)
     assert any(e.startswith("bad.yaml:15:") and "unknown field" in e for e in errors)
@@ -176,3 +176,63 @@ def test_measures_names_a_statement_of_the_items_competence(tmp_path):
         "C01.yaml:17: items.1.measures: K9 names knowledge statement 9 of C01, which has 3"
     )
     assert "C01.yaml:24: items.2.measures: measures must be K, S or A" in errors[1]
+
+
+BROKEN = """\
+competence: C01
+items:
+  - id: C01-x-01
+    level: 2
+    stem: Options are not a list
+    options: one, two, three, four
+    answer: a
+    explanation: Because.
+  - id: C01-x-02
+    level: 2
+    stem: The key is not among the options
+    options: [one, two, three, four]
+    answer: f
+    explanation: Because.
+  - id: C01-x-03
+    stem: The level is missing
+    options: [one, two, three, four]
+    answer: b
+    explanation: Because.
+  - id: C01-x-04
+    level: 3
+    stem: The statement does not exist
+    options: [one, two, three, four]
+    answer: c
+    explanation: Because.
+    measures: A7
+  - id: C01-x-05
+    level: 3
+    stem: An option is empty
+    options: [one, two, "", four]
+    answer: d
+    explanation: Because.
+  - id: C01-x-06
+    level: 1
+    stem: A sound item in a broken file
+    options: [one, two, three, four]
+    answer: a
+    explanation: Because.
+"""
+
+
+def test_every_problem_of_an_item_file_is_reported_at_once_and_nothing_loads(tmp_path):
+    (tmp_path / "C01.yaml").write_text(BROKEN, encoding="utf-8")
+    with pytest.raises(ContentError) as info:
+        load_items(tmp_path, catalogue=load_bundled())
+    errors = info.value.errors
+    assert [e.split(": ", 2)[:2] for e in errors] == [
+        ["C01.yaml:6", "items.0.options"],
+        ["C01.yaml:13", "items.1.answer"],
+        ["C01.yaml:15", "items.2.level"],
+        ["C01.yaml:26", "items.3.measures"],
+        ["C01.yaml:30", "items.4.options.2.en"],
+    ]
+    assert "valid list" in errors[0]
+    assert "answer 'f' is not one of the 4 options" in errors[1]
+    assert errors[2].endswith("required field is missing")
+    assert errors[3].endswith("A7 names attitudes statement 7 of C01, which has 2")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 import yaml
@@ -215,7 +216,7 @@ def calibrate(
     changed = [(iid, p) for iid, p in parameters.items() if p["calibrated"]]
     rows = []
     for iid, p in changed:
-        fit = p.get("fit") or {}
+        fit: dict[str, Any] = p.get("fit") or {}  # type: ignore[assignment]
         rows.append(
             (
                 iid,

@@ -47,6 +47,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -156,16 +157,12 @@ class Item(BaseModel):
                         if text:
                             item[lang] = text
             data["options"] = merged
-        answer = data.get("answer")
-        if isinstance(answer, str):
-            letter = answer.strip().lower()
-            if len(letter) != 1 or letter not in _LETTERS:
-                raise ValueError(f"answer must be an option letter a, b, c…, got {answer!r}")
-            data["answer"] = _LETTERS.index(letter)
-        if "irt" not in data and isinstance(data.get("level"), int):
+        if "irt" not in data:
+            # A missing or wrong level is reported on its own; the default b then is moot.
+            level = data.get("level")
             data["irt"] = {
                 "a": INITIAL_DISCRIMINATION,
-                "b": LEVEL_DIFFICULTY.get(data["level"], 0.0),
+                "b": LEVEL_DIFFICULTY.get(level, 0.0) if isinstance(level, int) else 0.0,
             }
         irt = data.get("irt")
         if isinstance(irt, dict) and "c" not in irt and isinstance(options, list) and options:
@@ -179,13 +176,27 @@ class Item(BaseModel):
             raise ValueError("measures must be K, S or A and a statement number, like K2 or S1")
         return value
 
+    @field_validator("answer", mode="before")
+    @classmethod
+    def _letter(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            letter = value.strip().lower()
+            if len(letter) != 1 or letter not in _LETTERS:
+                raise ValueError("answer must be an option letter a, b, c…")
+            return _LETTERS.index(letter)
+        return value
+
+    @field_validator("answer")
+    @classmethod
+    def _among_options(cls, value: int, info: ValidationInfo) -> int:
+        options = info.data.get("options")
+        if options is not None and not 0 <= value < len(options):
+            shown = _LETTERS[value] if 0 <= value < 26 else str(value)
+            raise ValueError(f"answer {shown!r} is not one of the {len(options)} options")
+        return value
+
     @model_validator(mode="after")
     def _check(self) -> Item:
-        if not 0 <= self.answer < len(self.options):
-            raise ValueError(
-                f"answer {_LETTERS[self.answer] if 0 <= self.answer < 26 else self.answer!r} "
-                f"is not one of the {len(self.options)} options"
-            )
         english = [o.get("en").strip().lower() for o in self.options]
         if len(set(english)) != len(english):
             raise ValueError("two options have the same text")

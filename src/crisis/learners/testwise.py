@@ -148,7 +148,7 @@ def testwise_check(
     strategies: Mapping[str, Strategy] | None = None,
 ) -> list[TestwiseResult]:
     """Send every strategy through ``tests`` adaptive tests and tally the levels it reached."""
-    out = []
+    out: list[TestwiseResult] = []
     for name, strategy in (strategies or STRATEGIES).items():
         rng = np.random.default_rng([seed, len(out)])
         levels: Counter[int] = Counter()
