@@ -92,7 +92,7 @@ def test_cohort_needs_with_budget_and_export(tmp_path):
     assert sorted(data["matrix"]) == ["person1", "person3", "person5", "person7"]
     text = export.read_text(encoding="utf-8")
     assert "person" not in text.split("\n", 1)[1]
-    assert text.startswith("participant,C01")
+    assert text.startswith("participant,source,C01")
 
 
 def test_cohort_of_four_hides_aggregates(tmp_path):

@@ -167,17 +167,20 @@ def needs(
             ["person", *analysis.competences],
             [(p, *levels.values()) for p, levels in analysis.matrix.items()],
         )
-    if analysis.distributions is None:
+    if not analysis.aggregates_visible:
         console.print(f"Aggregates hidden: {analysis.note}")
         return
-    print_table(
-        "Distribution per competence",
-        ["competence", "target", "0", "1", "2", "3", "4", "below target"],
-        [
-            (d.competence, d.target, *d.counts, f"{d.below_target}/{analysis.size}")
-            for d in analysis.distributions
-        ],
-    )
+    for title, rows, count in (
+        ("learners who share their results", analysis.distributions, analysis.learners),
+        ("imported people", analysis.imported_distributions, analysis.imported),
+    ):
+        if rows is None:
+            continue
+        print_table(
+            f"Distribution per competence: {count} {title}",
+            ["competence", "target", "0", "1", "2", "3", "4", "below target"],
+            [(d.competence, d.target, *d.counts, f"{d.below_target}/{count}") for d in rows],
+        )
     if analysis.coverage is not None:
         c = analysis.coverage
         console.print(

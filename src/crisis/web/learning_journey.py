@@ -237,16 +237,27 @@ def path_of(gaps: Sequence[Gap], cat: Catalogue, plan: LearningPlan, lang: str) 
 
 
 def cohort_members(db: Session, cohort: LearningCohort, cat: Catalogue) -> list[Member]:
-    """The cohort as :class:`Member` records: learners' profile levels, imported ratings."""
+    """The cohort as :class:`Member` records: consenting learners' profile levels, imported
+    ratings; a learner who has not consented appears with no levels at all."""
     rows = store.members(db, cohort)
     known = {c.id for c in cat.framework.competences}
     out = []
     for member, user in rows:
-        if user is not None:
+        if user is not None and not member.consented:
+            # A learner who does not share is used nowhere: their profile is not even built.
+            levels: dict[str, int] = {}
+        elif user is not None:
             levels = profile_of(db, user, cat).as_levels()
         else:
             levels = {k: int(v) for k, v in (member.levels or {}).items() if k in known}
-        out.append(Member(person=member.label, levels=levels, consented=member.consented))
+        out.append(
+            Member(
+                person=member.label,
+                levels=levels,
+                consented=member.consented,
+                imported=user is None,
+            )
+        )
     return out
 
 
