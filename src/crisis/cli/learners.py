@@ -170,16 +170,16 @@ def needs(
     if not analysis.aggregates_visible:
         console.print(f"Aggregates hidden: {analysis.note}")
         return
-    for title, rows, count in (
+    for title, group, count in (
         ("learners who share their results", analysis.distributions, analysis.learners),
         ("imported people", analysis.imported_distributions, analysis.imported),
     ):
-        if rows is None:
+        if group is None:
             continue
         print_table(
             f"Distribution per competence: {count} {title}",
             ["competence", "target", "0", "1", "2", "3", "4", "below target"],
-            [(d.competence, d.target, *d.counts, f"{d.below_target}/{count}") for d in rows],
+            [(d.competence, d.target, *d.counts, f"{d.below_target}/{count}") for d in group],
         )
     if analysis.coverage is not None:
         c = analysis.coverage

@@ -244,6 +244,29 @@ def count_responses(db: Session, attempt: LearningAttempt) -> int:
     )
 
 
+#: How many of the latest tests the exposure rates look back on.
+EXPOSURE_WINDOW = 1000
+
+
+def item_exposure(db: Session, window: int = EXPOSURE_WINDOW) -> dict[str, float]:
+    """Item id → share of the latest ``window`` tests in which the item was answered.
+
+    Adaptive tests pass over items at or above their exposure limit (see
+    :class:`crisis.learners.cat.CatConfig`); the window keeps the query bounded and lets
+    exposure follow recent use.
+    """
+    recent = select(LearningAttempt.id).order_by(LearningAttempt.id.desc()).limit(window)
+    ids = [row for (row,) in db.execute(recent)]
+    if not ids:
+        return {}
+    rows = db.execute(
+        select(LearningResponse.item_id, func.count())
+        .where(LearningResponse.attempt_id.in_(ids))
+        .group_by(LearningResponse.item_id)
+    )
+    return {item: count / len(ids) for item, count in rows}
+
+
 def calibration_rows(db: Session) -> list[tuple[int, str, bool]]:
     """Every stored answer as ``(attempt, item, correct)``, for ``crisis items calibrate``."""
     rows = db.execute(

@@ -67,9 +67,15 @@ def rate(db: Session, user: User, cat: Catalogue, values: dict[str, Any]) -> Sel
 # --- the adaptive test ------------------------------------------------------------------
 
 
-def test_of(attempt: LearningAttempt, cat: Catalogue) -> AdaptiveTest:
-    """The adaptive test of a stored attempt, resumed exactly."""
-    return AdaptiveTest(item_bank(), cat, CatState.model_validate(attempt.state))
+def test_of(
+    attempt: LearningAttempt, cat: Catalogue, exposure: dict[str, float] | None = None
+) -> AdaptiveTest:
+    """The adaptive test of a stored attempt, resumed exactly.
+
+    ``exposure`` (from :func:`crisis.store.learning.item_exposure`) is needed only to choose
+    a new item.
+    """
+    return AdaptiveTest(item_bank(), cat, CatState.model_validate(attempt.state), exposure=exposure)
 
 
 def start_test(db: Session, user: User, cat: Catalogue) -> LearningAttempt:
@@ -98,6 +104,8 @@ def current_question(db: Session, attempt: LearningAttempt, cat: Catalogue) -> Q
     the same question.
     """
     test = test_of(attempt, cat)
+    if test.state.pending is None and not test.state.finished:
+        test = test_of(attempt, cat, store.item_exposure(db))
     before = (test.state.pending, test.state.finished)
     item = None if attempt.status == "finished" else test.next_item()
     if attempt.status == "running" and (test.state.pending, test.state.finished) != before:
@@ -141,7 +149,7 @@ def answer(
         raise ConflictError(
             "this test has ended; the answer was not recorded (see your results instead)"
         )
-    test = test_of(attempt, cat)
+    test = test_of(attempt, cat, store.item_exposure(db))
     answered = len(test.state.answers)
     if sequence != answered:
         raise ConflictError(
