@@ -119,7 +119,9 @@ def run_crisis(bank: ItemBank, truth: np.ndarray, guessing: float, seed: int, la
     )
 
 
-def run_catsim(bank: ItemBank, truth: np.ndarray, seed: int, label: str) -> Row | None:
+def run_catsim(
+    bank: ItemBank, truth: np.ndarray, seed: int, label: str, max_items: int
+) -> Row | None:
     try:
         from catsim.estimation.base import BaseEstimator
         from catsim.initialization.initialization import FixedPointInitializer
@@ -158,7 +160,7 @@ def run_catsim(bank: ItemBank, truth: np.ndarray, seed: int, label: str) -> Row 
     catalogue = load_bundled()
     areas = [a.id for a in catalogue.framework.areas]
     area_of = {c.id: c.area for c in catalogue.framework.competences}
-    per_area = CatConfig().max_items // len(areas)
+    per_area = max_items // len(areas)
     est = np.zeros_like(truth)
     ses = np.zeros_like(truth)
     lengths = np.zeros(len(truth))
@@ -196,6 +198,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--examinees", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--no-mismatch", action="store_true", help="Skip the mismatch rows.")
+    parser.add_argument("--no-peer", action="store_true", help="Skip catsim.")
+    parser.add_argument(
+        "--max-items", type=int, default=CatConfig().max_items, help="The test's item limit."
+    )
     args = parser.parse_args(argv)
     catalogue = load_bundled()
     areas = [a.id for a in catalogue.framework.areas]
@@ -207,18 +213,21 @@ def main(argv: list[str] | None = None) -> int:
     ]
     rows: list[Row] = []
     for label, scored, guess in conditions:
-        rows.append(run_crisis(scored, truth, guess, args.seed, label))
-        peer = run_catsim(scored, truth, args.seed, label)
+        rows.append(run_crisis(scored, truth, guess, args.seed, label, args.max_items))
+        peer = None if args.no_peer else run_catsim(scored, truth, args.seed, label, args.max_items)
         if peer is not None:
             rows.append(peer)
     if not args.no_mismatch:
-        rows.append(
-            run_crisis(with_guessing(bank, 0.0), truth, 0.25, args.seed, "guessing, scored c=0")
-        )
-        rows.append(run_crisis(bank, truth, 0.0, args.seed, "no guessing, scored c=1/4"))
+        unguessed = with_guessing(bank, 0.0)
+        mismatches = [
+            (unguessed, 0.25, "guessing, scored c=0"),
+            (bank, 0.0, "no guessing, scored c=1/4"),
+        ]
+        for scored, guess, label in mismatches:
+            rows.append(run_crisis(scored, truth, guess, args.seed, label, args.max_items))
     print(
         f"{len(bank)} items, {args.examinees} examinees, {len(areas)} areas, "
-        f"test limit {CatConfig().max_items} items"
+        f"test limit {args.max_items} items"
     )
     header = (
         f"{'engine':8} {'condition':26} {'r':>6} {'RMSE':>6} {'bias':>7} {'exact':>6} "
