@@ -86,10 +86,12 @@ def abilities(n: int, areas: list[str], seed: int) -> np.ndarray:
     return AREA_LOADING * general + spread * rng.normal(size=(n, len(areas)))
 
 
-def run_crisis(bank: ItemBank, truth: np.ndarray, guessing: float, seed: int, label: str) -> Row:
+def run_crisis(
+    bank: ItemBank, truth: np.ndarray, guessing: float, seed: int, label: str, max_items: int
+) -> Row:
     catalogue = load_bundled()
     areas = [a.id for a in catalogue.framework.areas]
-    config = CatConfig()
+    config = CatConfig(max_items=max_items)
     rng = np.random.default_rng(seed)
     seen = np.zeros(len(bank))
     index = {item.id: k for k, item in enumerate(bank)}
