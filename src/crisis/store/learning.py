@@ -149,6 +149,14 @@ def get_attempt(db: Session, user: User, attempt_id: int, *, lock: bool = False)
     return row
 
 
+def retire_attempt(db: Session, attempt: LearningAttempt) -> None:
+    """Close a running test that can no longer go on (its items left the bank): status
+    ``retired``, kept with its answers but never counted as a result."""
+    attempt.status = "retired"
+    attempt.finished_at = utcnow()
+    db.flush()
+
+
 def start_attempt(db: Session, user: User, state: dict[str, Any]) -> LearningAttempt:
     """Begin a test with its initial state."""
     row = LearningAttempt(user_id=user.id, status="running", state=state, version=0)

@@ -71,7 +71,7 @@ def overview(
 ) -> Response:
     cat = used.catalogue
     rated = journey.self_assessment(db, user, cat)
-    running = store.running_attempt(db, user)
+    running = journey.running_attempt(db, user, cat)
     finished = store.latest_finished(db, user)
     return page(
         request,

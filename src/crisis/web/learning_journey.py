@@ -78,9 +78,26 @@ def test_of(
     return AdaptiveTest(item_bank(), cat, CatState.model_validate(attempt.state), exposure=exposure)
 
 
+def running_attempt(db: Session, user: User, cat: Catalogue) -> LearningAttempt | None:
+    """The learner's unfinished test, if it can go on.
+
+    A test begun on items that have since left the item bank (a new edition of the bank)
+    cannot: it is retired, and the learner starts afresh.
+    """
+    running = store.running_attempt(db, user)
+    if running is None:
+        return None
+    try:
+        test_of(running, cat)
+    except ContentError:
+        store.retire_attempt(db, running)
+        return None
+    return running
+
+
 def start_test(db: Session, user: User, cat: Catalogue) -> LearningAttempt:
     """The learner's running test, or a new one."""
-    running = store.running_attempt(db, user)
+    running = running_attempt(db, user, cat)
     if running is not None:
         return running
     test = AdaptiveTest.start(item_bank(), cat, seed=secrets.randbits(31))

@@ -31,7 +31,7 @@ def _question_page(
     status_code: int = 200,
 ) -> Response:
     cat = used.catalogue
-    attempt = store.running_attempt(db, user)
+    attempt = journey.running_attempt(db, user, cat)
     if attempt is None:
         last = store.latest_finished(db, user)
         context = {"last": last, "error": error, "max_items": CatConfig().max_items}
