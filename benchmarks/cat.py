@@ -244,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{f['bias']:+7.3f} {f['exact']:6.3f} {f['within1']:6.3f} {f['length']:7.1f} "
             f"{f['se_ok']:7.2f} {f['max_exposure']:8.3f} {row.seconds:6.1f}"
         )
-    if not any(row.engine == "catsim" for row in rows):
+    if not args.no_peer and not any(row.engine == "catsim" for row in rows):
         print("catsim is not installed (pip install -e '.[bench]'): CRISIS figures only")
     ours = {row.condition: row for row in rows if row.engine == "CRISIS"}
     peers = {row.condition: row for row in rows if row.engine == "catsim"}
