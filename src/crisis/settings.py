@@ -74,6 +74,20 @@ def _parse_text(raw: str) -> str:
     return raw.strip()
 
 
+def _parse_base_url(raw: str) -> str:
+    value = raw.strip().rstrip("/")
+    if not value.startswith(("https://", "http://")) or "?" in value or "#" in value:
+        raise ValueError("expected an http(s):// address without query or fragment")
+    return value
+
+
+def _parse_non_negative_int(raw: str) -> int:
+    value = _int(raw)
+    if value < 0:
+        raise ValueError("expected 0 or a positive whole number")
+    return value
+
+
 @dataclass(frozen=True)
 class Setting:
     """The declaration of one setting: its name, how to parse it, its default and its help."""
@@ -104,6 +118,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("workers", _parse_positive_int, 2, "Background worker processes for long jobs (simulation ensembles, imports)."),
     Setting("dask_scheduler", _parse_text, None, "Address of a Dask scheduler (`tcp://host:8786`) for simulation ensembles; empty means local processes."),
     Setting("secure_cookies", _parse_bool, False, "`true`: always mark cookies Secure (set it behind an HTTPS proxy); cookies on https requests are Secure anyway."),
+    Setting("base_url", _parse_base_url, None, "Public address of this instance (`https://crisis.example.org`), used in LTI links, xAPI activity ids and exports; empty means derive it from each request."),
+    Setting("lrs_url", _parse_base_url, None, "xAPI endpoint of a learning record store (`https://lrs.example.org/xAPI`); empty means statements are kept in the outbox for the learner's download only."),
+    Setting("lrs_username", _parse_text, None, "User name (or key) for Basic authentication at the LRS."),
+    Setting("lrs_password", _parse_text, None, "Password (or secret) for Basic authentication at the LRS."),
+    Setting("outbox_seconds", _parse_non_negative_int, 30, "How often, in seconds, the server sends waiting scores and statements; `0` turns the sender off (then use `crisis integrations deliver`)."),
 )  # fmt: skip
 
 
@@ -125,6 +144,11 @@ class Settings:
     workers: int = 2
     dask_scheduler: str | None = None
     secure_cookies: bool = False
+    base_url: str | None = None
+    lrs_url: str | None = None
+    lrs_username: str | None = None
+    lrs_password: str | None = None
+    outbox_seconds: int = 30
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
