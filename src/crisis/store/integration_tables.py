@@ -75,6 +75,8 @@ class LtiContext(Base):
         ForeignKey("learning_cohort.id", ondelete="SET NULL")
     )
     synced_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: Ids of the CRISIS accounts that launched from this course (who may read its roster).
+    launched_by: Mapped[list[int]] = mapped_column(JSON, default=list)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -122,16 +122,14 @@ def get_context(db: Session, context_row_id: int) -> LtiContext:
 
 def contexts_of(db: Session, user: User) -> list[LtiContext]:
     """The LMS courses from which ``user`` launched CRISIS (all of them for an admin)."""
-    query = select(LtiContext).order_by(LtiContext.title, LtiContext.id)
-    if user.role != "admin":
-        query = query.where(
-            LtiContext.id.in_(
-                select(LtiLink.context_row_id)
-                .join(LtiGrant, LtiGrant.link_id == LtiLink.id)
-                .where(LtiGrant.user_id == user.id)
-            )
-        )
-    return list(db.scalars(query))
+    rows = db.scalars(select(LtiContext).order_by(LtiContext.title, LtiContext.id))
+    return [row for row in rows if user.role == "admin" or user.id in (row.launched_by or [])]
+
+
+def note_launch(row: LtiContext, user: User) -> None:
+    """Remember that ``user`` launched from this course."""
+    if user.id not in (row.launched_by or []):
+        row.launched_by = [*(row.launched_by or []), user.id]
 
 
 def save_context(

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from crisis import __version__
 from crisis.exceptions import StorageError
+from crisis.integrations.services import KeyCache
 from crisis.settings import Settings
 from crisis.store import jobs as job_store
 from crisis.store.db import check_connection, make_engine, make_sessionmaker
@@ -30,6 +31,7 @@ from crisis.web import (
     exercises_authoring,
     exercises_tabletop,
     i18n,
+    integrations,
     jobs,
     learning,
     learning_cohorts,
@@ -94,7 +96,9 @@ def create_app(
                 log.warning("%d interrupted background job(s) marked failed", failed)
         except StorageError as exc:
             log.error("%s", exc)
+        sender.start()
         yield
+        sender.stop()
         runner.shutdown()
         engine.dispose()
 
@@ -113,6 +117,8 @@ def create_app(
     app.state.jobs = runner
     app.state.catalogs = i18n.load_catalogs()
     app.state.jinja = make_environment()
+    app.state.lti_keys = KeyCache()
+    sender = integrations.sender.Sender(settings, app.state.sessionmaker)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
@@ -135,6 +141,8 @@ def create_app(
     app.include_router(exercises_tabletop.api)
     app.include_router(exercises_authoring.router)
     app.include_router(exercises.router)
+    app.include_router(integrations.lti.router)
+    app.include_router(integrations.admin.router)
     _vendor_routes(app)
     _docs_routes(app)
     errors.install(app)

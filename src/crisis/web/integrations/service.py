@@ -69,10 +69,15 @@ def activities(db: Session, cat: Catalogue, lang: str = "en") -> list[Activity]:
 # --- platforms ------------------------------------------------------------------------------
 
 
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
 def _url(field: str, value: str, *, allow_http: bool) -> str:
     value = value.strip()
     parts = urlsplit(value)
-    schemes = ("https", "http") if allow_http else ("https",)
+    # Plain http only for a platform on this very machine (a local test LMS).
+    plain = allow_http or parts.hostname in _LOOPBACK
+    schemes = ("https", "http") if plain else ("https",)
     if parts.scheme not in schemes or not parts.netloc:
         raise ContentError(f"{field}: {value!r} is not an https:// address")
     return value
@@ -321,6 +326,7 @@ def enter(
             title=launch.context_title[:255] or None,
             memberships_url=(launch.nrps or {}).get("context_memberships_url"),
         )
+        store.note_launch(context_row, user)
     if launch.message_type == DEEP_LINKING:
         return Entry(user, "", None, context_row.id if context_row else None)
     key = launch.custom.get("activity", "")

@@ -129,6 +129,7 @@ def upgrade() -> None:
         sa.Column("memberships_url", sa.String(length=1000), nullable=True),
         sa.Column("cohort_id", sa.Integer(), nullable=True),
         sa.Column("synced_at", crisis.store.tables.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("launched_by", sa.JSON(), nullable=False),
         sa.Column("created_at", crisis.store.tables.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["cohort_id"],

@@ -1,0 +1,170 @@
+"""The admin's pages of the integrations: LMS platforms and the outbox."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from crisis.exceptions import CrisisError
+from crisis.integrations import keys as tool_keys
+from crisis.integrations.outbox import STATUSES
+from crisis.store import integrations as store
+from crisis.web.catalogues import in_use
+from crisis.web.i18n import gettext as _
+from crisis.web.integrations import service
+from crisis.web.rendering import render
+from crisis.web.security import csrf_protect, get_db, require_roles
+
+router = APIRouter(
+    prefix="/admin",
+    dependencies=[Depends(csrf_protect), Depends(require_roles("admin"))],
+    include_in_schema=False,
+)
+
+
+def _tool(request: Request) -> dict[str, str]:
+    base = service.base_url(request.app.state.settings, str(request.base_url))
+    return {
+        "login": base + "/lti/login",
+        "launch": base + "/lti/launch",
+        "jwks": base + "/lti/jwks",
+        "domain": base.split("://", 1)[-1],
+    }
+
+
+def _platforms_page(
+    request: Request, db: Session, status_code: int = 200, **context: object
+) -> Response:
+    return render(
+        request,
+        "admin_lti.html",
+        {"platforms": store.platforms(db), "tool": _tool(request), **context},
+        status_code=status_code,
+    )
+
+
+@router.get("/lti")
+def platforms(request: Request, db: Session = Depends(get_db)) -> Response:
+    return _platforms_page(request, db)
+
+
+@router.post("/lti")
+def platform_add(
+    request: Request,
+    name: str = Form("", max_length=200),
+    issuer: str = Form("", max_length=255),
+    client_id: str = Form("", max_length=255),
+    auth_url: str = Form("", max_length=1000),
+    token_url: str = Form("", max_length=1000),
+    jwks_url: str = Form("", max_length=1000),
+    deployment_ids: str = Form("", max_length=5000),
+    db: Session = Depends(get_db),
+) -> Response:
+    form = {
+        "name": name,
+        "issuer": issuer,
+        "client_id": client_id,
+        "auth_url": auth_url,
+        "token_url": token_url,
+        "jwks_url": jwks_url,
+        "deployment_ids": deployment_ids,
+    }
+    try:
+        row = service.register_platform(db, **form)
+    except CrisisError as exc:
+        db.rollback()
+        return _platforms_page(request, db, 400, error=str(exc), form=form)
+    db.commit()
+    return _platforms_page(
+        request, db, message=_("Platform %(name)s registered.") % {"name": row.name}
+    )
+
+
+@router.post("/lti/{platform_id}/deployments")
+def platform_deployments(
+    request: Request,
+    platform_id: int,
+    deployment_ids: str = Form("", max_length=5000),
+    db: Session = Depends(get_db),
+) -> Response:
+    try:
+        service.set_deployments(db, platform_id, deployment_ids)
+    except CrisisError as exc:
+        db.rollback()
+        return _platforms_page(request, db, exc.status_code, error=str(exc))
+    db.commit()
+    return _platforms_page(request, db, message=_("Deployment ids saved."))
+
+
+@router.post("/lti/{platform_id}/delete")
+def platform_delete(request: Request, platform_id: int, db: Session = Depends(get_db)) -> Response:
+    try:
+        store.delete_platform(db, platform_id)
+    except CrisisError as exc:
+        db.rollback()
+        return _platforms_page(request, db, exc.status_code, error=str(exc))
+    db.commit()
+    return _platforms_page(request, db, message=_("Platform removed."))
+
+
+@router.post("/lti/rotate-key")
+def rotate_key(request: Request, db: Session = Depends(get_db)) -> Response:
+    fresh, removed = tool_keys.rotate(request.app.state.settings.data_dir)
+    return _platforms_page(
+        request,
+        db,
+        message=_("New signing key %(kid)s; %(n)d old key(s) withdrawn.")
+        % {"kid": fresh.kid, "n": len(removed)},
+    )
+
+
+def _outbox_page(
+    request: Request, db: Session, status: str = "", status_code: int = 200, **context: object
+) -> Response:
+    counts = store.outbox_counts(db)
+    return render(
+        request,
+        "admin_outbox.html",
+        {
+            "rows": store.outbox(db, status if status in STATUSES else None),
+            "counts": counts,
+            "statuses": STATUSES,
+            "status": status,
+            "lrs": request.app.state.settings.lrs_url,
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/outbox")
+def outbox(request: Request, status: str = "", db: Session = Depends(get_db)) -> Response:
+    return _outbox_page(request, db, status)
+
+
+@router.post("/outbox/deliver")
+def deliver_now(request: Request, db: Session = Depends(get_db)) -> Response:
+    settings = request.app.state.settings
+    used = in_use(request, db)
+    report = service.run_once(
+        db, settings, base=service.base_url(settings, str(request.base_url)), cat=used.catalogue
+    )
+    db.commit()
+    return _outbox_page(
+        request,
+        db,
+        message=_("Sent. Delivered so far: %(d)d; waiting: %(w)d; refused: %(r)d.")
+        % {"d": report.delivered, "w": report.waiting, "r": report.refused},
+    )
+
+
+@router.post("/outbox/{message_id}/retry")
+def retry(request: Request, message_id: int, db: Session = Depends(get_db)) -> Response:
+    try:
+        service.retry(db, message_id)
+    except CrisisError as exc:
+        db.rollback()
+        return _outbox_page(request, db, status_code=exc.status_code, error=str(exc))
+    db.commit()
+    return _outbox_page(request, db, message=_("It will be sent at the next pass."))
