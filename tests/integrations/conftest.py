@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -87,7 +88,20 @@ class Lrs:
         }
         ralph = self.python.parent / "ralph"
         subprocess.run(
-            [str(ralph), "auth", "-u", self.user, "-p", self.password, "-s", "all", "-w"],
+            [
+                str(ralph),
+                "auth",
+                "-u",
+                self.user,
+                "-p",
+                self.password,
+                "-s",
+                "all",
+                "-A",
+                "crisis",
+                "http://testserver",
+                "-w",
+            ],
             env=self.env,
             check=True,
             capture_output=True,
@@ -95,24 +109,27 @@ class Lrs:
         )
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
-        log = (self.folder / "lrs.log").open("ab")
-        self.process = subprocess.Popen(
-            [
-                str(self.python),
-                "-m",
-                "uvicorn",
-                "ralph.api:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-            ],
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    def start(self, lrs_file: str = "fs_lrs.jsonl") -> None:
+        # Ralph's file backend will not append to a file written by an earlier process, so a
+        # restarted server writes a new file in the same folder (see stored()).
+        self.env["RALPH_BACKENDS__LRS__FS__DEFAULT_LRS_FILE"] = lrs_file
+        with (self.folder / "lrs.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    str(self.python),
+                    "-m",
+                    "uvicorn",
+                    "ralph.api:app",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                ],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -137,6 +154,13 @@ class Lrs:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=5)
         self.process = None
+
+    def stored(self) -> list[dict[str, object]]:
+        """Every statement in every file of the LRS's folder, as written."""
+        out = []
+        for path in sorted((self.folder / "data").glob("*.jsonl")):
+            out.extend(json.loads(line) for line in path.read_text().splitlines() if line.strip())
+        return out
 
     def statements(self) -> list[dict[str, object]]:
         """Every statement the LRS holds (following its ``more`` pages)."""
