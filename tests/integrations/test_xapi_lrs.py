@@ -79,7 +79,7 @@ def test_statements_survive_an_lrs_outage(lti_settings, engine, accounts, lrs) -
 
         # It comes back: everything waiting is delivered, and nothing twice.
         lrs.start("after-outage.jsonl")
-        back = _pass(engine, settings, now=due + dt.timedelta(seconds=1))
+        _pass(engine, settings, now=due + dt.timedelta(seconds=1))
         assert {r[1] for r in _rows(engine)} == {"delivered"}, _rows(engine)
         held = lrs.stored()
         ids = [s["id"] for s in held]
