@@ -229,5 +229,8 @@ def test_platform_drives_the_whole_flow(lti_app, lti_settings, engine, accounts,
         learner.get("/learning/courses/M01/M01-1")
         page_ms = (time.perf_counter() - begin) * 1000
         print(
-            f"\nLTI launch (login state + id_token checks + account + session): median {statistics.median(spent):.1f} ms over 5; the unit page itself {page_ms:.1f} ms"
+            print(
+                "\nLTI launch (state, id_token checks, account, session): median "
+                f"{statistics.median(spent):.1f} ms over 5; the unit page itself {page_ms:.1f} ms"
+            )
         )
