@@ -88,7 +88,7 @@ class Term(_Model):
         if not self.en.match:
             return None
         words = sorted((normalise(w) for w in self.en.match), key=len, reverse=True)
-        return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in words) + r")(?![\w-])")
+        return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)")
 
 
 class Glossary(_Model):
@@ -164,7 +164,7 @@ class GlossaryChecker:
 
     def terms_in(self, english: str) -> list[Term]:
         """The checked glossary terms whose English words occur in ``english``."""
-        text = normalise(english)
+        text = normalise(_PLACEHOLDER.sub(" ", english))
         return [t for t in self.glossary.terms if t.pattern is not None and t.pattern.search(text)]
 
     def _finds(self, text: str, lang: str) -> Iterator[tuple[int, int, list[_Form]]]:
@@ -215,7 +215,7 @@ def _words(text: str) -> int:
 def _original(original: str, normalised: str, start: int, end: int) -> str:
     """The word of ``original`` around the normalised span ``start:end``."""
     # Normalising removes combining marks, so map positions back by re-normalising prefixes.
-    position = {}
+    position: dict[int, int] = {}
     count = 0
     for index, ch in enumerate(original):
         position.setdefault(count, index)

@@ -116,7 +116,7 @@ def _run_context(
 ) -> dict[str, Any]:
     lang = page_language(request)
     debrief = job.result if job is not None and run.status == "done" else None
-    titles = {m.id: m.title.get(lang) for m in exercise.measures}
+    titles = {m.id: m.title.shown(lang) for m in exercise.measures}
     context: dict[str, Any] = {
         "run": run,
         "job": job,

@@ -82,7 +82,7 @@ def catalogue(exercise: Exercise, lang: str) -> list[dict[str, Any]]:
         {
             "id": r["measure"].id,
             "kind": r["measure"].kind,
-            "title": r["measure"].title.get(lang),
+            "title": r["measure"].title.shown(lang),
             "per_asset": r["measure"].per_asset,
             "cost": r["cost"],
             "assets": r["assets"],
