@@ -22,7 +22,7 @@ from crisis.i18n.content import ContentType, inline_fields, read_source, registe
 #: English first (the item bank, the scorecard questions and drafted action texts). This list
 #: must be empty when every bundled text is translated.
 PENDING: frozenset[str] = frozenset(
-    {"items", "taxonomy", "impact-scale", "essentials", "scorecard"}
+    {"items", "scorecard"}
 )
 
 
