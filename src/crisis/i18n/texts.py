@@ -22,28 +22,34 @@ from crisis.competences.text import LocalText
 from crisis.exceptions import ContentError
 
 
-@lru_cache(maxsize=16)
-def bundled_texts(package: str, name: str) -> dict[str, LocalText]:
-    """The texts of ``package``'s ``data/<name>.yaml``, by key.
+def load_texts(data: bytes, name: str) -> dict[str, LocalText]:
+    """Parse a texts file (``texts: {key: text}``) named ``name`` in messages.
 
     Raises:
-        ContentError: the file is malformed (naming file and line).
+        FormatError: not YAML, or not UTF-8 (naming the line).
+        ContentError: not a ``texts`` mapping, or a text without English (naming the line).
     """
-    path = Path(str(resources.files(package) / "data" / f"{name}.yaml"))
-    source = parse_yaml(path.read_bytes(), f"{package.removeprefix('crisis.')}/data/{path.name}")
-    data = source.data.get("texts") if isinstance(source.data, dict) else None
-    if not isinstance(data, dict):
+    source = parse_yaml(data, name)
+    texts_data = source.data.get("texts") if isinstance(source.data, dict) else None
+    if not isinstance(texts_data, dict):
         raise ContentError("expected a mapping 'texts' of key: text", location=source.where(()))
     texts: dict[str, LocalText] = {}
     errors: list[str] = []
-    for key, value in data.items():
+    for key, value in texts_data.items():
         try:
             texts[str(key)] = LocalText.model_validate(value)
         except ValidationError as exc:
             errors += source.validation_errors(exc, ("texts", key))
     if errors:
-        raise ContentError(f"{len(errors)} problem(s) in {path.name}", errors=errors)
+        raise ContentError(errors[0], errors=errors)
     return texts
+
+
+@lru_cache(maxsize=16)
+def bundled_texts(package: str, name: str) -> dict[str, LocalText]:
+    """The texts of ``package``'s ``data/<name>.yaml``, by key."""
+    path = Path(str(resources.files(package) / "data" / f"{name}.yaml"))
+    return load_texts(path.read_bytes(), f"{package.removeprefix('crisis.')}/data/{path.name}")
 
 
 def texts_in(package: str, name: str, lang: str) -> dict[str, str]:

@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 
 from crisis import __version__
 from crisis.competences.text import Shown
+from crisis.i18n import formats
 from crisis.web import i18n
 from crisis.web.i18n import N_
 from crisis.web.security import csrf_token
@@ -78,6 +79,39 @@ def local_plain(context: Context, text: Any, lang: str | None = None) -> str:
     return f"{value} [{used.upper()}]"
 
 
+@pass_context
+def user_text(context: Context, text: Any) -> Markup:
+    """A text a workspace's team wrote (hazard titles, owners, labels), marked with the
+    workspace's language when the page is in another one; plain when that is unknown."""
+    if text is None or text == "":
+        return Markup("")
+    written_in = getattr(context.get("acc"), "language", None)
+    if written_in is None:
+        return escape(text)
+    return local(context, Shown(str(text), str(written_in)))
+
+
+@pass_context
+def user_plain(context: Context, text: Any) -> str:
+    """:func:`user_text` for places that take plain text (options, titles, tooltips)."""
+    if text is None or text == "":
+        return ""
+    written_in = getattr(context.get("acc"), "language", None)
+    if written_in is None:
+        return str(text)
+    return local_plain(context, Shown(str(text), str(written_in)))
+
+
+def _formatter(function: Any) -> Any:
+    @pass_context
+    def format_in_page_language(context: Context, value: Any, *args: Any, **kw: Any) -> str:
+        if value is None or value == "":
+            return ""
+        return str(function(value, str(context.get("lang", "en")), *args, **kw))
+
+    return format_in_page_language
+
+
 def make_environment(extra_template_dirs: tuple[Path, ...] = ()) -> Environment:
     env = Environment(
         loader=FileSystemLoader([str(TEMPLATES), *(str(p) for p in extra_template_dirs)]),
@@ -91,6 +125,13 @@ def make_environment(extra_template_dirs: tuple[Path, ...] = ()) -> Environment:
     env.globals["languages"] = i18n.LANGUAGE_NAMES
     env.globals["local"] = local
     env.globals["local_plain"] = local_plain
+    env.globals["user_text"] = user_text
+    env.globals["shown_in"] = Shown
+    env.globals["user_plain"] = user_plain
+    env.globals["format_date"] = _formatter(formats.format_date)
+    env.globals["format_number"] = _formatter(formats.format_number)
+    env.globals["format_percent"] = _formatter(formats.format_percent)
+    env.globals["format_money"] = _formatter(formats.format_money)
     return env
 
 

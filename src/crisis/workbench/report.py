@@ -174,12 +174,22 @@ def profile_pdf(
     if not w.unicode:
         pdf.multi_cell(0, 5, w.text(h["no_font"]))
 
+    def written(text: str) -> str:
+        # The team's own texts are in the workspace's language; marked when the PDF is not.
+        if not text or workspace.language == language:
+            return text
+        return f"[{workspace.language.upper()}] {text}"
+
     ranking = rank(register, workspace.criteria_weights())
     numbers = {r.hazard_id: r.rank for r in ranking}
     _heading(w, h["hazards"])
     _row(w, [10, 120, 25], ["#", h["hazard"], h["score"]], bold=True)
     for item in ranking[:top]:
-        _row(w, [10, 120, 25], [str(item.rank), item.title, format_number(item.score, language, 3)])
+        _row(
+            w,
+            [10, 120, 25],
+            [str(item.rank), written(item.title), format_number(item.score, language, 3)],
+        )
 
     _heading(w, f"{h['matrix']} ({h['most_severe']})")
     _draw_matrix(w, workspace, numbers, h)
@@ -189,7 +199,9 @@ def profile_pdf(
         pdf.add_page()
         scorecard = bundled_scorecard(scoring.level)
         scores = essential_scores(scoring, scorecard, language=language)
-        _heading(w, f"{h['scorecard']}: {scoring.label} ({format_date(scoring.date, language)})")
+        _heading(
+            w, f"{h['scorecard']}: {written(scoring.label)} ({format_date(scoring.date, language)})"
+        )
         _draw_radar(w, scores)
         for score in scores:
             percent = format_percent(score.percent / 100, language)
@@ -205,9 +217,11 @@ def profile_pdf(
         )
         titles = {hazard.id: hazard.title for hazard in register.hazards}
         for action in plan:
-            hazard = titles.get(action.hazard_id, action.hazard_id) if action.hazard_id else ""
+            hazard = (
+                written(titles.get(action.hazard_id, action.hazard_id)) if action.hazard_id else ""
+            )
             _row(w, widths, [
-                str(action.priority), action.action, action.owner,
+                str(action.priority), written(action.action), written(action.owner),
                 format_date(action.due, language), hazard, action.competence,
             ])  # fmt: skip
     return bytes(pdf.output())
