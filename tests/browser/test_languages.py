@@ -234,6 +234,9 @@ def _read(journey: dict[str, Any], name: str, lang: str, artifacts: Path | None)
         page.wait_for_selector("#chart-q .main-svg", timeout=60_000)
     if artifacts is not None:
         page.screenshot(path=str(artifacts / f"lang-{lang}-{name}.png"), full_page=True)
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.screenshot(path=str(artifacts / f"lang-{lang}-{name}-390.png"), full_page=True)
+        page.set_viewport_size({"width": 1366, "height": 900})
     return _visible_text(page)
 
 

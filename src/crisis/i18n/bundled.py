@@ -104,7 +104,30 @@ def item_fields() -> Iterator[TextField]:
         yield from item_translation_fields(read_source(path), "items[]", ITEM_FIELDS)
 
 
+def action_fields() -> Iterator[TextField]:
+    """The texts a drafted action plan is written from, still English-only in code.
+
+    The owner of each essential's actions and the sentence that turns a scorecard question into
+    an action live in ``workbench/actionplan.py``; they are listed here so that the check shows
+    them as missing until they become translatable data.
+    """
+    import inspect
+
+    from crisis.workbench import actionplan
+
+    source, _start = inspect.getsourcelines(actionplan)
+    path = "workbench/actionplan.py"
+    line = next(
+        (n + 1 for n, text in enumerate(source) if text.startswith("ESSENTIAL_LINKS")), None
+    )
+    for number, (_primary, _secondary, owner, _focus) in actionplan.ESSENTIAL_LINKS.items():
+        yield TextField(path, line, f"ESSENTIAL_LINKS[{number}].owner", {"en": owner})
+    sentence = next((n + 1 for n, text in enumerate(source) if "Move from" in text), None)
+    yield TextField(path, sentence, "action sentence", {"en": "Move from {score} to {next}:"})
+
+
 def _report_fields() -> Iterator[TextField]:
+    yield from yaml_fields("crisis.competences", "data/moodle.yaml", REPORT_FIELDS)
     yield from yaml_fields("crisis.learners", "data/report.yaml", REPORT_FIELDS)
     yield from yaml_fields("crisis.workbench", "data/report.yaml", REPORT_FIELDS)
 
@@ -168,9 +191,12 @@ def _register() -> None:
         )
     )
     register(
+        ContentType("actions", "owners and the wording of drafted action plans", action_fields)
+    )
+    register(
         ContentType(
             "reports",
-            "fixed texts of the PDF reports (learner report, city resilience profile)",
+            "fixed texts of the PDF reports and exports (learner report, city profile, Moodle)",
             _report_fields,
         )
     )
