@@ -129,6 +129,7 @@ def action_fields() -> Iterator[TextField]:
 def _report_fields() -> Iterator[TextField]:
     yield from yaml_fields("crisis.competences", "data/moodle.yaml", REPORT_FIELDS)
     yield from yaml_fields("crisis.learners", "data/report.yaml", REPORT_FIELDS)
+    yield from yaml_fields("crisis.learners", "data/paths.yaml", REPORT_FIELDS)
     yield from yaml_fields("crisis.workbench", "data/report.yaml", REPORT_FIELDS)
 
 
