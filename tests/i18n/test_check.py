@@ -180,6 +180,16 @@ def test_cli_check_refuses_an_unknown_content_type_in_one_line() -> None:
     assert exit_info.value.code == 1
 
 
+def test_cli_check_with_a_missing_or_broken_glossary_says_so(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["i18n", "check", "--glossary", str(tmp_path / "none.yaml")])
+    assert result.exit_code != 0
+    assert "no such glossary file" in str(result.exception)
+    broken = tmp_path / "glossary.yaml"
+    broken.write_bytes(b"terms:\n  - id: [unclosed\n")
+    result = runner.invoke(app, ["i18n", "check", "--glossary", str(broken)])
+    assert "glossary.yaml:" in str(result.exception) and "invalid YAML" in str(result.exception)
+
+
 def test_cli_glossary_shows_a_term_in_four_languages() -> None:
     result = runner.invoke(app, ["i18n", "glossary", "hazard"])
     assert result.exit_code == 0

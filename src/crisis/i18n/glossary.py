@@ -238,6 +238,8 @@ def load_glossary(path: str | Path) -> Glossary:
         ContentError: the file breaks the glossary format (each problem with file and line).
     """
     path = Path(path)
+    if not path.is_file():
+        raise ContentError(f"{path}: no such glossary file")
     source = parse_yaml(path.read_bytes(), path.name)
     from pydantic import ValidationError
 
