@@ -195,3 +195,24 @@ def test_cli_glossary_shows_a_term_in_four_languages() -> None:
     assert result.exit_code == 0
     for word in ("hazard", "επικινδυνότητα", "Gefahr", "perigo"):
         assert word in result.output
+
+
+def test_sibling_files_are_walked_field_by_field(tmp_path: Path) -> None:
+    from crisis.i18n.content import sibling_fields
+
+    def read(path: Path) -> dict[str, tuple[int | None, str]]:
+        fields: dict[str, tuple[int | None, str]] = {}
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            key, _sep, text = line.partition(": ")
+            fields[key] = (number, text)
+        return fields
+
+    (tmp_path / "M01-1.md").write_text("title: Cities as systems\nlesson: Long text\n")
+    (tmp_path / "M01-1.el.md").write_text("title: Οι πόλεις ως συστήματα\nlesson: \n")
+    (tmp_path / "M01-1.de.md").write_text("title: Städte als Systeme\nlesson: Langer Text\n")
+    report = Report(("el", "de", "pt"))
+    check_fields("units", sibling_fields([tmp_path / "M01-1.md"], read), report, None)
+    found = sorted((p.path, p.lang, p.line) for p in report.missing)
+    assert found == [("lesson", "el", 2), ("lesson", "pt", 2), ("title", "pt", 1)]
+    pt = next(p for p in report.missing if p.lang == "pt")
+    assert "M01-1.pt.md" in pt.message

@@ -10,10 +10,12 @@ content falls under the check by registering once::
     register(ContentType(
         name="exercises",
         description="exercise titles, briefings, objectives, measures and injects",
-        fields=lambda: yaml_fields("crisis.exercises", "data/*.yaml", INLINE, FIELDS),
+        fields=lambda: yaml_fields("crisis.exercises", "data/*.yaml", ("title", "briefing")),
     ))
 
-The module that registers must be named in :data:`PROVIDERS` so the check imports it.
+Content whose translations are sibling files (``unit.md`` and ``unit.el.md``) uses
+:func:`sibling_fields` with a function that reads one file into ``{field path: text}``. The
+module that registers must be named in :data:`PROVIDERS` so the check imports it.
 """
 
 from __future__ import annotations
@@ -238,6 +240,33 @@ def yaml_fields(package: str, pattern: str, specs: Sequence[str]) -> Iterator[Te
     """Inline multilingual fields ``specs`` in every file of ``package`` matching ``pattern``."""
     for path in package_files(package, pattern):
         yield from inline_fields(read_source(path), specs)
+
+
+def sibling_fields(
+    english: Iterable[Path],
+    read: Callable[[Path], Mapping[str, tuple[int | None, str]]],
+) -> Iterator[TextField]:
+    """Fields of files translated as siblings: ``unit.md`` (English) and ``unit.el.md`` …
+
+    ``read`` returns, for one file, ``{field path: (line, text)}``. A translation file that is
+    absent, or lacks a field, or has it empty, leaves that field missing in its language; the
+    missing translation is said to belong in the sibling file.
+    """
+    for path in english:
+        base = read(path)
+        translated = {}
+        for lang in LANGUAGES[1:]:
+            sibling = path.with_name(f"{path.stem}.{lang}{path.suffix}")
+            translated[lang] = (sibling, read(sibling) if sibling.is_file() else {})
+        for field_path, (line, text) in base.items():
+            texts = {"en": text.strip()} if text.strip() else {}
+            where = {}
+            for lang, (sibling, fields) in translated.items():
+                other = fields.get(field_path, (None, ""))[1]
+                if other.strip():
+                    texts[lang] = other.strip()
+                where[lang] = shown(sibling)
+            yield TextField(shown(path), line, field_path, texts, where)
 
 
 def by_language(fields: Iterable[TextField]) -> dict[str, int]:
