@@ -220,9 +220,9 @@ class Item(BaseModel):
         return {
             "id": self.id,
             "kind": self.kind,
-            "scenario": self.scenario.get(lang) if self.scenario else None,
-            "stem": self.stem.get(lang),
-            "options": [o.get(lang) for o in self.options],
+            "scenario": self.scenario.shown(lang) if self.scenario else None,
+            "stem": self.stem.shown(lang),
+            "options": [o.shown(lang) for o in self.options],
         }
 
 

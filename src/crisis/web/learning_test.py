@@ -147,7 +147,7 @@ def test_review(
                 "response": response,
                 "item": question,
                 "shown": question.render(lang),
-                "explanation": question.explanation.get(lang),
+                "explanation": question.explanation.shown(lang),
                 "competence": cat.competence(question.competence)
                 if question.competence in {c.id for c in cat.framework.competences}
                 else None,
