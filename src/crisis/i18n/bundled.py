@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from crisis.i18n.content import (
     LANGUAGES,
@@ -99,9 +100,31 @@ def competence_fields(folder: Path | None = None) -> Iterator[TextField]:
 
 
 def item_fields() -> Iterator[TextField]:
-    """Fields of the bundled item bank (translations under each item's ``translations``)."""
+    """Fields of the bundled item bank.
+
+    Translations stand under each item's ``translations`` or beside the English file in
+    ``<lang>/<file>`` (see :mod:`crisis.learners.items`); a missing one belongs in the latter.
+    """
     for path in package_files("crisis.learners", "data/items/*.yaml"):
-        yield from item_translation_fields(read_source(path), "items[]", ITEM_FIELDS)
+        source = read_source(path)
+        beside: dict[str, dict[str, Any]] = {}
+        for lang in LANGUAGES[1:]:
+            sidecar = path.parent / lang / path.name
+            if sidecar.is_file():
+                data = read_source(sidecar).data
+                if isinstance(data, dict) and isinstance(data.get("items"), dict):
+                    beside[lang] = data["items"]
+        if beside and isinstance(source.data, dict):
+            for item in source.data.get("items") or []:
+                if isinstance(item, dict):
+                    merged = dict(item.get("translations") or {})
+                    for lang, entries in beside.items():
+                        if item.get("id") in entries:
+                            merged[lang] = entries[item["id"]]
+                    item["translations"] = merged
+        where = {lang: shown(path.parent / lang / path.name) for lang in LANGUAGES[1:]}
+        for found in item_translation_fields(source, "items[]", ITEM_FIELDS):
+            yield TextField(found.file, found.line, found.path, found.texts, where)
 
 
 def action_fields() -> Iterator[TextField]:
