@@ -39,7 +39,7 @@ def _chromium() -> str:
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_server(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> Iterator[str]:
     """The app on a SQLite file with one account per role, served by uvicorn in a thread."""
     root = tmp_path_factory.mktemp("live")
     engine = make_engine(f"sqlite:///{root / 'crisis.db'}")
@@ -47,7 +47,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with Session(engine) as db, db.begin():
         for role in ROLES:
             users.add_user(db, role, PASSWORD, role, display_name=f"Demo {role}")
-    app = create_app(Settings(data_dir=root, secret_key="browser-test-secret-0123"), engine=engine)
+    settings = Settings(data_dir=root, secret_key="browser-test-secret-0123", cache_dir=cache_dir)
+    app = create_app(settings, engine=engine)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -8,7 +8,7 @@ in between. Every change is a new version of the workspace, as in the browser.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Request
 from fastapi.responses import JSONResponse, Response
@@ -16,10 +16,12 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.orm import Session
 
 from crisis.exceptions import ConflictError, ContentError, FormatError
+from crisis.formats.validation import describe_errors
 from crisis.store import workspaces
 from crisis.store.tables import User
 from crisis.store.workbench_tables import WorkbenchVersion
 from crisis.web import jobs
+from crisis.web.params import Id, checked_id
 from crisis.web.security import csrf_protect, get_db
 from crisis.web.workbench_common import Access, access, analyst
 from crisis.web.workbench_hazards import JOB_KIND
@@ -103,13 +105,10 @@ def _hazard_response(hazard: Hazard, status_code: int = 200) -> JSONResponse:
 
 
 def _expected(if_match: str | None, body: dict[str, Any]) -> int:
-    raw: Any = if_match.strip().strip("W/").strip('"') if if_match else body.get("version")
+    raw: Any = if_match.strip().removeprefix("W/").strip('"') if if_match else body.get("version")
     if raw is None:
         raise FormatError("send the version you edited, as If-Match or a 'version' field")
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        raise FormatError(f"version: expected a whole number, got {raw!r}") from None
+    return checked_id(raw, ("header", "if-match") if if_match else ("body", "version"))
 
 
 def _conflict(exc: ConflictError, stored: Hazard | None) -> JSONResponse:
@@ -175,7 +174,7 @@ def versions(
 
 @router.get("/workspaces/{name}/versions/{number}", summary="The state saved as one version")
 def version(
-    name: str, number: int, user: User = Depends(analyst), db: Session = Depends(get_db)
+    name: str, number: Id, user: User = Depends(analyst), db: Session = Depends(get_db)
 ) -> dict[str, Any]:
     acc = access(db, user, name)
     row = workspaces.get_version(db, acc.row, number)
@@ -194,8 +193,8 @@ def version(
 )
 def restore(
     name: str,
-    number: int,
-    base: int = Body(..., embed=True, description="The newest version you have seen."),
+    number: Id,
+    base: Annotated[Id, Body(..., embed=True, description="The newest version you have seen.")],
     user: User = Depends(analyst),
     db: Session = Depends(get_db),
 ) -> VersionOut:
@@ -286,7 +285,7 @@ def delete_hazard(
     name: str,
     hazard_id: str,
     if_match: str | None = Header(default=None),
-    version: int | None = None,
+    version: Id | None = None,
     user: User = Depends(analyst),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -439,7 +438,7 @@ def put_round(
     try:
         scoring = ScorecardRound.model_validate({**body, "label": label})
     except ValidationError as exc:
-        errors = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        errors = describe_errors(exc)
         raise ContentError(errors[0], errors=errors) from None
     check_round(scoring)
     state = workspaces.current(db, acc.row)
