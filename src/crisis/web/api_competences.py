@@ -470,7 +470,17 @@ def coverage_matrix(
     "/exports/{fmt}",
     summary="Download an export: moodle, case, json, yaml or esco",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}, "application/json": {}}}},
+    responses={
+        200: {
+            "description": "The export, as a file: CSV (moodle, esco), JSON (case, json) or "
+            "YAML (yaml).",
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"type": "object"}},
+                "application/yaml": {"schema": {"type": "string"}},
+            },
+        }
+    },
 )
 def download(
     request: Request,

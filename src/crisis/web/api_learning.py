@@ -430,7 +430,16 @@ def import_cohort(
     return {"imported": added, "size": len(store.members(db, cohort))}
 
 
-@router.get("/cohorts/{cohort_id}/export.csv", response_class=Response)
+@router.get(
+    "/cohorts/{cohort_id}/export.csv",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Anonymised results, one row per consenting person.",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    },
+)
 def cohort_export(
     cohort_id: Id,
     profile: str | None = None,

@@ -96,6 +96,27 @@ def _out(acc: Access) -> WorkspaceOut:
     )
 
 
+_ETAG = {"ETag": {"description": "The hazard's version, quoted.", "schema": {"type": "string"}}}
+_HAZARD = {"model": Hazard, "description": "The hazard.", "headers": _ETAG}
+_HAZARD_BODY = {"$ref": "#/components/schemas/Hazard"}
+_VERSIONED_BODY = {
+    "allOf": [
+        _HAZARD_BODY,
+        {
+            "type": "object",
+            "required": ["version"],
+            "properties": {"version": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}},
+        },
+    ],
+    "description": "The hazard as edited, with the version it was edited from (or send that "
+    "version as If-Match instead).",
+}
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
 def _hazard_response(hazard: Hazard, status_code: int = 200) -> JSONResponse:
     return JSONResponse(
         hazard.model_dump(mode="json"),
@@ -216,7 +237,11 @@ def hazards(
     return [h.model_dump(mode="json") for h in register.hazards]
 
 
-@router.get("/workspaces/{name}/hazards/{hazard_id}", summary="One hazard (ETag = its version)")
+@router.get(
+    "/workspaces/{name}/hazards/{hazard_id}",
+    summary="One hazard (ETag = its version)",
+    responses={200: _HAZARD},
+)
 def hazard(
     name: str, hazard_id: str, user: User = Depends(analyst), db: Session = Depends(get_db)
 ) -> Response:
@@ -237,7 +262,13 @@ def _store(db: Session, acc: Access, register: Any, state: Any, message: str) ->
     db.commit()
 
 
-@router.post("/workspaces/{name}/hazards", status_code=201, summary="Add a hazard")
+@router.post(
+    "/workspaces/{name}/hazards",
+    status_code=201,
+    summary="Add a hazard",
+    responses={201: _HAZARD},
+    openapi_extra=_body(_HAZARD_BODY),
+)
 def add_hazard(
     name: str,
     body: dict[str, Any] = Body(...),
@@ -255,6 +286,10 @@ def add_hazard(
 @router.put(
     "/workspaces/{name}/hazards/{hazard_id}",
     summary="Replace a hazard; 409 with the stored hazard if it changed since your version",
+    description="Send the version you edited as `If-Match` or as the body's `version`; if the "
+    "hazard changed since, the answer is 409 with the stored hazard in `current`.",
+    responses={200: _HAZARD},
+    openapi_extra=_body(_VERSIONED_BODY),
 )
 def put_hazard(
     name: str,
@@ -280,7 +315,13 @@ def put_hazard(
     return _hazard_response(register.get(hazard_id))
 
 
-@router.delete("/workspaces/{name}/hazards/{hazard_id}", status_code=204, summary="Remove a hazard")
+@router.delete(
+    "/workspaces/{name}/hazards/{hazard_id}",
+    status_code=204,
+    summary="Remove a hazard",
+    description="Send the version you saw as `If-Match` or as the `version` query parameter; "
+    "without either the answer is 400, and 409 if the hazard changed since.",
+)
 def delete_hazard(
     name: str,
     hazard_id: str,

@@ -34,6 +34,7 @@ from crisis.web import (
     learning,
     learning_cohorts,
     learning_test,
+    openapi,
     pages,
     workbench,
 )
@@ -130,6 +131,7 @@ def create_app(
     _vendor_routes(app)
     _docs_routes(app)
     errors.install(app)
+    openapi.install(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> Response:

@@ -95,6 +95,17 @@ def upload_limit(request: Request) -> Response:
     )
 
 
+def _allowed(request: Request) -> str:
+    """Every method some route answers at this path (the router names only the first's)."""
+    from crisis.web.openapi import endpoints
+
+    methods: set[str] = set()
+    for endpoint in endpoints(request.app):
+        if endpoint.path_regex.match(request.url.path):
+            methods |= endpoint.methods
+    return ", ".join(sorted(methods))
+
+
 def install(app: FastAPI) -> None:
     """Register the exception handlers on ``app``."""
 
@@ -136,7 +147,10 @@ def install(app: FastAPI) -> None:
             detail = _("There is no page at %(path)s.") % {"path": request.url.path}
         if exc.status_code == 413:
             return upload_limit(request)
-        return problem(request, exc.status_code, detail, headers=getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": _allowed(request)}
+        return problem(request, exc.status_code, detail, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

@@ -174,8 +174,9 @@ class WorkerPool:
                 worker.process.kill()
                 worker.process.join(timeout=5)
             worker.conn.close()
-        self._wake_r.close()
-        self._wake_w.close()
+        with self._lock:  # ready to start again (an app's lifespan may run more than once)
+            self._thread = None
+            self._stopping = False
         return unfinished
 
     # --- the supervisor thread ---------------------------------------------------------
