@@ -131,6 +131,32 @@ def engine(migrated_url: str) -> Iterator[Engine]:
     eng.dispose()
 
 
+@pytest.fixture(scope="module")
+def dask_cluster() -> Iterator[object]:
+    """A real Dask cluster on this machine: a scheduler on a TCP port and one worker."""
+    from distributed import LocalCluster
+
+    cluster = LocalCluster(
+        n_workers=1,
+        threads_per_worker=2,
+        processes=False,
+        protocol="tcp://",
+        host="127.0.0.1",
+        dashboard_address=None,
+    )
+    try:
+        yield cluster
+    finally:
+        cluster.close()
+
+
+def tasks_run_on(cluster: object, prefix: str) -> int:
+    """How many tasks whose key starts with ``prefix`` the cluster's scheduler has seen."""
+    scheduler = cluster.scheduler  # type: ignore[attr-defined]
+    found = scheduler.task_prefixes.get(prefix)
+    return sum(found.state_counts.values()) if found is not None else 0
+
+
 @pytest.fixture(scope="session", autouse=True)
 def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One cache folder for the whole session (the demo city is built into it once), also

@@ -6,7 +6,9 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,9 +21,10 @@ from crisis.store import jobs as job_store
 from crisis.store import users
 from crisis.store.tables import Job
 from crisis.web.app import create_app
-from tests.conftest import login
+from tests.conftest import login, tasks_run_on
 
 KINDS = {
+    "ensemble": "tests.web.jobfuncs:small_ensemble",
     "square": "tests.web.jobfuncs:square",
     "refuse": "tests.web.jobfuncs:refuse",
     "wait": "tests.web.jobfuncs:wait_for_file",
@@ -208,3 +211,24 @@ def test_workers_die_with_their_server(migrated_url: str, tmp_path: Path) -> Non
         server.wait()
         if server.stdout is not None:
             server.stdout.close()
+
+
+@pytest.mark.usefixtures("accounts")
+def test_a_simulation_job_runs_on_the_dask_scheduler_when_set(
+    settings: Settings, engine: Engine, dask_cluster: Any, migrated_url: str
+) -> None:
+    if not migrated_url.startswith("sqlite"):
+        pytest.skip("the database does not matter here")
+    address = dask_cluster.scheduler_address
+    assert address.startswith("tcp://")
+    app = create_app(replace(settings, dask_scheduler=address), engine=engine, job_kinds=KINDS)
+    with TestClient(app) as client:
+        login(client, "learner")
+        with Session(engine, expire_on_commit=False) as db:
+            job = job_store.create_job(db, "ensemble", {}, users.get_user(db, "learner").id)
+            db.commit()
+        app.state.jobs.submit(job)
+        done = _wait(client, job.id)
+    assert done["status"] == "done", done["error"]
+    assert done["result"] == {"scheduler": "Client", "scenarios": 20}
+    assert tasks_run_on(dask_cluster, "run_chunk") >= 1  # the chunks ran on the cluster

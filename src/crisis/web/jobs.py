@@ -61,7 +61,7 @@ def _connect(scheduler: str | None) -> Any:
     from dask.distributed import Client
 
     try:
-        return Client(scheduler, timeout=30, set_as_default=False)
+        return Client(scheduler, timeout=30)
     except (OSError, TimeoutError, ValueError) as exc:
         raise SimulationError(f"cannot reach the Dask scheduler {scheduler!r}: {exc}") from None
 
