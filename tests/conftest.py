@@ -158,10 +158,15 @@ def tasks_run_on(cluster: object, prefix: str) -> int:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """One cache folder for the whole session (the demo city is built into it once), also
-    for the ``crisis`` processes tests start (``CRISIS_CACHE_DIR``)."""
-    folder = tmp_path_factory.mktemp("cache")
+def cache_dir(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path]:
+    """One cache folder for the session, also for the ``crisis`` processes tests start
+    (``CRISIS_CACHE_DIR``): pytest's own cache folder, so that the demo city is built once
+    and kept between runs (its copy is keyed by the versions it was built from), or a
+    temporary folder when pytest's cache is switched off."""
+    cache = getattr(request.config, "cache", None)
+    folder = cache.mkdir("crisis") if cache is not None else tmp_path_factory.mktemp("cache")
     before = os.environ.get("CRISIS_CACHE_DIR")
     os.environ["CRISIS_CACHE_DIR"] = str(folder)
     yield folder
