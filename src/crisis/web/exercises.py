@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from crisis.competences import load_bundled as load_framework
@@ -109,7 +110,13 @@ def _run(db: Session, run_id: int, user: User) -> tuple[ExerciseRun, Exercise, J
     job = db.get(Job, run.job_id) if run.job_id is not None else None
     if job is not None and run.status == "running" and job.status in ("done", "failed"):
         store.finish_run(db, run, job, exercise.competences())
-        db.commit()
+        try:
+            db.commit()
+        except OperationalError:
+            # A page view (a read-only session) found the database busy: the next view
+            # records the finished run; this one shows it from the job.
+            db.rollback()
+            run, job = store.get_run(db, run_id, user), db.get(Job, job.id)
     return run, exercise, job
 
 
