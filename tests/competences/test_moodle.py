@@ -162,3 +162,24 @@ def test_foreign_framework_without_crisis_ids_is_refused_with_rows():
         e.startswith("foreign.csv:row 2, column 6 (Scale values): CRISIS needs 5 scale values")
         for e in info.value.errors
     )
+
+
+def test_a_title_that_looks_like_a_formula_is_neutralised_and_comes_back():
+    framework = load_bundled().framework
+    first = framework.areas[0].competences[0]
+    hostile = '=HYPERLINK("http://example.invalid","Click")'
+    title = type(first.title).model_validate(hostile)
+    area = framework.areas[0].model_copy(
+        update={
+            "competences": [
+                first.model_copy(update={"title": title}),
+                *framework.areas[0].competences[1:],
+            ]
+        }
+    )
+    framework = framework.model_copy(update={"areas": [area, *framework.areas[1:]]})
+    text = export_framework(framework)
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    assert "'" + hostile in cells and hostile not in cells  # a spreadsheet shows it as text
+    back = import_framework(text.encode())
+    assert back.areas[0].competences[0].title.get("en") == hostile

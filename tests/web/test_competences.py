@@ -26,10 +26,13 @@ DATA = bundled_path()
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, cache_dir: Path) -> Settings:
     # A 1 MiB limit: the bundled catalogue fits, a 2 MiB upload does not.
     return Settings(
-        data_dir=tmp_path / "data", secret_key="test-secret-key-0123456789", max_upload_mb=1
+        data_dir=tmp_path / "data",
+        secret_key="test-secret-key-0123456789",
+        max_upload_mb=1,
+        cache_dir=cache_dir,
     )
 
 

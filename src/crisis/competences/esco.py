@@ -18,6 +18,7 @@ from crisis.competences.models import Catalogue, Competence
 from crisis.competences.sources import MAX_BYTES, decode
 from crisis.competences.standards import ESCO_OCCUPATION_URI, ESCO_SKILL_URI
 from crisis.exceptions import ContentError, FormatError
+from crisis.formats.tables import SafeWriter
 
 SKILL_COLUMNS = (
     "conceptUri",
@@ -240,7 +241,7 @@ def export_relations(cat: Catalogue, *, base_uri: str | None = None) -> str:
     """
     base = (base_uri or cat.framework.uri or f"urn:crisis:{cat.framework.id}").rstrip("/")
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out, lineterminator="\n")  # formula-looking labels neutralised
     writer.writerow(
         [
             "occupationUri",

@@ -24,6 +24,7 @@ from crisis.competences.models import Competence, Framework
 from crisis.competences.sources import MAX_BYTES, Source, decode
 from crisis.competences.standards import MOODLE_TAXONOMIES
 from crisis.exceptions import ContentError, FormatError
+from crisis.formats.tables import SafeWriter, restore_cell
 
 HEADER: tuple[str, ...] = (
     "Parent ID number",
@@ -92,7 +93,7 @@ class MoodleFramework:
 def write_csv(framework: MoodleFramework) -> str:
     """The CSV text Moodle's exporter would write for ``framework``."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out, lineterminator="\n")  # formula-looking titles neutralised
     writer.writerow(HEADER)
     writer.writerow(
         [
@@ -150,7 +151,10 @@ def read_csv(
     """
     text = decode(data, name, max_bytes=max_bytes)
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+        rows = [
+            [restore_cell(cell) for cell in row]
+            for row in csv.reader(io.StringIO(text, newline=""), strict=True)
+        ]
     except csv.Error as exc:
         raise FormatError(f"not a valid CSV file: {exc}", location=name) from None
     errors: list[str] = []

@@ -19,7 +19,7 @@ from crisis.competences.loader import build, read_files
 from crisis.competences.models import Catalogue
 from crisis.competences.moodle import import_framework
 from crisis.competences.sources import MAX_BYTES
-from crisis.exceptions import ContentError, CrisisError, NotFoundError
+from crisis.exceptions import ContentError, CrisisError, LimitExceededError, NotFoundError
 from crisis.store.competence_tables import CompetenceCatalogue, CompetenceCatalogueFile
 from crisis.store.tables import User
 
@@ -82,6 +82,8 @@ def load(files: list[CatalogueFile], *, max_bytes: int = MAX_BYTES) -> Catalogue
             ).encode("utf-8")
         sources, errors = read_files(contents, max_bytes=max_bytes)
         return build(sources, errors)
+    except LimitExceededError:
+        raise  # past a limit the upload is refused as a whole, naming the limit
     except ContentError as exc:
         errors = _renamed(exc.errors, files)
         raise ContentError(f"{len(errors)} problem(s): {errors[0]}", errors=errors) from None

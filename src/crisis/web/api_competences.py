@@ -35,6 +35,7 @@ from crisis.web.catalogues import (
     remember,
 )
 from crisis.web.competences import MANAGERS
+from crisis.web.params import Id
 from crisis.web.rendering import page_language
 from crisis.web.security import csrf_protect, current_user, get_db, require_roles
 
@@ -313,7 +314,7 @@ class CatalogueOut(BaseModel):
 
 
 class ActiveIn(BaseModel):
-    id: int | None = Field(description="The upload to use; null for the bundled content.")
+    id: Id | None = Field(description="The upload to use; null for the bundled content.")
 
 
 # --- reading ----------------------------------------------------------------------------
@@ -469,7 +470,17 @@ def coverage_matrix(
     "/exports/{fmt}",
     summary="Download an export: moodle, case, json, yaml or esco",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}, "application/json": {}}}},
+    responses={
+        200: {
+            "description": "The export, as a file: CSV (moodle, esco), JSON (case, json) or "
+            "YAML (yaml).",
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"type": "object"}},
+                "application/yaml": {"schema": {"type": "string"}},
+            },
+        }
+    },
 )
 def download(
     request: Request,
@@ -501,7 +512,7 @@ def list_uploads(
     summary="Upload framework/curriculum files; a valid upload becomes the catalogue in use",
     responses={400: {"description": "Problem JSON whose `errors` name file and line"}},
 )
-async def upload(
+def upload(
     request: Request,
     files: list[UploadFile] = File(..., description="YAML files, a JSON/YAML export or a CSV"),
     label: str = Form("", max_length=200),
@@ -510,7 +521,8 @@ async def upload(
     db: Session = Depends(get_db),
 ) -> CatalogueOut:
     settings = request.app.state.settings
-    uploads = [(f.filename or "", await f.read()) for f in files]
+    # A plain def: FastAPI runs it on a worker thread, so parsing never holds the event loop.
+    uploads = [(f.filename or "", f.file.read()) for f in files]
     stored, cat = read_upload(uploads, max_bytes=settings.max_upload_bytes)
     row = store.add(db, stored, cat, user=user, label=label, activate=activate)
     db.commit()
@@ -541,7 +553,7 @@ def set_active(
 
 @router.delete("/catalogues/{catalogue_id}", status_code=204, summary="Delete an upload")
 def delete_upload(
-    catalogue_id: int,
+    catalogue_id: Id,
     _user: User = Depends(require_roles(*MANAGERS)),
     db: Session = Depends(get_db),
 ) -> Response:

@@ -22,7 +22,13 @@ from crisis.competences.documents import export_json, export_yaml
 from crisis.competences.esco import export_relations
 from crisis.competences.moodle import export_framework
 from crisis.competences.sources import parse_yaml
-from crisis.exceptions import ContentError, CrisisError, FormatError, NotFoundError
+from crisis.exceptions import (
+    ContentError,
+    CrisisError,
+    FormatError,
+    LimitExceededError,
+    NotFoundError,
+)
 from crisis.store import catalogues
 from crisis.store.catalogues import ROLE_DOCUMENT, ROLE_MOODLE, CatalogueFile
 from crisis.store.competence_tables import CompetenceCatalogue
@@ -104,6 +110,8 @@ def classify(uploads: list[tuple[str, bytes]], *, max_bytes: int) -> list[Catalo
                     "not a catalogue file: expected YAML (.yaml, .yml), JSON or a Moodle CSV",
                     location=name,
                 )
+        except LimitExceededError:
+            raise  # past a limit the upload is refused as a whole, naming the limit
         except CrisisError as exc:
             errors.append(str(exc))
             continue

@@ -33,6 +33,7 @@ from crisis.web.catalogues import (
 )
 from crisis.web.competences_graph import PALETTE, depths, draw
 from crisis.web.i18n import gettext as _
+from crisis.web.params import Id
 from crisis.web.rendering import page_language, render
 from crisis.web.security import csrf_protect, current_user, get_db, require_roles
 
@@ -271,7 +272,7 @@ def manage_page(
 
 
 @router.post("/competences/manage/upload")
-async def upload(
+def upload(
     request: Request,
     files: list[UploadFile] = File(default=[]),
     label: str = Form("", max_length=200),
@@ -280,7 +281,8 @@ async def upload(
     used: InUse = Depends(in_use),
 ) -> Response:
     settings = request.app.state.settings
-    uploads = [(f.filename or "", await f.read()) for f in files]
+    # A plain def: FastAPI runs it on a worker thread, so parsing never holds the event loop.
+    uploads = [(f.filename or "", f.file.read()) for f in files]
     try:
         stored, cat = read_upload(uploads, max_bytes=settings.max_upload_bytes)
     except ContentError as exc:
@@ -298,7 +300,7 @@ async def upload(
 
 @router.post("/competences/manage/{catalogue_id}/activate")
 def activate(
-    catalogue_id: int,
+    catalogue_id: Id,
     user: User = Depends(require_roles(*MANAGERS)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -318,7 +320,7 @@ def use_bundled(
 
 @router.post("/competences/manage/{catalogue_id}/delete")
 def delete(
-    catalogue_id: int,
+    catalogue_id: Id,
     user: User = Depends(require_roles(*MANAGERS)),
     db: Session = Depends(get_db),
 ) -> Response:

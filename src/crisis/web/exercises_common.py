@@ -5,8 +5,10 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from fastapi import Request
 from sqlalchemy.orm import Session
 
 from crisis.exceptions import NotFoundError
@@ -39,8 +41,14 @@ WORDS = (
 RESERVED = frozenset({"authoring", "tabletop", "runs", "evidence", "new", "import"})
 
 
-def city_of(exercise: Exercise) -> City:
-    return load_city(exercise.city)
+def cache_dir_of(request: Request) -> Path:
+    """The installation's cache folder (the demo city is kept there between runs)."""
+    folder: Path = request.app.state.settings.effective_cache_dir
+    return folder
+
+
+def city_of(exercise: Exercise, cache_dir: Path | None = None) -> City:
+    return load_city(exercise.city, cache_dir=cache_dir)
 
 
 def find_exercise(db: Session, slug: str) -> Exercise:
@@ -66,20 +74,20 @@ def all_exercises(db: Session) -> list[tuple[Exercise, bool]]:
 
 
 @functools.lru_cache(maxsize=32)
-def _map_json(key: str, exercise_json: str) -> str:
+def _map_json(key: str, exercise_json: str, cache_dir: Path | None) -> str:
     exercise = Exercise.model_validate_json(exercise_json)
-    return json.dumps(map_data(city_of(exercise), exercise))
+    return json.dumps(map_data(city_of(exercise, cache_dir), exercise))
 
 
-def city_map(exercise: Exercise) -> dict[str, Any]:
+def city_map(exercise: Exercise, cache_dir: Path | None = None) -> dict[str, Any]:
     """Map data of the exercise's city with the hazard's exposure (cached per exercise)."""
     text = exercise.model_dump_json()
-    return dict(json.loads(_map_json(exercise.id + str(hash(text)), text)))
+    return dict(json.loads(_map_json(exercise.id + str(hash(text)), text, cache_dir)))
 
 
-def catalogue(exercise: Exercise, lang: str) -> list[dict[str, Any]]:
+def catalogue(exercise: Exercise, lang: str, cache_dir: Path | None = None) -> list[dict[str, Any]]:
     """The measures for the play page: id, title, unit cost, the assets each may go on."""
-    rows = catalogue_rows(exercise, city_of(exercise))
+    rows = catalogue_rows(exercise, city_of(exercise, cache_dir))
     return [
         {
             "id": r["measure"].id,

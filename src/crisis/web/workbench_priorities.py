@@ -18,6 +18,7 @@ from crisis.exceptions import ConflictError, ContentError, FormatError
 from crisis.store import workspaces
 from crisis.store.tables import User
 from crisis.store.workbench_tables import WorkbenchVersion
+from crisis.web.params import Id
 from crisis.web.security import csrf_protect, get_db
 from crisis.web.workbench_common import (
     SCENARIO_LABELS,
@@ -238,8 +239,8 @@ def _weight_versions(db: Session, acc: Access) -> list[WorkbenchVersion]:
 def compare(
     request: Request,
     name: str,
-    a: int | None = None,
-    b: int | None = None,
+    a: Id | None = None,
+    b: Id | None = None,
     scenario: str = "both",
     user: User = Depends(analyst),
     db: Session = Depends(get_db),

@@ -17,6 +17,7 @@ from crisis.exceptions import ConflictError, ContentError, FormatError, NotFound
 from crisis.store import workspaces
 from crisis.store.tables import User
 from crisis.store.workbench_tables import WorkbenchVersion
+from crisis.web.params import Id
 from crisis.web.security import csrf_protect, get_db
 from crisis.web.workbench_common import (
     MAX_ATTACHMENT_BYTES,
@@ -330,7 +331,7 @@ async def save_round(
 def attachment(
     request: Request,
     name: str,
-    attachment_id: int,
+    attachment_id: Id,
     user: User = Depends(analyst),
     db: Session = Depends(get_db),
 ) -> Response:
