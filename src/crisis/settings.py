@@ -74,6 +74,14 @@ def _parse_text(raw: str) -> str:
     return raw.strip()
 
 
+def _parse_base_url(raw: str) -> str:
+    value = raw.strip().rstrip("/")
+    scheme, _, rest = value.partition("://")
+    if scheme not in ("http", "https") or not rest or any(c in rest for c in "?# "):
+        raise ValueError("expected an http:// or https:// address without query or fragment")
+    return value
+
+
 @dataclass(frozen=True)
 class Setting:
     """The declaration of one setting: its name, how to parse it, its default and its help."""
@@ -104,6 +112,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("workers", _parse_positive_int, 2, "Background worker processes for long jobs (simulation ensembles, imports)."),
     Setting("dask_scheduler", _parse_text, None, "Address of a Dask scheduler (`tcp://host:8786`) for simulation ensembles; empty means local processes."),
     Setting("secure_cookies", _parse_bool, False, "`true`: always mark cookies Secure (set it behind an HTTPS proxy); cookies on https requests are Secure anyway."),
+    Setting("base_url", _parse_base_url, None, "Public address of this installation (`https://crisis.example.edu`): the base of CASE identifiers and of the Open Badges issuer, achievement and verification addresses; empty means `http://<host>:<port>`."),
 )  # fmt: skip
 
 
@@ -125,6 +134,7 @@ class Settings:
     workers: int = 2
     dask_scheduler: str | None = None
     secure_cookies: bool = False
+    base_url: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -153,6 +163,11 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'crisis.db').as_posix()}"
+
+    @property
+    def public_url(self) -> str:
+        """The public address of the installation, without a trailing slash."""
+        return self.base_url or f"http://{self.host}:{self.port}"
 
     @property
     def max_upload_bytes(self) -> int:

@@ -14,7 +14,7 @@ from crisis.competences.case import export_case
 from crisis.competences.documents import export_json, export_yaml, import_document, write_folder
 from crisis.competences.models import Catalogue
 from crisis.competences.moodle import export_framework, import_framework
-from crisis.exceptions import CrisisError
+from crisis.exceptions import ContentError, CrisisError
 
 app = typer.Typer(
     help="The SCRO competence framework, job profiles and curriculum.", no_args_is_help=True
@@ -94,6 +94,21 @@ def export(
         console.print(f"wrote {out} ({fmt.value})")
 
 
+def _import(file: Path, data: bytes) -> tuple[Catalogue, str]:
+    if file.suffix.lower() == ".csv":
+        framework = import_framework(data, file.name)
+        cat = Catalogue.model_validate(
+            {
+                "framework": framework,
+                "curriculum": {"id": "curriculum", "title": "Curriculum", "modules": []},
+            }
+        )
+        return cat, "Moodle competency framework"
+    if file.suffix.lower() in (".json", ".yaml", ".yml"):
+        return import_document(data, file.name), "CRISIS catalogue"
+    raise CrisisError(f"{file.name}: unknown file type; expected .csv, .json, .yaml or .yml")
+
+
 @app.command("import")
 def import_(
     file: Path = typer.Argument(
@@ -108,20 +123,13 @@ def import_(
     if not file.is_file():
         raise CrisisError(f"{file}: no such file")
     data = file.read_bytes()
-    if file.suffix.lower() == ".csv":
-        framework = import_framework(data, file.name)
-        cat = Catalogue.model_validate(
-            {
-                "framework": framework,
-                "curriculum": {"id": "curriculum", "title": "Curriculum", "modules": []},
-            }
-        )
-        kind = "Moodle competency framework"
-    elif file.suffix.lower() in (".json", ".yaml", ".yml"):
-        cat = import_document(data, file.name)
-        kind = "CRISIS catalogue"
-    else:
-        raise CrisisError(f"{file.name}: unknown file type; expected .csv, .json, .yaml or .yml")
+    try:
+        cat, kind = _import(file, data)
+    except ContentError as exc:
+        # Every problem of the file, one per line, so that all can be fixed in one go.
+        for problem in exc.errors:
+            typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(1) from None
     summary = {
         "file": file.name,
         "kind": kind,

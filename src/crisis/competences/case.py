@@ -104,7 +104,7 @@ def to_case(cat: Catalogue, lang: str = "en", *, changed: datetime | None = None
                 comp.id,
                 "Competence",
                 abbreviatedStatement=comp.title.get(lang)[:60],
-                notes=comp.description.get(lang),
+                notes=comp.description.get(lang) if comp.description else "",
                 listEnumeration=str(c),
             )
             link("isChildOf", comp.id, area.id, c)

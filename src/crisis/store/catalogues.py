@@ -114,7 +114,7 @@ def add(
     row = CompetenceCatalogue(
         label=(label.strip() or ", ".join(f.filename for f in files))[:200],
         kind=_kind(files),
-        framework_id=cat.framework.id,
+        framework_id=cat.framework.id[:64],
         framework_title=str(cat.framework.title)[:300],
         summary=summary(cat),
         uploaded_by=user.id if user is not None else None,

@@ -86,13 +86,16 @@ class CompetenceOut(BaseModel):
     id: str
     area: str
     title: str
-    description: str
+    description: str | None
     knowledge: list[str]
     skills: list[str]
     attitudes: list[str]
     levels: list[DescriptorOut]
     mappings: MappingsOut
     related: list[str]
+    parent: str | None = Field(
+        None, description="The competence this one refines (frameworks deeper than two levels)."
+    )
 
     @classmethod
     def of(cls, cat: Catalogue, comp: Competence, lang: str) -> CompetenceOut:
@@ -102,7 +105,7 @@ class CompetenceOut(BaseModel):
             id=comp.id,
             area=comp.area,
             title=comp.title.get(lang),
-            description=comp.description.get(lang),
+            description=_text(comp.description, lang),
             knowledge=[t.get(lang) for t in comp.knowledge],
             skills=[t.get(lang) for t in comp.skills],
             attitudes=[t.get(lang) for t in comp.attitudes],
@@ -121,6 +124,7 @@ class CompetenceOut(BaseModel):
                 cri_dimensions=[Coded(code=d, name=CRI_DIMENSIONS[d]) for d in m.cri_dimensions],
             ),
             related=list(comp.related),
+            parent=comp.parent,
         )
 
 
@@ -550,7 +554,7 @@ def delete_upload(
     return Response(status_code=204)
 
 
-@router.get("/{competence_id}", response_model=CompetenceOut, summary="One competence by id")
+@router.get("/{competence_id:path}", response_model=CompetenceOut, summary="One competence by id")
 def competence(
     request: Request,
     competence_id: str,

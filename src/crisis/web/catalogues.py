@@ -288,7 +288,8 @@ def export(used: InUse, fmt: str, lang: str) -> Response:
     when = used.upload.uploaded_at if used.upload is not None else None
     text = spec.write(used.catalogue, lang, when)
     suffix = f"-{lang}" if spec.one_language else ""
-    filename = f"{used.catalogue.framework.id}-{fmt}{suffix}.{spec.extension}"
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", used.catalogue.framework.id)[:64]
+    filename = f"{stem}-{fmt}{suffix}.{spec.extension}"
     return Response(
         text.encode("utf-8"),
         media_type=spec.media_type,
