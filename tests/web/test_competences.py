@@ -183,6 +183,7 @@ def test_coverage_matrix_shows_the_level_each_module_reaches(client: TestClient)
     [
         ("moodle", "text/csv"),
         ("case", "application/json"),
+        ("case-curriculum", "application/json"),
         ("json", "application/json"),
         ("yaml", "application/yaml"),
         ("esco", "text/csv"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -10,11 +11,13 @@ import typer
 from crisis.cli._output import JSON_OPTION_HELP, console, print_json, print_table
 from crisis.competences import LANGUAGES, load_bundled, load_catalogue
 from crisis.competences.audit import audit
-from crisis.competences.case import export_case
+from crisis.competences.case import export_case, export_case_curriculum
+from crisis.competences.case_import import import_case
 from crisis.competences.documents import export_json, export_yaml, import_document, write_folder
 from crisis.competences.models import Catalogue
 from crisis.competences.moodle import export_framework, import_framework
 from crisis.exceptions import ContentError, CrisisError
+from crisis.settings import Settings
 
 app = typer.Typer(
     help="The SCRO competence framework, job profiles and curriculum.", no_args_is_help=True
@@ -26,12 +29,20 @@ class ExportFormat(StrEnum):
 
     moodle = "moodle"
     case = "case"
+    case_curriculum = "case-curriculum"
     json = "json"
     yaml = "yaml"
 
 
 def _catalogue(path: Path | None) -> Catalogue:
     return load_bundled() if path is None else load_catalogue(path)
+
+
+def _changed(path: Path | None) -> datetime | None:
+    if path is None:
+        return None
+    times = [p.stat().st_mtime for p in path.rglob("*.yaml") if p.is_file()]
+    return datetime.fromtimestamp(max(times), UTC) if times else None
 
 
 def _lang(lang: str) -> str:
@@ -77,12 +88,20 @@ def export(
     out: Path | None = typer.Option(None, "--out", help="Write to this file instead of stdout."),
     lang: str = typer.Option("en", help="Language of the texts (moodle and case)."),
 ) -> None:
-    """Export the catalogue as Moodle CSV, a CASE 1.0 package, JSON or YAML."""
+    """Export the catalogue as Moodle CSV, CASE 1.0 packages, JSON or YAML.
+
+    CASE identifiers start from CRISIS_BASE_URL; their change time is the framework's
+    ``updated`` date, else the time the catalogue's files last changed.
+    """
     cat = _catalogue(path)
+    base = Settings.from_env().public_url
+    changed = _changed(path)
     if fmt is ExportFormat.moodle:
         text = export_framework(cat.framework, _lang(lang))
     elif fmt is ExportFormat.case:
-        text = export_case(cat, _lang(lang))
+        text = export_case(cat, _lang(lang), base_url=base, changed=changed)
+    elif fmt is ExportFormat.case_curriculum:
+        text = export_case_curriculum(cat, _lang(lang), base_url=base, changed=changed)
     elif fmt is ExportFormat.json:
         text = export_json(cat)
     else:
@@ -104,6 +123,14 @@ def _import(file: Path, data: bytes) -> tuple[Catalogue, str]:
             }
         )
         return cat, "Moodle competency framework"
+    if file.suffix.lower() == ".json" and b'"CFDocument"' in data[:4096]:
+        cat = Catalogue.model_validate(
+            {
+                "framework": import_case(data, file.name),
+                "curriculum": {"id": "curriculum", "title": "Curriculum", "modules": []},
+            }
+        )
+        return cat, "CASE 1.0 package"
     if file.suffix.lower() in (".json", ".yaml", ".yml"):
         return import_document(data, file.name), "CRISIS catalogue"
     raise CrisisError(f"{file.name}: unknown file type; expected .csv, .json, .yaml or .yml")
@@ -112,7 +139,7 @@ def _import(file: Path, data: bytes) -> tuple[Catalogue, str]:
 @app.command("import")
 def import_(
     file: Path = typer.Argument(
-        ..., help="A Moodle framework CSV, or a JSON/YAML catalogue export."
+        ..., help="A Moodle framework CSV, a CASE 1.0 package, or a JSON/YAML catalogue export."
     ),
     out: Path | None = typer.Option(
         None, "--out", help="Write the result as YAML files into this folder."

@@ -6,6 +6,7 @@ rather than a silently ignored value.
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
@@ -272,6 +273,8 @@ class Framework(_Model):
     publisher: str | None = None
     licence: str | None = None
     uri: str | None = None
+    #: When the content last changed; exports (CASE ``lastChangeDateTime``) state it.
+    updated: date | None = None
     scale: Scale
     areas: list[Area]
     #: Moodle's taxonomy term for each depth (area, competence, sub-competence, ...).

@@ -24,6 +24,7 @@ from crisis.competences.standards import (
 from crisis.store import catalogues as store
 from crisis.store.competence_tables import CompetenceCatalogue
 from crisis.store.tables import User
+from crisis.web.addresses import public_url
 from crisis.web.catalogues import (
     EXPORTS,
     InUse,
@@ -471,19 +472,19 @@ def coverage_matrix(
 
 @router.get(
     "/exports/{fmt}",
-    summary="Download an export: moodle, case, json, yaml or esco",
+    summary="Download an export: moodle, case, case-curriculum, json, yaml or esco",
     response_class=Response,
     responses={200: {"content": {"text/csv": {}, "application/json": {}}}},
 )
 def download(
     request: Request,
-    fmt: Literal["moodle", "case", "json", "yaml", "esco"],
+    fmt: Literal["moodle", "case", "case-curriculum", "json", "yaml", "esco"],
     lang: Lang | None = LANG_QUERY,
     _user: User = Depends(current_user),
     used: InUse = Depends(in_use),
 ) -> Response:
-    assert set(EXPORTS) == {"moodle", "case", "json", "yaml", "esco"}
-    return export(used, fmt, _language(request, lang))
+    assert set(EXPORTS) == {"moodle", "case", "case-curriculum", "json", "yaml", "esco"}
+    return export(used, fmt, _language(request, lang), public_url(request))
 
 
 # --- uploads (instructors and admins) ---------------------------------------------------

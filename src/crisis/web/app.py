@@ -23,6 +23,7 @@ from crisis.web import (
     api_competences,
     api_learning,
     api_workbench,
+    case_service,
     competences,
     errors,
     exercises,
@@ -117,6 +118,7 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(competences.router)
     app.include_router(api_competences.router)
+    app.include_router(case_service.router)
     app.include_router(admin.router)
     app.include_router(api.router)
     app.include_router(jobs.router)

@@ -22,6 +22,7 @@ from crisis.exceptions import ContentError, CrisisError
 from crisis.store import catalogues as store
 from crisis.store.tables import User
 from crisis.web import i18n
+from crisis.web.addresses import public_url
 from crisis.web.catalogues import (
     EXPORTS,
     InUse,
@@ -237,7 +238,7 @@ def export_file(
 ) -> Response:
     if lang is not None and lang not in LANGUAGES:
         raise CrisisError(f"lang {lang!r}: expected one of {', '.join(LANGUAGES)}")
-    return export(used, fmt, lang or page_language(request))
+    return export(used, fmt, lang or page_language(request), public_url(request))
 
 
 # --- managing the catalogue (instructors and admins) ------------------------------------
