@@ -14,6 +14,7 @@ from crisis.competences.audit import audit
 from crisis.competences.case import export_case, export_case_curriculum
 from crisis.competences.case_import import import_case
 from crisis.competences.documents import export_json, export_yaml, import_document, write_folder
+from crisis.competences.esco import rank, read_package
 from crisis.competences.models import Catalogue
 from crisis.competences.moodle import export_framework, import_framework
 from crisis.exceptions import ContentError, CrisisError
@@ -174,3 +175,57 @@ def import_(
         print_table(
             f"Imported {file.name}", ["item", "value"], [(k, v) for k, v in summary.items()]
         )
+
+
+@app.command("esco-suggest")
+def esco_suggest(
+    files: list[Path] = typer.Argument(
+        ..., help="ESCO CSV files: skills_<lang>.csv in any languages (several at once)."
+    ),
+    path: Path | None = typer.Option(None, "--from", help="Catalogue folder (default: bundled)."),
+    limit: int = typer.Option(5, min=1, max=20, help="Suggestions per competence."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
+) -> None:
+    """Suggest ESCO skills for each competence, for a person to review.
+
+    Accept them on the web page Competences › ESCO mappings, or add the URIs to the
+    competences' ``mappings.esco`` in framework.yaml.
+    """
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise CrisisError(f"{', '.join(missing)}: no such file")
+    cat = _catalogue(path)
+    try:
+        package = read_package({f.name: f.read_bytes() for f in files})
+    except ContentError as exc:
+        for problem in exc.errors:
+            typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(1) from None
+    ranked = rank(cat, package, limit=limit)
+    if as_json:
+        print_json(
+            {
+                "languages": package.languages,
+                "skills": len(package.skills),
+                "suggestions": {
+                    comp: [{"uri": s.uri, "label": s.label, "score": s.score} for s in suggestions]
+                    for comp, suggestions in ranked.items()
+                },
+            }
+        )
+        return
+    print_table(
+        f"ESCO suggestions ({len(package.skills)} skills in {', '.join(package.languages)})",
+        ["competence", "rank", "score", "ESCO skill", "URI"],
+        [
+            (
+                f"{comp} {cat.competence(comp).title.get('en')}" if i == 0 else "",
+                i + 1,
+                s.score,
+                s.label,
+                s.uri,
+            )
+            for comp, suggestions in ranked.items()
+            for i, s in enumerate(suggestions)
+        ],
+    )

@@ -25,6 +25,7 @@ from crisis.web import (
     api_workbench,
     case_service,
     competences,
+    competences_esco,
     errors,
     exercises,
     exercises_authoring,
@@ -116,6 +117,7 @@ def create_app(
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
+    app.include_router(competences_esco.router)
     app.include_router(competences.router)
     app.include_router(api_competences.router)
     app.include_router(case_service.router)
