@@ -112,6 +112,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("workers", _parse_positive_int, 2, "Background worker processes for long jobs (simulation ensembles, imports)."),
     Setting("dask_scheduler", _parse_text, None, "Address of a Dask scheduler (`tcp://host:8786`) for simulation ensembles; empty means local processes."),
     Setting("secure_cookies", _parse_bool, False, "`true`: always mark cookies Secure (set it behind an HTTPS proxy); cookies on https requests are Secure anyway."),
+    Setting("issuer_name", _parse_text, "CRISIS", "Name of this installation as the issuer of Open Badges credentials (e.g. the university or training centre)."),
     Setting("base_url", _parse_base_url, None, "Public address of this installation (`https://crisis.example.edu`): the base of CASE identifiers and of the Open Badges issuer, achievement and verification addresses; empty means `http://<host>:<port>`."),
 )  # fmt: skip
 
@@ -134,6 +135,7 @@ class Settings:
     workers: int = 2
     dask_scheduler: str | None = None
     secure_cookies: bool = False
+    issuer_name: str = "CRISIS"
     base_url: str | None = None
 
     @classmethod

@@ -26,6 +26,7 @@ from crisis.web import (
     case_service,
     competences,
     competences_esco,
+    credentials,
     errors,
     exercises,
     exercises_authoring,
@@ -121,6 +122,8 @@ def create_app(
     app.include_router(competences.router)
     app.include_router(api_competences.router)
     app.include_router(case_service.router)
+    app.include_router(credentials.router)
+    app.include_router(credentials.api)
     app.include_router(admin.router)
     app.include_router(api.router)
     app.include_router(jobs.router)
