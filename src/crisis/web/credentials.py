@@ -21,6 +21,7 @@ from crisis.store.credential_tables import IssuedCredential
 from crisis.store.tables import User
 from crisis.web import credentials_service as service
 from crisis.web.catalogues import InUse, in_use
+from crisis.web.i18n import N_
 from crisis.web.i18n import gettext as _
 from crisis.web.rendering import page_language, render
 from crisis.web.security import csrf_protect, current_user, get_db, optional_user, require_roles
@@ -30,6 +31,20 @@ api = APIRouter(prefix="/api/v1/credentials", tags=["credentials"])
 #: Roles that may award and revoke by hand (admins always may).
 AWARDERS = ("instructor",)
 _JSON = {"Access-Control-Allow-Origin": "*"}
+#: The names of the verification checks, as the pages show them (translated).
+CHECK_NAMES = (
+    N_("format"),
+    N_("key"),
+    N_("unknown key"),
+    N_("signature"),
+    N_("tampered"),
+    N_("content"),
+    N_("validity"),
+    N_("not yet valid"),
+    N_("expired"),
+    N_("status"),
+    N_("revoked"),
+)
 
 
 def _page(request: Request, template: str, context: dict[str, Any], status: int = 200) -> Response:
