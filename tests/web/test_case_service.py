@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from crisis.competences import load_bundled
 from crisis.settings import Settings
-from tests.conftest import login
+from tests.conftest import csrf_of, login
 
 pytestmark = pytest.mark.usefixtures("accounts")
 BASE = "https://crisis.example.edu"
@@ -49,3 +49,27 @@ def test_unknown_identifiers_get_problem_json(client: TestClient) -> None:
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/problem+json")
     assert "no CFItem" in response.json()["detail"]
+
+
+def test_a_case_package_can_be_uploaded_as_the_framework(client: TestClient) -> None:
+    login(client, "instructor")
+    package = client.get("/competences/export/case?lang=de").content
+    response = client.post(
+        "/competences/manage/upload",
+        data={"csrf_token": csrf_of(client), "label": "from CASE"},
+        files=[("files", ("scro-de.json", package, "application/json"))],
+    )
+    assert response.status_code == 200, response.text
+    assert "Uploaded and now in use: from CASE" in response.text
+    framework = client.get("/api/v1/competences/framework?lang=en").json()
+    assert framework["title"] == load_bundled().framework.title.get("de")
+    assert len([c for a in framework["areas"] for c in a["competences"]]) == 20
+    broken = json.loads(package)
+    broken["CFAssociations"][0]["destinationNodeURI"]["identifier"] = "nowhere"
+    refused = client.post(
+        "/competences/manage/upload",
+        data={"csrf_token": csrf_of(client)},
+        files=[("files", ("broken.json", json.dumps(broken).encode(), "application/json"))],
+    )
+    assert refused.status_code == 400
+    assert "broken.json:" in refused.text and "neither the document nor an item" in refused.text
