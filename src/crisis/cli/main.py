@@ -20,6 +20,7 @@ _GROUPS: tuple[tuple[str, str], ...] = (
     ("items", "items"),
     ("sim", "sim"),
     ("workbench", "workbench"),
+    ("credentials", "credentials"),
 )
 
 app = typer.Typer(
