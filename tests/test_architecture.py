@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "crisis"
-DOMAIN = ("competences", "exercises", "learners", "simulation", "workbench")
+DOMAIN = ("competences", "credentials", "exercises", "learners", "simulation", "workbench")
 FORBIDDEN = ("crisis.store", "crisis.web", "crisis.cli")
 
 

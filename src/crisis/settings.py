@@ -91,6 +91,14 @@ def _parse_networks(raw: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _parse_base_url(raw: str) -> str:
+    value = raw.strip().rstrip("/")
+    scheme, _, rest = value.partition("://")
+    if scheme not in ("http", "https") or not rest or any(c in rest for c in "?# "):
+        raise ValueError("expected an http:// or https:// address without query or fragment")
+    return value
+
+
 @dataclass(frozen=True)
 class Setting:
     """The declaration of one setting: its name, how to parse it, its default and its help."""
@@ -123,6 +131,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("workers", _parse_positive_int, 2, "Background worker processes for long jobs (simulation ensembles, imports)."),
     Setting("dask_scheduler", _parse_text, None, "Address of a Dask scheduler (`tcp://host:8786`): simulation ensembles of background jobs and of `crisis sim` run on that cluster; empty means the job's own process."),
     Setting("secure_cookies", _parse_bool, False, "`true`: always mark cookies Secure (set it behind an HTTPS proxy); cookies on https requests are Secure anyway."),
+    Setting("issuer_name", _parse_text, "CRISIS", "Name of this installation as the issuer of Open Badges credentials (e.g. the university or training centre)."),
+    Setting("base_url", _parse_base_url, None, "Public address of this installation (`https://crisis.example.edu`): the base of CASE identifiers and of the Open Badges issuer, achievement and verification addresses; empty means `http://<host>:<port>`."),
 )  # fmt: skip
 
 
@@ -146,6 +156,8 @@ class Settings:
     workers: int = 2
     dask_scheduler: str | None = None
     secure_cookies: bool = False
+    issuer_name: str = "CRISIS"
+    base_url: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -179,6 +191,11 @@ class Settings:
     def effective_cache_dir(self) -> Path:
         """The cache folder, defaulting to ``cache`` in the data directory."""
         return self.cache_dir if self.cache_dir is not None else self.data_dir / "cache"
+
+    @property
+    def public_url(self) -> str:
+        """The public address of the installation, without a trailing slash."""
+        return self.base_url or f"http://{self.host}:{self.port}"
 
     @property
     def max_upload_bytes(self) -> int:

@@ -29,6 +29,7 @@ _GROUPS: tuple[tuple[str, str], ...] = (
     ("sim", "sim"),
     ("workbench", "workbench"),
     ("i18n", "i18n"),
+    ("credentials", "credentials"),
 )
 
 

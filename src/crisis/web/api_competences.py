@@ -24,6 +24,7 @@ from crisis.competences.standards import (
 from crisis.store import catalogues as store
 from crisis.store.competence_tables import CompetenceCatalogue
 from crisis.store.tables import User
+from crisis.web.addresses import public_url
 from crisis.web.catalogues import (
     EXPORTS,
     InUse,
@@ -87,13 +88,16 @@ class CompetenceOut(BaseModel):
     id: str
     area: str
     title: str
-    description: str
+    description: str | None
     knowledge: list[str]
     skills: list[str]
     attitudes: list[str]
     levels: list[DescriptorOut]
     mappings: MappingsOut
     related: list[str]
+    parent: str | None = Field(
+        None, description="The competence this one refines (frameworks deeper than two levels)."
+    )
 
     @classmethod
     def of(cls, cat: Catalogue, comp: Competence, lang: str) -> CompetenceOut:
@@ -103,7 +107,7 @@ class CompetenceOut(BaseModel):
             id=comp.id,
             area=comp.area,
             title=comp.title.get(lang),
-            description=comp.description.get(lang),
+            description=_text(comp.description, lang),
             knowledge=[t.get(lang) for t in comp.knowledge],
             skills=[t.get(lang) for t in comp.skills],
             attitudes=[t.get(lang) for t in comp.attitudes],
@@ -122,6 +126,7 @@ class CompetenceOut(BaseModel):
                 cri_dimensions=[Coded(code=d, name=CRI_DIMENSIONS[d]) for d in m.cri_dimensions],
             ),
             related=list(comp.related),
+            parent=comp.parent,
         )
 
 
@@ -468,7 +473,7 @@ def coverage_matrix(
 
 @router.get(
     "/exports/{fmt}",
-    summary="Download an export: moodle, case, json, yaml or esco",
+    summary="Download an export: moodle, case, case-curriculum, json, yaml or esco",
     response_class=Response,
     responses={
         200: {
@@ -484,13 +489,13 @@ def coverage_matrix(
 )
 def download(
     request: Request,
-    fmt: Literal["moodle", "case", "json", "yaml", "esco"],
+    fmt: Literal["moodle", "case", "case-curriculum", "json", "yaml", "esco"],
     lang: Lang | None = LANG_QUERY,
     _user: User = Depends(current_user),
     used: InUse = Depends(in_use),
 ) -> Response:
-    assert set(EXPORTS) == {"moodle", "case", "json", "yaml", "esco"}
-    return export(used, fmt, _language(request, lang))
+    assert set(EXPORTS) == {"moodle", "case", "case-curriculum", "json", "yaml", "esco"}
+    return export(used, fmt, _language(request, lang), public_url(request))
 
 
 # --- uploads (instructors and admins) ---------------------------------------------------
@@ -562,7 +567,7 @@ def delete_upload(
     return Response(status_code=204)
 
 
-@router.get("/{competence_id}", response_model=CompetenceOut, summary="One competence by id")
+@router.get("/{competence_id:path}", response_model=CompetenceOut, summary="One competence by id")
 def competence(
     request: Request,
     competence_id: str,

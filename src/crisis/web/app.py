@@ -24,7 +24,10 @@ from crisis.web import (
     api_competences,
     api_learning,
     api_workbench,
+    case_service,
     competences,
+    competences_esco,
+    credentials,
     errors,
     exercises,
     exercises_authoring,
@@ -113,8 +116,12 @@ def create_app(
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
+    app.include_router(competences_esco.router)
     app.include_router(competences.router)
     app.include_router(api_competences.router)
+    app.include_router(case_service.router)
+    app.include_router(credentials.router)
+    app.include_router(credentials.api)
     app.include_router(admin.router)
     app.include_router(api.router)
     app.include_router(jobs.router)

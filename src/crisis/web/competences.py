@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from crisis.competences import LANGUAGES
+from crisis.competences import LANGUAGES, Catalogue, Competence
 from crisis.competences.audit import reachability
 from crisis.competences.standards import (
     CRI_DIMENSIONS,
@@ -21,6 +22,7 @@ from crisis.exceptions import ContentError, CrisisError
 from crisis.store import catalogues as store
 from crisis.store.tables import User
 from crisis.web import i18n
+from crisis.web.addresses import public_url
 from crisis.web.catalogues import (
     EXPORTS,
     InUse,
@@ -237,7 +239,7 @@ def export_file(
 ) -> Response:
     if lang is not None and lang not in LANGUAGES:
         raise CrisisError(f"lang {lang!r}: expected one of {', '.join(LANGUAGES)}")
-    return export(used, fmt, lang or page_language(request))
+    return export(used, fmt, lang or page_language(request), public_url(request))
 
 
 # --- managing the catalogue (instructors and admins) ------------------------------------
@@ -329,7 +331,16 @@ def delete(
     return RedirectResponse("/competences/manage", status_code=303)
 
 
-@router.get("/competences/{competence_id}")
+def _node(cat: Catalogue, node_id: str) -> dict[str, Any]:
+    # A cross-reference may name an area (a top-level competency in Moodle) or a competence.
+    for area in cat.framework.areas:
+        if area.id == node_id:
+            return {"id": area.id, "title": area.title, "href": f"/competences#{quote(area.id)}"}
+    comp = cat.competence(node_id)
+    return {"id": comp.id, "title": comp.title, "href": f"/competences/{quote(comp.id)}"}
+
+
+@router.get("/competences/{competence_id:path}")
 def competence_page(
     request: Request,
     competence_id: str,
@@ -349,11 +360,18 @@ def competence_page(
         for profile in cat.profiles.values()
         if competence.id in profile.targets
     ]
+    chain: list[Competence] = []
+    parent = competence.parent
+    while parent is not None and parent not in {c.id for c in chain}:
+        chain.insert(0, cat.competence(parent))
+        parent = chain[0].parent
     context = {
         "competence": competence,
         "area": cat.area(competence.area),
+        "parents": chain,
+        "children": [c for c in cat.framework.competences if c.parent == competence.id],
         "outcomes": outcomes,
         "targets": targets,
-        "related": [cat.competence(r) for r in competence.related],
+        "related": [_node(cat, r) for r in competence.related],
     }
     return _page(request, "competence.html", used, user, context)

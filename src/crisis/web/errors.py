@@ -38,7 +38,7 @@ _TITLES = {
 
 
 def wants_json(request: Request) -> bool:
-    if request.url.path.startswith("/api/") or request.url.path == "/healthz":
+    if request.url.path.startswith(("/api/", "/ims/")) or request.url.path == "/healthz":
         return True
     accept = request.headers.get("accept", "")
     return "application/json" in accept and "text/html" not in accept

@@ -25,6 +25,7 @@ NAVIGATION: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/competences", N_("Competences"), ()),
     ("/learning", N_("My learning"), ("learner", "instructor")),
     ("/exercises", N_("Exercises"), ("learner", "instructor")),
+    ("/credentials", N_("Credentials"), ("learner", "instructor")),
     ("/workbench", N_("Workbench"), ("analyst",)),
     ("/admin/users", N_("Admin"), ("admin",)),
 )
