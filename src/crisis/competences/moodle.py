@@ -61,7 +61,14 @@ __all__ = [
     "write_csv",
 ]
 
-_SECTIONS = (("knowledge", "Knowledge"), ("skills", "Skills"), ("attitudes", "Attitudes"))
+_SECTIONS = ("knowledge", "skills", "attitudes")
+
+
+def _headings(lang: str) -> dict[str, str]:
+    """The description's headings in ``lang`` (competences/data/moodle.yaml)."""
+    from crisis.i18n.texts import texts_in
+
+    return texts_in("crisis.competences", "moodle", lang)
 _LEVEL_LINE = re.compile(r"^- \*\*(?P<name>.+?) \((?P<level>[1-4])\):\*\* (?P<text>.+)$")
 
 
@@ -108,24 +115,32 @@ def _as_text(text: str, fmt: int) -> str:
 
 
 def _describe(comp: Competence, scale: Scale, lang: str) -> str:
+    heading = _headings(lang)
     parts = [comp.description.get(lang)] if comp.description else []
-    for attr, heading in _SECTIONS:
+    for attr in _SECTIONS:
         items = getattr(comp, attr)
         if items:
-            parts.append(f"**{heading}**\n\n" + "\n".join(f"- {item.get(lang)}" for item in items))
+            parts.append(
+                f"**{heading[attr]}**\n\n" + "\n".join(f"- {item.get(lang)}" for item in items)
+            )
     if not scales.has_derived_levels(comp, scale):
         levels = "\n".join(
             f"- **{scale.name(level, lang)} ({level}):** {text.get(lang)}"
             for level, text in comp.levels.items()
         )
-        parts.append(f"**Levels**\n\n{levels}")
+        parts.append(f"**{heading['levels']}**\n\n{levels}")
     return "\n\n".join(parts)
 
 
 def _undescribe(text: str) -> dict[str, Any]:
     result: dict[str, Any] = {"description": [], "levels": {}}
     current = "description"
-    headings = {f"**{heading}**": attr for attr, heading in _SECTIONS} | {"**Levels**": "levels"}
+    # An export in any of the four languages reads back.
+    headings = {
+        f"**{text}**": key
+        for lang in ("en", "el", "de", "pt")
+        for key, text in _headings(lang).items()
+    }
     for block in re.split(r"\n\s*\n", text.strip()):
         block = block.strip()
         if block in headings:
@@ -361,7 +376,7 @@ def from_moodle(
             entry: dict[str, Any] = {
                 "id": comp.idnumber,
                 "title": comp.shortname or comp.idnumber,
-                **{attr: parsed.get(attr, []) for attr, _ in _SECTIONS},
+                **{attr: parsed.get(attr, []) for attr in _SECTIONS},
                 "levels": {level: parsed["levels"].get(level, derived[level]) for level in derived},
                 "related": comp.related,
             }
