@@ -58,6 +58,9 @@ def path(
     hours_per_week: float = typer.Option(4.0, "--hours-per-week", help="Study hours per week."),
     start: str | None = typer.Option(None, help="First day of week 1, YYYY-MM-DD (default today)."),
     objective: str = typer.Option("hours", help="Minimise 'hours' or 'ects'."),
+    scope: str = typer.Option(
+        "all", help="What the path may use: a programme id (e.g. scro-mooc) or 'all'."
+    ),
     lang: str = typer.Option("en", help="Language: en, el, de, pt."),
     pdf: Path | None = typer.Option(None, "--pdf", help="Also write the PDF report here."),
     catalogue_dir: Path | None = typer.Option(None, "--catalogue", help=CATALOGUE_HELP),
@@ -65,7 +68,7 @@ def path(
 ) -> None:
     """Gaps against a job profile and the cheapest ordered set of modules that closes them."""
     from crisis.learners.gaps import analyse_gaps
-    from crisis.learners.schedule import plan_path
+    from crisis.learners.schedule import plan_path, scope_modules
     from crisis.learners.selfassessment import load_ratings
 
     if objective not in ("hours", "ects"):
@@ -82,6 +85,7 @@ def path(
         start=_date(start),
         objective="ects" if objective == "ects" else "hours",
         lang=lang,
+        scope=scope_modules(catalogue.curriculum, scope),
     )
     if pdf is not None:
         from crisis.learners.report import learner_report_pdf

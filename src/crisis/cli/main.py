@@ -26,6 +26,7 @@ _GROUPS: tuple[tuple[str, str], ...] = (
     ("learner", "learners"),
     ("cohort", "cohort"),
     ("items", "items"),
+    ("courses", "courses"),
     ("sim", "sim"),
     ("workbench", "workbench"),
     ("i18n", "i18n"),

@@ -69,6 +69,8 @@ def _headings(lang: str) -> dict[str, str]:
     from crisis.i18n.texts import texts_in
 
     return texts_in("crisis.competences", "moodle", lang)
+
+
 _LEVEL_LINE = re.compile(r"^- \*\*(?P<name>.+?) \((?P<level>[1-4])\):\*\* (?P<text>.+)$")
 
 

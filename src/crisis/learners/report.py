@@ -201,8 +201,10 @@ def _timeline(pdf: Any, path: LearningPath, labels: dict[str, str]) -> None:
         pdf.set_x(pdf.l_margin)
         pdf.cell(label_w, 5, _fit(pdf, f"{step.module} {step.title}", label_w - 2))
         first, last = step.weeks
-        x = pdf.l_margin + label_w + chart_w * (first - 1) / weeks
-        width = max(chart_w * (last - first + 1) / weeks, 1.0)
+        day0 = (step.start - path.steps[0].start).days
+        span_days = (step.end - step.start).days + 1
+        x = pdf.l_margin + label_w + chart_w * day0 / (7 * weeks)
+        width = max(chart_w * span_days / (7 * weeks), 1.0)
         pdf.set_fill_color(*_BLUE)
         pdf.rect(x, y + 1, width, 3, style="F")
         pdf.set_xy(pdf.l_margin + label_w, y + 5)

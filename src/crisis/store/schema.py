@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from crisis.store import (
     competence_tables,
+    course_tables,
     credential_tables,
     exercise_tables,
     learner_tables,
@@ -16,6 +17,7 @@ metadata = Base.metadata
 
 __all__ = [
     "competence_tables",
+    "course_tables",
     "credential_tables",
     "exercise_tables",
     "learner_tables",

@@ -14,13 +14,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from crisis.exceptions import ContentError
+from crisis.exceptions import ConflictError, ContentError
 from crisis.learners import statements
 from crisis.store import learning as store
 from crisis.store.tables import User
 from crisis.web import learning_journey as journey
 from crisis.web.catalogues import InUse, in_use
-from crisis.web.learning import LEARNERS, MAX_HOURS_PER_WEEK
+from crisis.web.learning import LEARNERS, MAX_HOURS_PER_WEEK, check_scope
 from crisis.web.learning_cohorts import (
     INSTRUCTORS,
     anonymised_csv,
@@ -69,7 +69,11 @@ class PlanIn(BaseModel):
     hours_per_week: float | None = Field(None, gt=0, le=MAX_HOURS_PER_WEEK)
     start: dt.date | None = None
     objective: Literal["hours", "ects"] | None = None
-    completed: list[str] | None = None
+    scope: str | None = Field(
+        None,
+        max_length=64,
+        description="A programme id of the curriculum (e.g. scro-mooc) or 'all'.",
+    )
 
 
 class CohortIn(BaseModel):
@@ -289,13 +293,21 @@ def get_path(
     used: InUse = Depends(in_use),
     db: Session = Depends(get_db),
 ) -> Any:
-    """My optimal learning path for my settings (422 naming the gap when none exists)."""
+    """My optimal learning path for my settings and scope (422 naming the gap when none
+    exists; 409 while nothing is known about me: take the self-assessment first)."""
     cat = used.catalogue
     language = _lang(request, lang)
     plan = store.plan(db, user)
     job = journey.job_profile(cat, plan.profile_id)
+    if not journey.has_evidence(db, user, cat):
+        raise ConflictError(
+            "nothing is known about you yet: take the self-assessment (PUT "
+            "/api/v1/learning/self-assessment) or the knowledge test first, so that the path "
+            "leaves out what you already know"
+        )
     gaps = journey.gaps_of(journey.profile_of(db, user, cat), job, cat, language)
-    return {"profile": job.id, **journey.path_of(gaps, cat, plan, language).as_dict()}
+    completed = journey.completed_of(db, user, cat)
+    return {"profile": job.id, **journey.path_of(gaps, cat, plan, language, completed).as_dict()}
 
 
 @router.put("/path")
@@ -311,10 +323,8 @@ def put_path(
     cat = used.catalogue
     if body.profile is not None:
         journey.job_profile(cat, body.profile)
-    known = {m.id for m in cat.curriculum.modules}
-    unknown = [m for m in body.completed or [] if m not in known]
-    if unknown:
-        raise ContentError(f"completed: {unknown[0]!r} is not a module of the curriculum")
+    if body.scope is not None:
+        check_scope(cat, body.scope)
     store.save_plan(
         db,
         user,
@@ -322,7 +332,7 @@ def put_path(
         hours_per_week=body.hours_per_week,
         start=body.start,
         objective=body.objective,
-        completed=body.completed,
+        scope=body.scope,
     )
     db.commit()
     return get_path(request, lang, user, used, db)

@@ -23,7 +23,7 @@ from crisis.store.workbench_tables import WorkbenchVersion
 from crisis.web import jobs
 from crisis.web.params import Id, checked_id
 from crisis.web.security import csrf_protect, get_db
-from crisis.web.workbench_common import Access, access, analyst
+from crisis.web.workbench_common import Access, access, analyst, workspace_user
 from crisis.web.workbench_hazards import JOB_KIND
 from crisis.workbench.ahp import ahp
 from crisis.workbench.impact import MAX_SCENARIOS, simulator_hazard
@@ -172,7 +172,7 @@ def create_workspace(
 
 @router.get("/workspaces/{name}", summary="A workspace's whole state and action plan")
 def get_workspace(
-    name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> dict[str, Any]:
     acc = access(db, user, name)
     state = workspaces.current(db, acc.row)
@@ -187,7 +187,7 @@ def get_workspace(
     "/workspaces/{name}/versions", response_model=list[VersionOut], summary="Version history"
 )
 def versions(
-    name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> list[VersionOut]:
     acc = access(db, user, name)
     return [VersionOut.of(v) for v in workspaces.list_versions(db, acc.row)]
@@ -195,7 +195,7 @@ def versions(
 
 @router.get("/workspaces/{name}/versions/{number}", summary="The state saved as one version")
 def version(
-    name: str, number: Id, user: User = Depends(analyst), db: Session = Depends(get_db)
+    name: str, number: Id, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> dict[str, Any]:
     acc = access(db, user, name)
     row = workspaces.get_version(db, acc.row, number)
@@ -216,7 +216,7 @@ def restore(
     name: str,
     number: Id,
     base: Annotated[Id, Body(..., embed=True, description="The newest version you have seen.")],
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> VersionOut:
     acc = access(db, user, name, "editor")
@@ -230,7 +230,7 @@ def restore(
 
 @router.get("/workspaces/{name}/hazards", summary="The hazard register")
 def hazards(
-    name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> list[dict[str, Any]]:
     acc = access(db, user, name)
     register = workspaces.current(db, acc.row).workspace.hazard_register
@@ -243,7 +243,7 @@ def hazards(
     responses={200: _HAZARD},
 )
 def hazard(
-    name: str, hazard_id: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    name: str, hazard_id: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> Response:
     acc = access(db, user, name)
     register = workspaces.current(db, acc.row).workspace.hazard_register
@@ -272,7 +272,7 @@ def _store(db: Session, acc: Access, register: Any, state: Any, message: str) ->
 def add_hazard(
     name: str,
     body: dict[str, Any] = Body(...),
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
@@ -296,7 +296,7 @@ def put_hazard(
     hazard_id: str,
     body: dict[str, Any] = Body(...),
     if_match: str | None = Header(default=None),
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
@@ -327,7 +327,7 @@ def delete_hazard(
     hazard_id: str,
     if_match: str | None = Header(default=None),
     version: Id | None = None,
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
@@ -354,7 +354,7 @@ def estimate(
     name: str,
     hazard_id: str,
     body: EstimateIn,
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
     acc = access(db, user, name, "editor")
@@ -385,7 +385,7 @@ def estimate(
 def ranking(
     name: str,
     scenario: str = "both",
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
     acc = access(db, user, name)
@@ -413,7 +413,7 @@ def matrix(
     name: str,
     scenario: str = "both",
     basis: str = "highest",
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> dict[str, object]:
     acc = access(db, user, name)
@@ -425,7 +425,7 @@ def matrix(
 
 @router.put("/workspaces/{name}/pairwise", summary="Set the AHP judgements; returns the weights")
 def pairwise(
-    name: str, body: PairwiseIn, user: User = Depends(analyst), db: Session = Depends(get_db)
+    name: str, body: PairwiseIn, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> dict[str, object]:
     acc = access(db, user, name, "editor")
     state = workspaces.current(db, acc.row)
@@ -448,7 +448,7 @@ def pairwise(
 
 @router.get("/workspaces/{name}/scorecard", summary="Rounds with their scores per essential")
 def scorecard(
-    name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> list[dict[str, Any]]:
     acc = access(db, user, name)
     rounds = []
@@ -472,7 +472,7 @@ def put_round(
     name: str,
     label: str,
     body: dict[str, Any] = Body(...),
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
     acc = access(db, user, name, "editor")

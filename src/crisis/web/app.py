@@ -27,6 +27,7 @@ from crisis.web import (
     case_service,
     competences,
     competences_esco,
+    courses,
     credentials,
     errors,
     exercises,
@@ -131,6 +132,10 @@ def create_app(
     app.include_router(learning_test.router)
     app.include_router(learning_cohorts.router)
     app.include_router(api_learning.router)
+    app.include_router(courses.pages.router)
+    app.include_router(courses.runs.router)
+    app.include_router(courses.authoring.router)
+    app.include_router(courses.api.router)
     app.include_router(exercises_tabletop.router)
     app.include_router(exercises_tabletop.api)
     app.include_router(exercises_authoring.router)

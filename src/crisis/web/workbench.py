@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from crisis.exceptions import CrisisError
+from crisis.exceptions import CrisisError, PermissionDeniedError
 from crisis.store import users, workspaces
 from crisis.store.tables import User
 from crisis.store.workbench_tables import MEMBER_ROLES
@@ -24,7 +24,7 @@ from crisis.web import (
 )
 from crisis.web.params import Id
 from crisis.web.security import csrf_protect, get_db
-from crisis.web.workbench_common import access, analyst, language, page
+from crisis.web.workbench_common import access, analyst, language, page, workspace_user
 from crisis.workbench.history import diff
 from crisis.workbench.prioritise import rank
 from crisis.workbench.scorecard import essential_scores, overall_percent
@@ -68,7 +68,7 @@ def create(
 
 @router.get("/{name}")
 def overview(
-    request: Request, name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    request: Request, name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> Response:
     acc = access(db, user, name)
     state = workspaces.current(db, acc.row)
@@ -101,10 +101,12 @@ def set_member(
     username: str = Form("", max_length=64),
     role: str = Form("viewer", max_length=16),
     remove: str = Form("", max_length=8),
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "owner")
+    if not acc.can_manage:
+        raise PermissionDeniedError("a practice workspace is private; it has no other members")
     member = users.get_user(db, username)
     if remove:
         workspaces.remove_member(db, acc.row, member)
@@ -119,7 +121,7 @@ def set_member(
 
 @router.get("/{name}/history")
 def history(
-    request: Request, name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    request: Request, name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> Response:
     acc = access(db, user, name)
     versions = workspaces.list_versions(db, acc.row)
@@ -132,7 +134,7 @@ def compare_versions(
     name: str,
     a: Id,
     b: Id,
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name)
@@ -157,7 +159,7 @@ def version(
     request: Request,
     name: str,
     number: Id,
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name)
@@ -185,7 +187,7 @@ def restore(
     name: str,
     number: Id,
     base: Annotated[Id, Form(...)],
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")

@@ -3,6 +3,10 @@
 Access has two layers: the site role (analysts and admins use the workbench) and the member
 role inside one workspace (viewer < editor < owner; an admin counts as owner everywhere).
 Someone who is not a member is told the workspace does not exist.
+
+Learners and instructors are not analysts, but each has a private **practice workspace** for
+course tasks (:mod:`crisis.courses.practice`): they may open that one workspace and no other,
+and nobody else is a member of it.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from sqlalchemy.orm import Session, object_session
 from starlette.datastructures import FormData
 
 from crisis.exceptions import ConflictError, FormatError, NotFoundError, PermissionDeniedError
+from crisis.store import courses as course_store
 from crisis.store import workspaces
 from crisis.store.tables import User
 from crisis.store.workbench_tables import WorkbenchVersion, WorkbenchWorkspace
@@ -33,6 +38,8 @@ from crisis.workbench.workspace import Workspace
 
 #: The site roles that use the workbench (admins always may).
 analyst = require_roles("analyst")
+#: Everyone who may open some workspace: analysts, and learners in their practice workspace.
+workspace_user = require_roles("analyst", "learner", "instructor")
 ROLE_RANK = {"viewer": 1, "editor": 2, "owner": 3}
 MEMBER_ROLE_LABELS = {"viewer": N_("viewer"), "editor": N_("editor"), "owner": N_("owner")}
 #: Largest evidence file attached to one answer.
@@ -62,8 +69,8 @@ class Access:
 
     @property
     def can_manage(self) -> bool:
-        """Owners manage members."""
-        return self.role == "owner"
+        """Owners manage members (a learner's practice workspace has none to manage)."""
+        return self.role == "owner" and self.user.role in ("analyst", "admin")
 
     @property
     def name(self) -> str:
@@ -91,6 +98,8 @@ def access(db: Session, user: User, name: str, need: str = "viewer") -> Access:
     except NotFoundError:
         raise NotFoundError(f"there is no workspace {name!r}") from None
     role = "owner" if user.role == "admin" else workspaces.member_role(db, row, user)
+    if user.role not in ("analyst", "admin") and course_store.practice_owner(db, row) != user.id:
+        role = None  # learners open their own practice workspace only
     if role is None:
         raise NotFoundError(f"there is no workspace {name!r}")
     if ROLE_RANK[role] < ROLE_RANK[need]:

@@ -24,12 +24,12 @@ from crisis.web.workbench_common import (
     SCENARIO_LABELS,
     Access,
     access,
-    analyst,
     criterion_labels,
     form_int,
     language,
     level_labels,
     page,
+    workspace_user,
 )
 from crisis.workbench.anchors import DIMENSIONS, bundled_anchors
 from crisis.workbench.impact import (
@@ -228,7 +228,7 @@ def _form_page(
 
 @router.get("/{name}/hazards")
 def register_page(
-    request: Request, name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    request: Request, name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> Response:
     acc = access(db, user, name)
     state = workspaces.current(db, acc.row)
@@ -261,7 +261,7 @@ def new_hazard(
     request: Request,
     name: str,
     taxonomy_id: str = "",
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
@@ -359,7 +359,7 @@ async def _values(request: Request) -> dict[str, str]:
 
 @router.post("/{name}/hazards")
 async def create_hazard(
-    request: Request, name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    request: Request, name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> Response:
     acc = access(db, user, name, "editor")
     values = await _values(request)
@@ -372,7 +372,7 @@ def edit_hazard(
     name: str,
     hazard_id: str,
     saved: Count = 0,
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name)
@@ -385,7 +385,7 @@ async def update_hazard(
     request: Request,
     name: str,
     hazard_id: str,
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
@@ -401,7 +401,7 @@ def delete_hazard(
     name: str,
     hazard_id: str,
     version: Annotated[Id, Form(...)],
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
@@ -425,7 +425,7 @@ def start_estimate(
     hazard_id: str,
     scenario: str = Form("most_severe", max_length=32),
     scenarios: str = Form("200", max_length=8),
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
@@ -474,7 +474,7 @@ def estimate_page(
     name: str,
     hazard_id: str,
     job_id: Id,
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name)
@@ -506,7 +506,7 @@ def apply(
     hazard_id: str,
     job_id: Id,
     version: Annotated[Id, Form(...)],
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")

@@ -24,12 +24,12 @@ from crisis.web.workbench_common import (
     SCENARIO_LABELS,
     Access,
     access,
-    analyst,
     criterion_labels,
     form_int,
     language,
     page,
     part_changed,
+    workspace_user,
 )
 from crisis.workbench.ahp import CR_THRESHOLD, ahp, pairwise_from_judgements, parse_judgement
 from crisis.workbench.anchors import bundled_likelihood
@@ -120,7 +120,7 @@ def priorities(
     name: str,
     scenario: str = "both",
     basis: str = "highest",
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name)
@@ -189,14 +189,14 @@ def _weights_page(
 
 @router.get("/{name}/weights")
 def weights_page(
-    request: Request, name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    request: Request, name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> Response:
     return _weights_page(request, access(db, user, name), db)
 
 
 @router.post("/{name}/weights")
 async def save_weights(
-    request: Request, name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    request: Request, name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> Response:
     acc = access(db, user, name, "editor")
     form = await request.form()
@@ -242,7 +242,7 @@ def compare(
     a: Id | None = None,
     b: Id | None = None,
     scenario: str = "both",
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name)

@@ -21,13 +21,13 @@ from crisis.web.security import csrf_protect, get_db
 from crisis.web.workbench_common import (
     Access,
     access,
-    analyst,
     form_data,
     form_int,
     language,
     page,
     part_changed,
     read_upload,
+    workspace_user,
 )
 from crisis.web.workbench_scorecard import find_round
 from crisis.workbench.actionplan import Action
@@ -96,7 +96,7 @@ def _reports_page(
 
 @router.get("/{name}/reports")
 def reports(
-    request: Request, name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    request: Request, name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> Response:
     return _reports_page(request, access(db, user, name), db)
 
@@ -106,7 +106,7 @@ def profile(
     request: Request,
     name: str,
     lang: str | None = None,
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name)
@@ -126,7 +126,7 @@ def register_export(
     request: Request,
     name: str,
     fmt: str,
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name)
@@ -141,7 +141,7 @@ def scorecard_export(
     name: str,
     fmt: str,
     round: str,
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name)
@@ -175,7 +175,7 @@ async def import_register_page(
     request: Request,
     name: str,
     form: FormData = Depends(form_data),
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
@@ -211,7 +211,7 @@ async def import_scorecard_page(
     request: Request,
     name: str,
     form: FormData = Depends(form_data),
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")

@@ -23,13 +23,13 @@ from crisis.web.workbench_common import (
     MAX_ATTACHMENT_BYTES,
     Access,
     access,
-    analyst,
     form_data,
     form_int,
     language,
     page,
     part_changed,
     read_upload,
+    workspace_user,
 )
 from crisis.workbench.actionplan import action_plan, parse_actions
 from crisis.workbench.scorecard import (
@@ -96,7 +96,7 @@ def scorecard(
     name: str,
     round: str | None = None,
     compare: str | None = None,
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name)
@@ -137,7 +137,7 @@ def create_round(
     date: str = Form("", max_length=10),
     level: str = Form("preliminary", max_length=16),
     copy_from: str = Form("", max_length=200),
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
@@ -221,7 +221,7 @@ def round_page(
     request: Request,
     name: str,
     label: str,
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name)
@@ -235,7 +235,7 @@ async def save_round(
     name: str,
     label: str,
     form: FormData = Depends(form_data),
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
@@ -332,7 +332,7 @@ def attachment(
     request: Request,
     name: str,
     attachment_id: Id,
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name)
@@ -383,7 +383,7 @@ def _plan_page(
 
 @router.get("/{name}/actions")
 def actions_page(
-    request: Request, name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    request: Request, name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> Response:
     return _plan_page(request, access(db, user, name), db)
 
@@ -393,7 +393,7 @@ def draft_plan(
     request: Request,
     name: str,
     round: str = Form(..., max_length=200),
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
@@ -421,7 +421,7 @@ _PLAN_FIELDS = (
 
 @router.post("/{name}/actions")
 async def save_plan(
-    request: Request, name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    request: Request, name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> Response:
     acc = access(db, user, name, "editor")
     form = await request.form()
