@@ -20,6 +20,7 @@ from crisis.i18n.content import (
     read_source,
     register,
     shown,
+    sibling_fields,
     yaml_fields,
 )
 
@@ -156,6 +157,33 @@ def _report_fields() -> Iterator[TextField]:
     yield from yaml_fields("crisis.workbench", "data/report.yaml", REPORT_FIELDS)
 
 
+def unit_fields() -> Iterator[TextField]:
+    """Fields of the bundled course units: title, case title and the four blocks.
+
+    A unit's translations stand beside it (``M01-1.md`` → ``M01-1.el.md``).
+    """
+    from crisis.courses.units import split_file
+
+    def read(path: Path) -> dict[str, tuple[int | None, str]]:
+        front, blocks, _errors = split_file(path.read_text(encoding="utf-8"), shown(path))
+        fields: dict[str, tuple[int | None, str]] = {}
+        if front is not None and isinstance(front.data, dict):
+            for key, name in (("title", "title"), ("case", "case title")):
+                value = front.data.get(key)
+                if isinstance(value, str):
+                    fields[name] = (front.line([key]), value)
+        for block, (line, text) in blocks.items():
+            fields[block] = (line, text)
+        return fields
+
+    english = [
+        path
+        for path in package_files("crisis.courses", "data/units/*/*.md")
+        if path.suffixes == [".md"]
+    ]
+    yield from sibling_fields(english, read)
+
+
 def _register() -> None:
     register(
         ContentType(
@@ -170,6 +198,13 @@ def _register() -> None:
             "items",
             "test items: scenario, stem, options and explanation",
             item_fields,
+        )
+    )
+    register(
+        ContentType(
+            "units",
+            "course units: titles, case titles, lessons, cases, activities and reflections",
+            unit_fields,
         )
     )
     register(
