@@ -236,3 +236,61 @@ def test_every_problem_of_an_item_file_is_reported_at_once_and_nothing_loads(tmp
     assert "answer 'f' is not one of the 4 options" in errors[1]
     assert errors[2].endswith("required field is missing")
     assert errors[3].endswith("A7 names attitudes statement 7 of C01, which has 2")
+
+
+def _bank_folder(tmp_path: Path, english: str, greek: str | None = None) -> Path:
+    folder = tmp_path / "items"
+    folder.mkdir(parents=True)
+    (folder / "C01.yaml").write_text(english, encoding="utf-8")
+    if greek is not None:
+        (folder / "el").mkdir()
+        (folder / "el" / "C01.yaml").write_text(greek, encoding="utf-8")
+    return folder
+
+
+_ENGLISH = """\
+competence: C01
+items:
+  - id: X-1
+    level: 1
+    stem: Which one?
+    options: [First, Second, Third, Fourth]
+    answer: b
+    explanation: Because.
+"""
+
+
+def test_translations_beside_the_english_file_are_read(tmp_path: Path) -> None:
+    greek = """\
+language: el
+items:
+  X-1:
+    stem: Ποιο;
+    options: [Πρώτο, Δεύτερο, Τρίτο, Τέταρτο]
+    explanation: Επειδή.
+"""
+    bank = load_items(_bank_folder(tmp_path, _ENGLISH, greek))
+    shown = bank.item("X-1").render("el")
+    assert shown["stem"] == "Ποιο;"
+    assert shown["options"][1] == "Δεύτερο"
+    assert bank.item("X-1").render("de")["stem"] == "Which one?"
+
+
+def test_a_translation_of_an_unknown_item_or_twice_is_refused_with_its_line(
+    tmp_path: Path,
+) -> None:
+    greek = """\
+language: el
+items:
+  X-9:
+    stem: Ποιο;
+"""
+    with pytest.raises(ContentError) as caught:
+        load_items(_bank_folder(tmp_path, _ENGLISH, greek))
+    assert any("el/C01.yaml:3" in e and "'X-9'" in e for e in caught.value.errors)
+
+    inline = _ENGLISH + "    translations: {el: {stem: Ποιο;}}\n"
+    greek = "language: el\nitems:\n  X-1: {stem: Ποιο;}\n"
+    with pytest.raises(ContentError) as caught:
+        load_items(_bank_folder(tmp_path / "second", inline, greek))
+    assert any("el/C01.yaml:3" in e and "also translated" in e for e in caught.value.errors)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from pathlib import Path
@@ -12,6 +11,7 @@ import typer
 
 from crisis.cli._output import JSON_OPTION_HELP, console, print_json, print_table
 from crisis.exceptions import ContentError, FormatError
+from crisis.formats.tables import SafeDictWriter
 
 app = typer.Typer(help="A learner's gaps and optimal learning path.", no_args_is_help=True)
 cohort_app = typer.Typer(help="Training needs of a group of staff.", no_args_is_help=True)
@@ -157,7 +157,7 @@ def needs(
     if export is not None:
         rows = anonymised_rows(members, job, catalogue, rng=seed)
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+        writer = SafeDictWriter(buffer, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
         export.write_text(buffer.getvalue(), encoding="utf-8")

@@ -19,6 +19,17 @@ Items are YAML, one file per competence is the convention (``data/items/C01.yaml
         translations: {el: {}, de: {}, pt: {}}   # per language: scenario, stem, options,
                                                   # explanation; missing → English
 
+Translations may instead stand beside the English files, one folder per language
+(``data/items/el/C01.yaml`` …), so that translators of different languages never edit the same
+file::
+
+    language: el
+    items:
+      C01-e2-01: {stem: …, options: [..., ..., ..., ...], explanation: …}
+
+An item translated both ways, a translation of an unknown item, or a language folder that
+names another language is an error with its ``file:line``.
+
 IRT parameters (see :mod:`crisis.learners.irt`) start from the level unless the item gives
 ``irt: {a: …, b: …, c: …}``: discrimination ``a = 1.5``; difficulty ``b = -1.5, -0.5, 0.5,
 1.5`` for levels 1..4, equal to the cut scores of :data:`crisis.learners.cat.CUT_SCORES`;
@@ -209,9 +220,9 @@ class Item(BaseModel):
         return {
             "id": self.id,
             "kind": self.kind,
-            "scenario": self.scenario.get(lang) if self.scenario else None,
-            "stem": self.stem.get(lang),
-            "options": [o.get(lang) for o in self.options],
+            "scenario": self.scenario.shown(lang) if self.scenario else None,
+            "stem": self.stem.shown(lang),
+            "options": [o.shown(lang) for o in self.options],
         }
 
 
@@ -307,11 +318,18 @@ def load_items(path: str | Path | None = None, *, catalogue: Catalogue | None = 
         FormatError: A file cannot be read or parsed.
     """
     sources: list[tuple[str, bytes]] = []
+    translation_sources: list[tuple[str, str, bytes]] = []
     if path is None:
         folder = resources.files("crisis.learners") / "data" / "items"
         for entry in sorted(folder.iterdir(), key=lambda e: e.name):
             if entry.name.endswith((".yaml", ".yml")):
                 sources.append((entry.name, entry.read_bytes()))
+            elif entry.name in TRANSLATIONS and entry.is_dir():
+                for sub in sorted(entry.iterdir(), key=lambda e: e.name):
+                    if sub.name.endswith((".yaml", ".yml")):
+                        translation_sources.append(
+                            (entry.name, f"{entry.name}/{sub.name}", sub.read_bytes())
+                        )
     else:
         root = Path(path)
         files = sorted(root.glob("*.y*ml")) if root.is_dir() else [root]
@@ -322,13 +340,22 @@ def load_items(path: str | Path | None = None, *, catalogue: Catalogue | None = 
                 sources.append((file.name if root.is_dir() else str(file), file.read_bytes()))
             except OSError as exc:
                 raise FormatError(f"cannot read {file}: {exc.strerror}") from None
+        if root.is_dir():
+            for lang in TRANSLATIONS:
+                for file in sorted((root / lang).glob("*.y*ml")):
+                    try:
+                        translation_sources.append((lang, f"{lang}/{file.name}", file.read_bytes()))
+                    except OSError as exc:
+                        raise FormatError(f"cannot read {file}: {exc.strerror}") from None
     items: list[Item] = []
     errors: list[str] = []
+    sidecars = _translation_files(translation_sources, errors)
+    english_ids: set[str] = set()
     seen: dict[str, str] = {}
     known = {c.id for c in catalogue.framework.competences} if catalogue else None
     for name, data in sources:
         source = parse_yaml(data, name)
-        for index, item in _items_of(source, errors):
+        for index, item in _items_of(source, errors, sidecars, english_ids):
             if item.id in seen:
                 errors.append(
                     f"{source.where(['items', index, 'id'])}: item id {item.id!r} is already "
@@ -351,11 +378,60 @@ def load_items(path: str | Path | None = None, *, catalogue: Catalogue | None = 
                     )
                     continue
             items.append(item)
+    for item_id, by_lang in sidecars.items():
+        if item_id not in english_ids:
+            for _, where in by_lang.values():
+                errors.append(f"{where}: translation of item {item_id!r}, which does not exist")
     if errors:
         raise ContentError(
             f"{len(errors)} problem(s) in the item bank; first: {errors[0]}", errors=errors
         )
     return ItemBank(tuple(items))
+
+
+#: Per item id, per language: the translated fields and where they stand (``file:line``).
+_Sidecars = dict[str, dict[str, tuple[dict[str, Any], str]]]
+
+
+def _translation_files(files: list[tuple[str, str, bytes]], errors: list[str]) -> _Sidecars:
+    """Read translation files ``<lang>/<name>.yaml``: ``items: {<item id>: {stem: …, …}}``.
+
+    Translations may stand beside the English file instead of inside each item, one folder per
+    language, so that translators of different languages never edit the same file.
+    """
+    found: _Sidecars = {}
+    for lang, name, data in files:
+        source = parse_yaml(data, name)
+        top = source.data
+        if not isinstance(top, dict) or not isinstance(top.get("items"), dict):
+            errors.append(f"{source.where([])}: expected a mapping with an 'items' mapping")
+            continue
+        unknown = sorted(set(top) - {"language", "items"})
+        if unknown:
+            errors.append(f"{source.where([unknown[0]])}: {unknown[0]}: unknown field")
+        if top.get("language", lang) != lang:
+            errors.append(
+                f"{source.where(['language'])}: language {top['language']!r} in the folder "
+                f"for {lang!r}"
+            )
+        for item_id, fields in top["items"].items():
+            where = source.where(["items", item_id])
+            if not isinstance(fields, dict):
+                errors.append(f"{where}: a translation must be a mapping of fields")
+                continue
+            try:
+                _Translation.model_validate(fields)
+            except ValidationError as exc:
+                errors.extend(source.validation_errors(exc, prefix=["items", item_id]))
+                continue
+            if lang in found.get(str(item_id), {}):
+                errors.append(
+                    f"{where}: item {item_id!r} is translated twice into {lang} "
+                    f"(also at {found[str(item_id)][lang][1]})"
+                )
+                continue
+            found.setdefault(str(item_id), {})[lang] = (fields, where)
+    return found
 
 
 _STATEMENTS = {"K": "knowledge", "S": "skills", "A": "attitudes"}
@@ -374,7 +450,9 @@ def _measures_problem(item: Item, catalogue: Catalogue) -> str | None:
     return None
 
 
-def _items_of(source: Source, errors: list[str]) -> Iterator[tuple[int, Item]]:
+def _items_of(
+    source: Source, errors: list[str], sidecars: _Sidecars, english_ids: set[str]
+) -> Iterator[tuple[int, Item]]:
     data = source.data
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
         errors.append(f"{source.where([])}: expected a mapping with an 'items' list")
@@ -389,6 +467,21 @@ def _items_of(source: Source, errors: list[str]) -> Iterator[tuple[int, Item]]:
             continue
         if default is not None and "competence" not in raw:
             raw = {"competence": default, **raw}
+        item_id = str(raw.get("id"))
+        english_ids.add(item_id)
+        beside = sidecars.get(item_id)
+        if beside:
+            inline = raw.get("translations") or {}
+            if not isinstance(inline, dict):
+                inline = {}
+            clash = sorted(lang for lang in beside if inline.get(lang))
+            if clash:
+                errors.append(
+                    f"{beside[clash[0]][1]}: item {item_id!r} is also translated into "
+                    f"{clash[0]} inside {source.where(['items', index, 'translations'])}"
+                )
+                continue
+            raw = {**raw, "translations": {**inline, **{k: v[0] for k, v in beside.items()}}}
         try:
             yield index, Item.model_validate(raw)
         except ValidationError as exc:

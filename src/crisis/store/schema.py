@@ -5,6 +5,7 @@ from __future__ import annotations
 from crisis.store import (
     competence_tables,
     course_tables,
+    credential_tables,
     exercise_tables,
     integration_tables,
     learner_tables,
@@ -18,6 +19,7 @@ metadata = Base.metadata
 __all__ = [
     "competence_tables",
     "course_tables",
+    "credential_tables",
     "exercise_tables",
     "integration_tables",
     "learner_tables",

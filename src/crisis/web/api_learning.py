@@ -30,6 +30,7 @@ from crisis.web.learning_cohorts import (
     owned,
     parse_budget,
 )
+from crisis.web.params import Count, Id
 from crisis.web.rendering import page_language
 from crisis.web.security import csrf_protect, get_db
 
@@ -49,16 +50,16 @@ def _lang(request: Request, lang: str | None) -> str:
 class RatingsIn(BaseModel):
     """Self-ratings to store: competence id → level 0..4 (others are kept)."""
 
-    ratings: dict[str, int] = Field(..., examples=[{"C01": 2, "C11": 3}])
+    ratings: dict[str, Count] = Field(..., examples=[{"C01": 2, "C11": 3}])
 
 
 class AnswerIn(BaseModel):
     """An answer to the question being asked."""
 
-    attempt: int
+    attempt: Id
     item: str = Field(..., max_length=64)
-    sequence: int = Field(..., ge=0, description="The question's sequence number (0 = first).")
-    option: int = Field(..., ge=0, description="The chosen option, numbered from 0.")
+    sequence: Count = Field(..., description="The question's sequence number (0 = first).")
+    option: Count = Field(..., description="The chosen option, numbered from 0.")
 
 
 class PlanIn(BaseModel):
@@ -223,7 +224,7 @@ def post_answer(
 @router.get("/test/{attempt_id}")
 def test_result(
     request: Request,
-    attempt_id: int,
+    attempt_id: Id,
     lang: Lang | None = None,
     user: User = Depends(LEARNERS),
     used: InUse = Depends(in_use),
@@ -390,7 +391,7 @@ def join_cohort(body: JoinIn, user: User = Depends(LEARNERS), db: Session = Depe
 
 @router.put("/cohorts/{cohort_id}/consent")
 def put_consent(
-    cohort_id: int, body: ConsentIn, user: User = Depends(LEARNERS), db: Session = Depends(get_db)
+    cohort_id: Id, body: ConsentIn, user: User = Depends(LEARNERS), db: Session = Depends(get_db)
 ) -> Any:
     """Change whether the instructor may see my individual results."""
     cohort = store.get_cohort(db, cohort_id)
@@ -403,7 +404,7 @@ def put_consent(
 @router.get("/cohorts/{cohort_id}/needs")
 def cohort_needs(
     request: Request,
-    cohort_id: int,
+    cohort_id: Id,
     profile: str | None = None,
     budget: float | None = Query(None, ge=0, le=10_000),
     lang: Lang | None = None,
@@ -420,8 +421,9 @@ def cohort_needs(
 
 
 @router.post("/cohorts/{cohort_id}/import")
-async def import_cohort(
-    cohort_id: int,
+def import_cohort(
+    request: Request,
+    cohort_id: Id,
     file: UploadFile = File(...),
     user: User = Depends(INSTRUCTORS),
     used: InUse = Depends(in_use),
@@ -429,14 +431,27 @@ async def import_cohort(
 ) -> Any:
     """Import staff self-assessments (CSV/XLSX): all rows or none, errors by row and column."""
     cohort = owned(db, user, cohort_id)
-    added = import_staff(db, cohort, used.catalogue, file.filename or "upload", await file.read())
+    # A plain def: FastAPI runs it on a worker thread, so parsing never holds the event loop.
+    limit = request.app.state.settings.max_upload_bytes
+    added = import_staff(
+        db, cohort, used.catalogue, file.filename or "upload", file.file.read(), max_bytes=limit
+    )
     db.commit()
     return {"imported": added, "size": len(store.members(db, cohort))}
 
 
-@router.get("/cohorts/{cohort_id}/export.csv", response_class=Response)
+@router.get(
+    "/cohorts/{cohort_id}/export.csv",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Anonymised results, one row per consenting person.",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    },
+)
 def cohort_export(
-    cohort_id: int,
+    cohort_id: Id,
     profile: str | None = None,
     user: User = Depends(INSTRUCTORS),
     used: InUse = Depends(in_use),

@@ -8,7 +8,7 @@ in between. Every change is a new version of the workspace, as in the browser.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Request
 from fastapi.responses import JSONResponse, Response
@@ -16,10 +16,12 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.orm import Session
 
 from crisis.exceptions import ConflictError, ContentError, FormatError
+from crisis.formats.validation import describe_errors
 from crisis.store import workspaces
 from crisis.store.tables import User
 from crisis.store.workbench_tables import WorkbenchVersion
 from crisis.web import jobs
+from crisis.web.params import Id, checked_id
 from crisis.web.security import csrf_protect, get_db
 from crisis.web.workbench_common import Access, access, analyst, workspace_user
 from crisis.web.workbench_hazards import JOB_KIND
@@ -94,6 +96,27 @@ def _out(acc: Access) -> WorkspaceOut:
     )
 
 
+_ETAG = {"ETag": {"description": "The hazard's version, quoted.", "schema": {"type": "string"}}}
+_HAZARD = {"model": Hazard, "description": "The hazard.", "headers": _ETAG}
+_HAZARD_BODY = {"$ref": "#/components/schemas/Hazard"}
+_VERSIONED_BODY = {
+    "allOf": [
+        _HAZARD_BODY,
+        {
+            "type": "object",
+            "required": ["version"],
+            "properties": {"version": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}},
+        },
+    ],
+    "description": "The hazard as edited, with the version it was edited from (or send that "
+    "version as If-Match instead).",
+}
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
 def _hazard_response(hazard: Hazard, status_code: int = 200) -> JSONResponse:
     return JSONResponse(
         hazard.model_dump(mode="json"),
@@ -103,13 +126,10 @@ def _hazard_response(hazard: Hazard, status_code: int = 200) -> JSONResponse:
 
 
 def _expected(if_match: str | None, body: dict[str, Any]) -> int:
-    raw: Any = if_match.strip().strip("W/").strip('"') if if_match else body.get("version")
+    raw: Any = if_match.strip().removeprefix("W/").strip('"') if if_match else body.get("version")
     if raw is None:
         raise FormatError("send the version you edited, as If-Match or a 'version' field")
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        raise FormatError(f"version: expected a whole number, got {raw!r}") from None
+    return checked_id(raw, ("header", "if-match") if if_match else ("body", "version"))
 
 
 def _conflict(exc: ConflictError, stored: Hazard | None) -> JSONResponse:
@@ -175,7 +195,7 @@ def versions(
 
 @router.get("/workspaces/{name}/versions/{number}", summary="The state saved as one version")
 def version(
-    name: str, number: int, user: User = Depends(workspace_user), db: Session = Depends(get_db)
+    name: str, number: Id, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> dict[str, Any]:
     acc = access(db, user, name)
     row = workspaces.get_version(db, acc.row, number)
@@ -194,8 +214,8 @@ def version(
 )
 def restore(
     name: str,
-    number: int,
-    base: int = Body(..., embed=True, description="The newest version you have seen."),
+    number: Id,
+    base: Annotated[Id, Body(..., embed=True, description="The newest version you have seen.")],
     user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> VersionOut:
@@ -217,7 +237,11 @@ def hazards(
     return [h.model_dump(mode="json") for h in register.hazards]
 
 
-@router.get("/workspaces/{name}/hazards/{hazard_id}", summary="One hazard (ETag = its version)")
+@router.get(
+    "/workspaces/{name}/hazards/{hazard_id}",
+    summary="One hazard (ETag = its version)",
+    responses={200: _HAZARD},
+)
 def hazard(
     name: str, hazard_id: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> Response:
@@ -238,7 +262,13 @@ def _store(db: Session, acc: Access, register: Any, state: Any, message: str) ->
     db.commit()
 
 
-@router.post("/workspaces/{name}/hazards", status_code=201, summary="Add a hazard")
+@router.post(
+    "/workspaces/{name}/hazards",
+    status_code=201,
+    summary="Add a hazard",
+    responses={201: _HAZARD},
+    openapi_extra=_body(_HAZARD_BODY),
+)
 def add_hazard(
     name: str,
     body: dict[str, Any] = Body(...),
@@ -256,6 +286,10 @@ def add_hazard(
 @router.put(
     "/workspaces/{name}/hazards/{hazard_id}",
     summary="Replace a hazard; 409 with the stored hazard if it changed since your version",
+    description="Send the version you edited as `If-Match` or as the body's `version`; if the "
+    "hazard changed since, the answer is 409 with the stored hazard in `current`.",
+    responses={200: _HAZARD},
+    openapi_extra=_body(_VERSIONED_BODY),
 )
 def put_hazard(
     name: str,
@@ -281,12 +315,18 @@ def put_hazard(
     return _hazard_response(register.get(hazard_id))
 
 
-@router.delete("/workspaces/{name}/hazards/{hazard_id}", status_code=204, summary="Remove a hazard")
+@router.delete(
+    "/workspaces/{name}/hazards/{hazard_id}",
+    status_code=204,
+    summary="Remove a hazard",
+    description="Send the version you saw as `If-Match` or as the `version` query parameter; "
+    "without either the answer is 400, and 409 if the hazard changed since.",
+)
 def delete_hazard(
     name: str,
     hazard_id: str,
     if_match: str | None = Header(default=None),
-    version: int | None = None,
+    version: Id | None = None,
     user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -439,7 +479,7 @@ def put_round(
     try:
         scoring = ScorecardRound.model_validate({**body, "label": label})
     except ValidationError as exc:
-        errors = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        errors = describe_errors(exc)
         raise ContentError(errors[0], errors=errors) from None
     check_round(scoring)
     state = workspaces.current(db, acc.row)

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from crisis import __version__
 from crisis.exceptions import StorageError
@@ -24,8 +25,11 @@ from crisis.web import (
     api_competences,
     api_learning,
     api_workbench,
+    case_service,
     competences,
+    competences_esco,
     courses,
+    credentials,
     errors,
     exercises,
     exercises_authoring,
@@ -36,25 +40,19 @@ from crisis.web import (
     learning,
     learning_cohorts,
     learning_test,
+    openapi,
     pages,
     workbench,
 )
+from crisis.web.limits import BodyLimit
 from crisis.web.rendering import make_environment
-from crisis.web.security import CSRF_COOKIE, csrf_token
+from crisis.web.security import CSRF_COOKIE, SECURITY_HEADERS, csrf_token
 
 log = logging.getLogger("crisis.web")
 STATIC = Path(__file__).parent / "static"
 
-_SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-        "script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; "
-        "form-action 'self'"
-    ),
-}
+#: Paths whose answers are public and may be cached by browsers.
+_CACHEABLE = ("/static/", "/vendor/")
 # The interactive API docs page loads its own inline script; allow only there.
 _DOCS_CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
@@ -83,6 +81,8 @@ def create_app(
         engine.url.render_as_string(hide_password=False),
         settings.workers,
         jobs.JOB_KINDS if job_kinds is None else job_kinds,
+        cache_dir=settings.effective_cache_dir,
+        scheduler=settings.dask_scheduler,
     )
 
     @asynccontextmanager
@@ -114,6 +114,7 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.readers = make_sessionmaker(engine, read_only=True)
     app.state.jobs = runner
     app.state.catalogs = i18n.load_catalogs()
     app.state.jinja = make_environment()
@@ -122,8 +123,12 @@ def create_app(
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
+    app.include_router(competences_esco.router)
     app.include_router(competences.router)
     app.include_router(api_competences.router)
+    app.include_router(case_service.router)
+    app.include_router(credentials.router)
+    app.include_router(credentials.api)
     app.include_router(admin.router)
     app.include_router(api.router)
     app.include_router(jobs.router)
@@ -146,6 +151,7 @@ def create_app(
     _vendor_routes(app)
     _docs_routes(app)
     errors.install(app)
+    openapi.install(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> Response:
@@ -163,21 +169,14 @@ def create_app(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         length = request.headers.get("content-length")
-        if length is not None:
-            try:
-                too_big = int(length) > settings.max_upload_bytes
-            except ValueError:
-                return errors.problem(request, 400, "Content-Length header is not a number.")
-            if too_big:
-                return errors.problem(
-                    request,
-                    413,
-                    f"The request is larger than the {settings.max_upload_mb} MiB limit.",
-                )
-        had_cookie = CSRF_COOKIE in request.cookies
-        token = csrf_token(request)
+        if length is not None and length.isdigit() and int(length) > settings.max_upload_bytes:
+            # Refused before a byte of it is read, whether or not the page reads bodies.
+            return errors.upload_limit(request)
+        csrf_token(request)
         response = await call_next(request)
-        if not had_cookie:
+        # A handler that signed the browser in or out has put a new token in its place.
+        token = getattr(request.state, "csrf_token", None)
+        if token is not None and token != request.cookies.get(CSRF_COOKIE):
             response.set_cookie(
                 CSRF_COOKIE,
                 token,
@@ -186,12 +185,19 @@ def create_app(
                 secure=request.url.scheme == "https" or settings.secure_cookies,
                 path="/",
             )
-        for header, value in _SECURITY_HEADERS.items():
+        for header, value in SECURITY_HEADERS.items():
             response.headers.setdefault(header, value)
+        if not request.url.path.startswith(_CACHEABLE):
+            # Pages carry a CSRF token and often private data; exports and PDFs are private.
+            response.headers.setdefault("Cache-Control", "no-store")
         if request.url.path == "/api/docs":
             response.headers["Content-Security-Policy"] = _DOCS_CSP
         return response
 
+    # Outermost: every body, however framed (a chunked one included), is counted as it arrives.
+    app.add_middleware(BodyLimit, limit=settings.max_upload_bytes)
+    if settings.trusted_proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     return app
 
 

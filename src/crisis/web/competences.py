@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from crisis.competences import LANGUAGES
+from crisis.competences import LANGUAGES, Catalogue, Competence
 from crisis.competences.audit import reachability
 from crisis.competences.standards import (
     CRI_DIMENSIONS,
@@ -21,6 +22,7 @@ from crisis.exceptions import ContentError, CrisisError
 from crisis.store import catalogues as store
 from crisis.store.tables import User
 from crisis.web import i18n
+from crisis.web.addresses import public_url
 from crisis.web.catalogues import (
     EXPORTS,
     InUse,
@@ -33,6 +35,7 @@ from crisis.web.catalogues import (
 )
 from crisis.web.competences_graph import PALETTE, depths, draw
 from crisis.web.i18n import gettext as _
+from crisis.web.params import Id
 from crisis.web.rendering import page_language, render
 from crisis.web.security import csrf_protect, current_user, get_db, require_roles
 
@@ -236,7 +239,7 @@ def export_file(
 ) -> Response:
     if lang is not None and lang not in LANGUAGES:
         raise CrisisError(f"lang {lang!r}: expected one of {', '.join(LANGUAGES)}")
-    return export(used, fmt, lang or page_language(request))
+    return export(used, fmt, lang or page_language(request), public_url(request))
 
 
 # --- managing the catalogue (instructors and admins) ------------------------------------
@@ -271,7 +274,7 @@ def manage_page(
 
 
 @router.post("/competences/manage/upload")
-async def upload(
+def upload(
     request: Request,
     files: list[UploadFile] = File(default=[]),
     label: str = Form("", max_length=200),
@@ -280,7 +283,8 @@ async def upload(
     used: InUse = Depends(in_use),
 ) -> Response:
     settings = request.app.state.settings
-    uploads = [(f.filename or "", await f.read()) for f in files]
+    # A plain def: FastAPI runs it on a worker thread, so parsing never holds the event loop.
+    uploads = [(f.filename or "", f.file.read()) for f in files]
     try:
         stored, cat = read_upload(uploads, max_bytes=settings.max_upload_bytes)
     except ContentError as exc:
@@ -298,7 +302,7 @@ async def upload(
 
 @router.post("/competences/manage/{catalogue_id}/activate")
 def activate(
-    catalogue_id: int,
+    catalogue_id: Id,
     user: User = Depends(require_roles(*MANAGERS)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -318,7 +322,7 @@ def use_bundled(
 
 @router.post("/competences/manage/{catalogue_id}/delete")
 def delete(
-    catalogue_id: int,
+    catalogue_id: Id,
     user: User = Depends(require_roles(*MANAGERS)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -327,7 +331,16 @@ def delete(
     return RedirectResponse("/competences/manage", status_code=303)
 
 
-@router.get("/competences/{competence_id}")
+def _node(cat: Catalogue, node_id: str) -> dict[str, Any]:
+    # A cross-reference may name an area (a top-level competency in Moodle) or a competence.
+    for area in cat.framework.areas:
+        if area.id == node_id:
+            return {"id": area.id, "title": area.title, "href": f"/competences#{quote(area.id)}"}
+    comp = cat.competence(node_id)
+    return {"id": comp.id, "title": comp.title, "href": f"/competences/{quote(comp.id)}"}
+
+
+@router.get("/competences/{competence_id:path}")
 def competence_page(
     request: Request,
     competence_id: str,
@@ -347,11 +360,18 @@ def competence_page(
         for profile in cat.profiles.values()
         if competence.id in profile.targets
     ]
+    chain: list[Competence] = []
+    parent = competence.parent
+    while parent is not None and parent not in {c.id for c in chain}:
+        chain.insert(0, cat.competence(parent))
+        parent = chain[0].parent
     context = {
         "competence": competence,
         "area": cat.area(competence.area),
+        "parents": chain,
+        "children": [c for c in cat.framework.competences if c.parent == competence.id],
         "outcomes": outcomes,
         "targets": targets,
-        "related": [cat.competence(r) for r in competence.related],
+        "related": [_node(cat, r) for r in competence.related],
     }
     return _page(request, "competence.html", used, user, context)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from crisis.competences import load_bundled as load_framework
@@ -21,13 +22,15 @@ from crisis.web import jobs
 from crisis.web.exercises_common import (
     SCENARIO_CHOICES,
     all_exercises,
+    cache_dir_of,
     catalogue,
     city_map,
     city_of,
     find_exercise,
-    money,
+    money_in,
 )
 from crisis.web.i18n import gettext as _
+from crisis.web.params import Count, Id
 from crisis.web.rendering import page_language, render
 from crisis.web.security import csrf_protect, get_db, require_roles
 
@@ -53,7 +56,7 @@ def exercise_list(
             "exercises": all_exercises(db),
             "runs": store.runs_of(db, user)[:10],
             "lang": lang,
-            "money": money,
+            "money": money_in(lang),
         },
     )
 
@@ -82,7 +85,7 @@ def my_evidence(
 
 @router.get("/exercises/runs/{run_id}")
 def run_page(
-    request: Request, run_id: int, user: User = Depends(players), db: Session = Depends(get_db)
+    request: Request, run_id: Id, user: User = Depends(players), db: Session = Depends(get_db)
 ) -> Response:
     run, exercise, job = _run(db, run_id, user)
     context = _run_context(request, run, exercise, job)
@@ -91,7 +94,7 @@ def run_page(
 
 @router.get("/exercises/runs/{run_id}/report")
 def run_report(
-    request: Request, run_id: int, user: User = Depends(players), db: Session = Depends(get_db)
+    request: Request, run_id: Id, user: User = Depends(players), db: Session = Depends(get_db)
 ) -> Response:
     run, exercise, job = _run(db, run_id, user)
     if run.status != "done":
@@ -107,7 +110,13 @@ def _run(db: Session, run_id: int, user: User) -> tuple[ExerciseRun, Exercise, J
     job = db.get(Job, run.job_id) if run.job_id is not None else None
     if job is not None and run.status == "running" and job.status in ("done", "failed"):
         store.finish_run(db, run, job, exercise.competences())
-        db.commit()
+        try:
+            db.commit()
+        except OperationalError:
+            # A page view (a read-only session) found the database busy: the next view
+            # records the finished run; this one shows it from the job.
+            db.rollback()
+            run, job = store.get_run(db, run_id, user), db.get(Job, job.id)
     return run, exercise, job
 
 
@@ -116,7 +125,7 @@ def _run_context(
 ) -> dict[str, Any]:
     lang = page_language(request)
     debrief = job.result if job is not None and run.status == "done" else None
-    titles = {m.id: m.title.get(lang) for m in exercise.measures}
+    titles = {m.id: m.title.shown(lang) for m in exercise.measures}
     context: dict[str, Any] = {
         "run": run,
         "job": job,
@@ -124,11 +133,11 @@ def _run_context(
         "lang": lang,
         "debrief": debrief,
         "titles": titles,
-        "money": money,
+        "money": money_in(lang),
         "competences": _competence_titles(lang),
     }
     if debrief is not None:
-        context["map"] = city_map(exercise)
+        context["map"] = city_map(exercise, cache_dir_of(request))
         curves = debrief["curves"]
         hours = range(0, len(curves["plan"]), 12)
         context["q_rows"] = [
@@ -184,11 +193,11 @@ def briefing(
         {
             "exercise": exercise,
             "lang": lang,
-            "catalogue": catalogue(exercise, lang),
+            "catalogue": catalogue(exercise, lang, cache_dir_of(request)),
             "competences": _competence_titles(lang),
             "leaderboard_on": on,
             "leaderboard": store.leaderboard(db, exercise.id) if on else [],
-            "money": money,
+            "money": money_in(lang),
         },
     )
 
@@ -215,7 +224,7 @@ def _play(
     lang = page_language(request)
     data = {
         "budget": exercise.budget,
-        "measures": catalogue(exercise, lang),
+        "measures": catalogue(exercise, lang, cache_dir_of(request)),
         "plan": plan,
     }
     choices = sorted({*SCENARIO_CHOICES, exercise.scenarios})
@@ -225,13 +234,13 @@ def _play(
         {
             "exercise": exercise,
             "lang": lang,
-            "map": city_map(exercise),
+            "map": city_map(exercise, cache_dir_of(request)),
             "data": data,
             "error": error,
             "plan_json": json.dumps(plan),
             "scenarios": scenarios,
             "choices": [c for c in choices if c <= 500],
-            "money": money,
+            "money": money_in(lang),
         },
         status_code=status_code,
     )
@@ -242,7 +251,7 @@ def submit_plan(
     request: Request,
     slug: str = SLUG,
     plan: str = Form("[]", max_length=20_000),
-    scenarios: int = Form(200),
+    scenarios: Annotated[Count, Form()] = 200,
     user: User = Depends(players),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -259,7 +268,7 @@ def submit_plan(
             raise PlanError(
                 _("Number of scenarios: choose one of the values offered.") + f" ({scenarios})"
             )
-        checked = validate_plan(exercise, city_of(exercise), placements)
+        checked = validate_plan(exercise, city_of(exercise, cache_dir_of(request)), placements)
         job = jobs.submit(
             request,
             db,

@@ -6,6 +6,8 @@ Each change is saved as a new version of the workspace (:mod:`crisis.store.works
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
@@ -20,6 +22,7 @@ from crisis.web import (
     workbench_reports,
     workbench_scorecard,
 )
+from crisis.web.params import Id
 from crisis.web.security import csrf_protect, get_db
 from crisis.web.workbench_common import access, analyst, language, page, workspace_user
 from crisis.workbench.history import diff
@@ -129,8 +132,8 @@ def history(
 def compare_versions(
     request: Request,
     name: str,
-    a: int,
-    b: int,
+    a: Id,
+    b: Id,
     user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -155,7 +158,7 @@ def compare_versions(
 def version(
     request: Request,
     name: str,
-    number: int,
+    number: Id,
     user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -182,8 +185,8 @@ def version(
 def restore(
     request: Request,
     name: str,
-    number: int,
-    base: int = Form(...),
+    number: Id,
+    base: Annotated[Id, Form(...)],
     user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:

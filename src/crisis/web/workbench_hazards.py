@@ -7,7 +7,7 @@ save from a stale version, and the page then shows the other person's values nex
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -18,6 +18,7 @@ from crisis.store import workspaces
 from crisis.store.tables import Job, User
 from crisis.web import jobs
 from crisis.web.i18n import N_
+from crisis.web.params import Count, Id
 from crisis.web.security import csrf_protect, get_db
 from crisis.web.workbench_common import (
     SCENARIO_LABELS,
@@ -179,7 +180,8 @@ def _field_errors(exc: ContentError) -> dict[str, list[str]]:
 def _taxonomy_groups(lang: str) -> list[tuple[str, list[tuple[str, str]]]]:
     groups = bundled_taxonomy().by_category()
     return [
-        (category, [(e.id, e.title.get(lang)) for e in groups[category]]) for category in CATEGORIES
+        (category, [(e.id, e.title.shown(lang)) for e in groups[category]])
+        for category in CATEGORIES
     ]
 
 
@@ -369,7 +371,7 @@ def edit_hazard(
     request: Request,
     name: str,
     hazard_id: str,
-    saved: int = 0,
+    saved: Count = 0,
     user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -398,7 +400,7 @@ def delete_hazard(
     request: Request,
     name: str,
     hazard_id: str,
-    version: int = Form(...),
+    version: Annotated[Id, Form(...)],
     user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -471,7 +473,7 @@ def estimate_page(
     request: Request,
     name: str,
     hazard_id: str,
-    job_id: int,
+    job_id: Id,
     user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -502,8 +504,8 @@ def apply(
     request: Request,
     name: str,
     hazard_id: str,
-    job_id: int,
-    version: int = Form(...),
+    job_id: Id,
+    version: Annotated[Id, Form(...)],
     user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:

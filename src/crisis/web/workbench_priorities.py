@@ -18,6 +18,7 @@ from crisis.exceptions import ConflictError, ContentError, FormatError
 from crisis.store import workspaces
 from crisis.store.tables import User
 from crisis.store.workbench_tables import WorkbenchVersion
+from crisis.web.params import Id
 from crisis.web.security import csrf_protect, get_db
 from crisis.web.workbench_common import (
     SCENARIO_LABELS,
@@ -31,7 +32,8 @@ from crisis.web.workbench_common import (
     workspace_user,
 )
 from crisis.workbench.ahp import CR_THRESHOLD, ahp, pairwise_from_judgements, parse_judgement
-from crisis.workbench.matrix import LIKELIHOOD_LABELS, risk_band, risk_matrix
+from crisis.workbench.anchors import bundled_likelihood
+from crisis.workbench.matrix import risk_band, risk_matrix
 from crisis.workbench.prioritise import CRITERIA, compare_rankings, rank, sensitivity
 from crisis.workbench.workspace import Workspace
 
@@ -92,7 +94,8 @@ def matrix_of(judgements: dict[str, str]) -> tuple[tuple[float | str, ...], ...]
     return tuple(tuple(row) for row in cells)
 
 
-def _heatmap(workspace: Workspace, scenario: str, basis: str) -> list[dict[str, Any]]:
+def _heatmap(workspace: Workspace, scenario: str, basis: str, lang: str) -> list[dict[str, Any]]:
+    labels = bundled_likelihood()
     matrix = risk_matrix(workspace.hazard_register, scenario=scenario, basis=basis)  # type: ignore[arg-type]
     rows = []
     for likelihood in range(5, 0, -1):
@@ -106,7 +109,7 @@ def _heatmap(workspace: Workspace, scenario: str, basis: str) -> list[dict[str, 
                 }
             )
         rows.append(
-            {"likelihood": likelihood, "label": LIKELIHOOD_LABELS[likelihood], "cells": cells}
+            {"likelihood": likelihood, "label": labels.label(likelihood, lang), "cells": cells}
         )
     return rows
 
@@ -139,7 +142,7 @@ def priorities(
         "workbench/priorities.html",
         acc,
         {
-            "heatmap": _heatmap(ws, scenario, basis) if hazards else [],
+            "heatmap": _heatmap(ws, scenario, basis, language(request)) if hazards else [],
             "ranking": ranking,
             "sensitivity": flips,
             "ahp": ws.weights(),
@@ -236,8 +239,8 @@ def _weight_versions(db: Session, acc: Access) -> list[WorkbenchVersion]:
 def compare(
     request: Request,
     name: str,
-    a: int | None = None,
-    b: int | None = None,
+    a: Id | None = None,
+    b: Id | None = None,
     scenario: str = "both",
     user: User = Depends(workspace_user),
     db: Session = Depends(get_db),

@@ -12,10 +12,12 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from crisis.competences.text import Shown
 from crisis.exceptions import ConflictError, ContentError, FormatError, NotFoundError
 from crisis.store import workspaces
 from crisis.store.tables import User
 from crisis.store.workbench_tables import WorkbenchVersion
+from crisis.web.params import Id
 from crisis.web.security import csrf_protect, get_db
 from crisis.web.workbench_common import (
     MAX_ATTACHMENT_BYTES,
@@ -79,10 +81,10 @@ def radar(scores: list[EssentialScore], size: int = 360) -> dict[str, Any]:
     }
 
 
-def _competences() -> list[tuple[str, str]]:
+def _competences(lang: str = "en") -> list[tuple[str, str]]:
     from crisis.competences import load_bundled
 
-    return [(c.id, str(c.title)) for c in load_bundled().framework.competences]
+    return [(c.id, c.title.shown(lang)) for c in load_bundled().framework.competences]
 
 
 # --- rounds ------------------------------------------------------------------------------
@@ -329,7 +331,7 @@ async def save_round(
 def attachment(
     request: Request,
     name: str,
-    attachment_id: int,
+    attachment_id: Id,
     user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -366,8 +368,11 @@ def _plan_page(
             "plan": plan,
             "has_plan": state.plan is not None,
             "rounds": sorted(state.workspace.rounds, key=lambda r: r.date, reverse=True),
-            "hazards": [(h.id, h.title) for h in state.workspace.hazard_register.hazards],
-            "competences": _competences(),
+            "hazards": [
+                (h.id, Shown(h.title, state.workspace.language))
+                for h in state.workspace.hazard_register.hazards
+            ],
+            "competences": _competences(language(request)),
             "errors": errors or [],
             "conflict": conflict,
             "base": state.version,

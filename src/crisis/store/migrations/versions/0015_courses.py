@@ -1,7 +1,7 @@
 """course tables
 
 Revision ID: 0015_courses
-Revises: 0009_exercises
+Revises: 0013_credentials
 Create Date: 2026-11-30 10:10:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import crisis.store.tables
 
 revision = "0015_courses"
-down_revision = "0009_exercises"
+down_revision = "0013_credentials"
 branch_labels = None
 depends_on = None
 
