@@ -31,6 +31,7 @@ _GROUPS: tuple[tuple[str, str], ...] = (
     ("workbench", "workbench"),
     ("i18n", "i18n"),
     ("credentials", "credentials"),
+    ("integrations", "integrations"),
 )
 
 

@@ -73,6 +73,8 @@ class Launch:
     sub: str
     nonce: str
     roles: tuple[str, ...]
+    #: When the id_token expires (its ``exp``).
+    expires: dt.datetime = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     name: str = ""
     email: str = ""
     resource_link_id: str = ""
@@ -260,6 +262,7 @@ def _launch(claims: dict[str, Any], client_id: str, deployment: str) -> Launch:
         sub=str(sub),
         nonce=str(claims.get("nonce")),
         roles=tuple(roles),
+        expires=dt.datetime.fromtimestamp(float(claims["exp"]), dt.UTC),
         name=_text(claims.get("name"))
         or " ".join(
             p for p in (_text(claims.get("given_name")), _text(claims.get("family_name"))) if p

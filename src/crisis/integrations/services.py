@@ -7,6 +7,7 @@ asks), scores to a line item (AGS), the course roster (NRPS) and xAPI statements
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import secrets
 import threading
@@ -51,12 +52,20 @@ def _fail(response: httpx2.Response, what: str) -> ServiceError:
 
 
 class KeyCache:
-    """Platforms' key sets, fetched once and again when a token names an unknown key."""
+    """Platforms' key sets, kept for ``lifetime`` seconds and fetched again at once when a
+    token names a key the set lacks (the platform rotated its keys).
 
-    def __init__(self, lifetime: float = 300.0) -> None:
+    A set is fetched again for an unknown key at most every ``refetch_after`` seconds, so
+    that tokens naming made-up keys cannot make CRISIS hammer a platform.
+    """
+
+    def __init__(self, lifetime: float = 300.0, refetch_after: float = 10.0) -> None:
         self._lock = threading.Lock()
-        self._sets: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._sets: dict[str, tuple[float, frozenset[str], KeySet]] = {}
         self.lifetime = lifetime
+        self.refetch_after = refetch_after
+        #: How many times a key set was fetched (for the administrator's curiosity and tests).
+        self.fetches = 0
 
     def get(self, url: str, kid: str | None = None) -> KeySet:
         """The key set at ``url``.
@@ -64,22 +73,25 @@ class KeyCache:
         Raises:
             LaunchRefused: (check ``signature``) the key set cannot be fetched or read.
         """
+        now = time.monotonic()
         with self._lock:
             cached = self._sets.get(url)
-        fresh = cached is not None and time.monotonic() - cached[0] < self.lifetime
-        known = cached is not None and (
-            kid is None or any(k.get("kid") == kid for k in cached[1].get("keys", []))
-        )
-        if cached is None or not fresh or not known:
-            data = fetch_jwks(url)
-            with self._lock:
-                self._sets[url] = (time.monotonic(), data)
-        else:
-            data = cached[1]
+        if cached is not None:
+            fetched, kids, keyset = cached
+            fresh = now - fetched < self.lifetime
+            known = kid is None or kid in kids
+            if fresh and (known or now - fetched < self.refetch_after):
+                return keyset
+        data = fetch_jwks(url)
         try:
-            return tool_keys.public_set(data)
+            keyset = tool_keys.public_set(data)
         except Exception as exc:
             raise LaunchRefused("signature", str(exc)) from None
+        kids = frozenset(str(k.get("kid")) for k in data["keys"] if isinstance(k, dict))
+        with self._lock:
+            self._sets[url] = (time.monotonic(), kids, keyset)
+            self.fetches += 1
+        return keyset
 
 
 def fetch_jwks(url: str) -> dict[str, Any]:
@@ -106,6 +118,61 @@ def fetch_jwks(url: str) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
         raise LaunchRefused("signature", f"{url} is not a JWKS (no 'keys' list)")
     return data
+
+
+# --- dynamic registration -----------------------------------------------------------------
+
+
+def fetch_configuration(url: str, registration_token: str = "") -> Any:
+    """The platform's OpenID configuration document at ``url``.
+
+    Raises:
+        LaunchRefused: (check ``configuration``) it cannot be fetched or is not JSON.
+    """
+    headers = {"Accept": "application/json"}
+    if registration_token:
+        headers["Authorization"] = f"Bearer {registration_token}"
+    try:
+        with _client() as client:
+            response = client.get(url, headers=headers)
+    except httpx2.HTTPError as exc:
+        raise LaunchRefused(
+            "configuration", f"the platform configuration at {url} cannot be fetched: {exc}"
+        ) from None
+    if response.status_code != 200:
+        raise LaunchRefused(
+            "configuration", f"the platform configuration at {url}: HTTP {response.status_code}"
+        )
+    try:
+        return response.json()
+    except ValueError:
+        raise LaunchRefused("configuration", f"{url} did not send JSON") from None
+
+
+def post_registration(url: str, registration_token: str, body: dict[str, Any]) -> Any:
+    """Post the tool's client registration; the platform's answer (JSON).
+
+    Raises:
+        LaunchRefused: (check ``registration``) the platform refused or did not answer.
+    """
+    headers = {"Accept": "application/json"}
+    if registration_token:
+        headers["Authorization"] = f"Bearer {registration_token}"
+    try:
+        with _client() as client:
+            response = client.post(url, json=body, headers=headers)
+    except httpx2.HTTPError as exc:
+        raise LaunchRefused("registration", f"{url} did not answer: {exc}") from None
+    if not 200 <= response.status_code < 300:
+        raise LaunchRefused(
+            "registration",
+            f"the platform refused the registration: HTTP {response.status_code} "
+            + response.text[:500].strip(),
+        )
+    try:
+        return response.json()
+    except ValueError:
+        raise LaunchRefused("registration", "the platform's answer is not JSON") from None
 
 
 # --- access tokens --------------------------------------------------------------------------
@@ -275,15 +342,13 @@ def send_statements(lrs: Lrs, statements: Sequence[dict[str, Any]]) -> int:
     Raises:
         ServiceError: the LRS refused or did not answer.
     """
-    auth = httpx2.BasicAuth(lrs.username, lrs.password) if lrs.username else None
+    headers = {"X-Experience-API-Version": XAPI_VERSION}
+    if lrs.username:
+        pair = f"{lrs.username}:{lrs.password}".encode()
+        headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
     try:
         with _client() as client:
-            response = client.post(
-                lrs.statements_url,
-                json=list(statements),
-                headers={"X-Experience-API-Version": XAPI_VERSION},
-                auth=auth,
-            )
+            response = client.post(lrs.statements_url, json=list(statements), headers=headers)
     except httpx2.HTTPError as exc:
         raise ServiceError(None, f"LRS {lrs.statements_url}: {exc}") from None
     if not 200 <= response.status_code < 300:

@@ -32,6 +32,25 @@ class LtiPlatform(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class LtiRegistrationLink(Base):
+    """An address an admin made for one LTI Dynamic Registration (kept as its digest)."""
+
+    __tablename__ = "lti_registration_link"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    #: When a registration with it began (it serves once); cleared if the platform refused.
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    platform_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lti_platform.id", ondelete="SET NULL")
+    )
+
+
 class LtiNonce(Base):
     """A nonce already used in a launch (kept until its token has expired)."""
 

@@ -19,6 +19,7 @@ from crisis.store.integration_tables import (
     LtiLink,
     LtiNonce,
     LtiPlatform,
+    LtiRegistrationLink,
     OutboxMessage,
 )
 from crisis.store.tables import User, utcnow
@@ -63,6 +64,37 @@ def delete_platform(db: Session, platform_id: int) -> None:
     db.flush()
 
 
+# --- dynamic registration links ------------------------------------------------------------
+
+
+def add_registration_link(
+    db: Session, key_digest: str, created_by: User, expires_at: dt.datetime
+) -> LtiRegistrationLink:
+    row = LtiRegistrationLink(
+        key_digest=key_digest, created_by=created_by.id, expires_at=expires_at
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def registration_link(db: Session, key_digest: str) -> LtiRegistrationLink | None:
+    return db.scalar(
+        select(LtiRegistrationLink).where(LtiRegistrationLink.key_digest == key_digest)
+    )
+
+
+def open_registration_links(db: Session, now: dt.datetime) -> list[LtiRegistrationLink]:
+    """Links not used yet and not expired, newest first."""
+    return list(
+        db.scalars(
+            select(LtiRegistrationLink)
+            .where(LtiRegistrationLink.used_at.is_(None), LtiRegistrationLink.expires_at > now)
+            .order_by(LtiRegistrationLink.id.desc())
+        )
+    )
+
+
 # --- nonces ---------------------------------------------------------------------------------
 
 
@@ -78,6 +110,26 @@ def use_nonce(db: Session, platform_id: int, nonce: str, expires_at: dt.datetime
 
 
 # --- accounts, courses, links ---------------------------------------------------------------
+
+
+#: The password hash of an account made for an LMS user: no password verifies against it.
+NO_PASSWORD = "!lms: signs in through the LMS"
+
+
+def add_lms_user(
+    db: Session, username: str, role: str, *, display_name: str, email: str | None
+) -> User:
+    """An account for a platform's user, without a password."""
+    user = User(
+        username=username,
+        password_hash=NO_PASSWORD,
+        role=role,
+        display_name=display_name or username,
+        email=email,
+    )
+    db.add(user)
+    db.flush()
+    return user
 
 
 def linked_user(db: Session, platform_id: int, sub: str) -> User | None:

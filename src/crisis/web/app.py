@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from crisis import __version__
+from crisis.competences.models import Catalogue
 from crisis.exceptions import StorageError
 from crisis.integrations.services import KeyCache
 from crisis.settings import Settings
@@ -44,6 +45,8 @@ from crisis.web import (
     pages,
     workbench,
 )
+from crisis.web.catalogues import in_use_of
+from crisis.web.integrations.offered import ActivityCache
 from crisis.web.limits import BodyLimit
 from crisis.web.rendering import make_environment
 from crisis.web.security import CSRF_COOKIE, SECURITY_HEADERS, csrf_token
@@ -65,6 +68,7 @@ def create_app(
     engine: Engine | None = None,
     *,
     job_kinds: Mapping[str, str] | None = None,
+    outbox_sender: bool = False,
 ) -> FastAPI:
     """Build the web application.
 
@@ -74,6 +78,9 @@ def create_app(
         engine: An existing engine to use instead of one built from the settings' URL.
         job_kinds: Background job kinds (kind → "module:function"); default
             :data:`crisis.web.jobs.JOB_KINDS`.
+        outbox_sender: Run the background sender of scores and xAPI statements while the
+            app serves (``crisis serve`` does, every ``CRISIS_OUTBOX_SECONDS``); without it
+            the outbox waits for ``crisis integrations deliver`` or an admin's "Send now".
     """
     settings = settings.with_secret()
     engine = engine or make_engine(settings.effective_database_url)
@@ -96,9 +103,12 @@ def create_app(
                 log.warning("%d interrupted background job(s) marked failed", failed)
         except StorageError as exc:
             log.error("%s", exc)
-        sender.start()
-        yield
-        sender.stop()
+        if outbox_sender:
+            sender.start()
+        try:
+            yield
+        finally:
+            sender.stop()
         runner.shutdown()
         engine.dispose()
 
@@ -119,7 +129,11 @@ def create_app(
     app.state.catalogs = i18n.load_catalogs()
     app.state.jinja = make_environment()
     app.state.lti_keys = KeyCache()
-    sender = integrations.sender.Sender(settings, app.state.sessionmaker)
+    app.state.lti_activities = ActivityCache()
+    sender = integrations.sender.Sender(
+        settings, app.state.sessionmaker, app.state.lti_activities, lambda: _catalogue(app)
+    )
+    app.state.outbox_sender = sender
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
@@ -147,6 +161,7 @@ def create_app(
     app.include_router(exercises_authoring.router)
     app.include_router(exercises.router)
     app.include_router(integrations.lti.router)
+    app.include_router(integrations.registration.router)
     app.include_router(integrations.admin.router)
     _vendor_routes(app)
     _docs_routes(app)
@@ -199,6 +214,11 @@ def create_app(
     if settings.trusted_proxies:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     return app
+
+
+def _catalogue(app: FastAPI) -> Catalogue:
+    with app.state.readers() as db:
+        return in_use_of(app.state, db).catalogue
 
 
 def _vendor_routes(app: FastAPI) -> None:

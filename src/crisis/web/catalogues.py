@@ -173,19 +173,28 @@ def _key(row: CompetenceCatalogue) -> _Key:
 
 
 def _cache(request: Request) -> dict[_Key, Catalogue]:
-    cache: dict[_Key, Catalogue] | None = getattr(request.app.state, "competence_catalogues", None)
+    return _state_cache(request.app.state)
+
+
+def _state_cache(state: Any) -> dict[_Key, Catalogue]:
+    cache: dict[_Key, Catalogue] | None = getattr(state, "competence_catalogues", None)
     if cache is None:
         cache = {}
-        request.app.state.competence_catalogues = cache
+        state.competence_catalogues = cache
     return cache
 
 
 def in_use(request: Request, db: Session = Depends(get_db)) -> InUse:
     """The active uploaded catalogue (newest first), or the bundled SCRO content."""
+    return in_use_of(request.app.state, db)
+
+
+def in_use_of(state: Any, db: Session) -> InUse:
+    """:func:`in_use` for work without a request (the outbox sender): ``state`` is the app's."""
     row = catalogues.active(db)
     if row is None:
         return InUse(load_bundled())
-    cache = _cache(request)
+    cache = _state_cache(state)
     cat = cache.get(_key(row))
     if cat is None:
         try:
@@ -193,13 +202,17 @@ def in_use(request: Request, db: Session = Depends(get_db)) -> InUse:
         except ContentError as exc:
             log.error("uploaded catalogue %s no longer loads: %s", row.id, exc)
             return InUse(load_bundled(), row, exc.errors[0])
-        remember(request, row, cat)
+        _remember(state, row, cat)
     return InUse(cat, row)
 
 
 def remember(request: Request, row: CompetenceCatalogue, cat: Catalogue) -> None:
     """Keep a freshly uploaded catalogue so that the next page need not load it again."""
-    cache = _cache(request)
+    _remember(request.app.state, row, cat)
+
+
+def _remember(state: Any, row: CompetenceCatalogue, cat: Catalogue) -> None:
+    cache = _state_cache(state)
     while len(cache) >= _CACHE_SIZE:
         cache.pop(next(iter(cache)))
     cache[_key(row)] = cat

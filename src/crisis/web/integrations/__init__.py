@@ -1,7 +1,8 @@
-"""Web side of the integrations: LTI tool endpoints, admin pages, the background sender."""
+"""Web side of the integrations: LTI tool endpoints, Dynamic Registration, admin pages, the
+outbox and its background sender."""
 
 from __future__ import annotations
 
-from crisis.web.integrations import admin, lti, sender, service
+from crisis.web.integrations import admin, lti, registration, sender
 
-__all__ = ["admin", "lti", "sender", "service"]
+__all__ = ["admin", "lti", "registration", "sender"]

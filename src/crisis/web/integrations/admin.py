@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
@@ -10,9 +12,11 @@ from crisis.exceptions import CrisisError
 from crisis.integrations import keys as tool_keys
 from crisis.integrations.outbox import STATUSES
 from crisis.store import integrations as store
+from crisis.store.tables import User, utcnow
 from crisis.web.catalogues import in_use
 from crisis.web.i18n import gettext as _
-from crisis.web.integrations import service
+from crisis.web.integrations import delivery, platforms
+from crisis.web.params import Id
 from crisis.web.rendering import render
 from crisis.web.security import csrf_protect, get_db, require_roles
 
@@ -21,44 +25,53 @@ router = APIRouter(
     dependencies=[Depends(csrf_protect), Depends(require_roles("admin"))],
     include_in_schema=False,
 )
+Text = Annotated[str, Form(max_length=1000)]
 
 
 def _tool(request: Request) -> dict[str, str]:
-    base = service.base_url(request.app.state.settings, str(request.base_url))
+    base = request.app.state.settings.public_url
     return {
         "login": base + "/lti/login",
         "launch": base + "/lti/launch",
         "jwks": base + "/lti/jwks",
         "domain": base.split("://", 1)[-1],
+        "base": base,
     }
 
 
 def _platforms_page(
     request: Request, db: Session, status_code: int = 200, **context: object
 ) -> Response:
+    settings = request.app.state.settings
     return render(
         request,
         "admin_lti.html",
-        {"platforms": store.platforms(db), "tool": _tool(request), **context},
+        {
+            "platforms": store.platforms(db),
+            "tool": _tool(request),
+            "base_url_set": bool(settings.base_url),
+            "links": store.open_registration_links(db, utcnow()),
+            **context,
+        },
         status_code=status_code,
     )
 
 
 @router.get("/lti")
-def platforms(request: Request, db: Session = Depends(get_db)) -> Response:
+def platforms_page(request: Request, db: Session = Depends(get_db)) -> Response:
     return _platforms_page(request, db)
 
 
 @router.post("/lti")
 def platform_add(
     request: Request,
-    name: str = Form("", max_length=200),
-    issuer: str = Form("", max_length=255),
-    client_id: str = Form("", max_length=255),
-    auth_url: str = Form("", max_length=1000),
-    token_url: str = Form("", max_length=1000),
-    jwks_url: str = Form("", max_length=1000),
-    deployment_ids: str = Form("", max_length=5000),
+    name: Annotated[str, Form(max_length=200)] = "",
+    issuer: Annotated[str, Form(max_length=255)] = "",
+    client_id: Annotated[str, Form(max_length=255)] = "",
+    auth_url: Text = "",
+    token_url: Text = "",
+    jwks_url: Text = "",
+    deployment_ids: Annotated[str, Form(max_length=5000)] = "",
     db: Session = Depends(get_db),
 ) -> Response:
     form = {
@@ -71,25 +84,47 @@ def platform_add(
         "deployment_ids": deployment_ids,
     }
     try:
-        row = service.register_platform(db, **form)
+        row = platforms.register_platform(
+            db,
+            name=name,
+            issuer=issuer,
+            client_id=client_id,
+            auth_url=auth_url,
+            token_url=token_url,
+            jwks_url=jwks_url,
+            deployment_ids=deployment_ids,
+        )
     except CrisisError as exc:
         db.rollback()
-        return _platforms_page(request, db, 400, error=str(exc), form=form)
+        return _platforms_page(request, db, exc.status_code, error=str(exc), form=form)
     db.commit()
     return _platforms_page(
         request, db, message=_("Platform %(name)s registered.") % {"name": row.name}
     )
 
 
+@router.post("/lti/registration-links")
+def registration_link(
+    request: Request,
+    user: User = Depends(require_roles("admin")),
+    db: Session = Depends(get_db),
+) -> Response:
+    """A one-time address for LTI Dynamic Registration, shown once."""
+    key = platforms.new_registration_link(db, user)
+    db.commit()
+    address = platforms.registration_address(request.app.state.settings.public_url, key)
+    return _platforms_page(request, db, new_link=address)
+
+
 @router.post("/lti/{platform_id}/deployments")
 def platform_deployments(
     request: Request,
-    platform_id: int,
-    deployment_ids: str = Form("", max_length=5000),
+    platform_id: Id,
+    deployment_ids: Annotated[str, Form(max_length=5000)] = "",
     db: Session = Depends(get_db),
 ) -> Response:
     try:
-        service.set_deployments(db, platform_id, deployment_ids)
+        platforms.set_deployments(db, platform_id, deployment_ids)
     except CrisisError as exc:
         db.rollback()
         return _platforms_page(request, db, exc.status_code, error=str(exc))
@@ -98,7 +133,7 @@ def platform_deployments(
 
 
 @router.post("/lti/{platform_id}/delete")
-def platform_delete(request: Request, platform_id: int, db: Session = Depends(get_db)) -> Response:
+def platform_delete(request: Request, platform_id: Id, db: Session = Depends(get_db)) -> Response:
     try:
         store.delete_platform(db, platform_id)
     except CrisisError as exc:
@@ -130,7 +165,7 @@ def _outbox_page(
             "rows": store.outbox(db, status if status in STATUSES else None),
             "counts": counts,
             "statuses": STATUSES,
-            "status": status,
+            "status": status if status in STATUSES else "",
             "lrs": request.app.state.settings.lrs_url,
             **context,
         },
@@ -145,24 +180,22 @@ def outbox(request: Request, status: str = "", db: Session = Depends(get_db)) ->
 
 @router.post("/outbox/deliver")
 def deliver_now(request: Request, db: Session = Depends(get_db)) -> Response:
-    settings = request.app.state.settings
+    app = request.app.state
     used = in_use(request, db)
-    report = service.run_once(
-        db, settings, base=service.base_url(settings, str(request.base_url)), cat=used.catalogue
-    )
-    db.commit()
+    db.rollback()  # the pass opens its own short transactions
+    report = delivery.run_once(app.sessionmaker, app.settings, used.catalogue, app.lti_activities)
     return _outbox_page(
         request,
         db,
-        message=_("Sent. Delivered so far: %(d)d; waiting: %(w)d; refused: %(r)d.")
-        % {"d": report.delivered, "w": report.waiting, "r": report.refused},
+        message=_("Sent %(s)d. In the outbox now: %(d)d delivered, %(w)d waiting, %(r)d refused.")
+        % {"s": report.sent, "d": report.delivered, "w": report.waiting, "r": report.refused},
     )
 
 
 @router.post("/outbox/{message_id}/retry")
-def retry(request: Request, message_id: int, db: Session = Depends(get_db)) -> Response:
+def retry(request: Request, message_id: Id, db: Session = Depends(get_db)) -> Response:
     try:
-        service.retry(db, message_id)
+        delivery.retry(db, message_id)
     except CrisisError as exc:
         db.rollback()
         return _outbox_page(request, db, status_code=exc.status_code, error=str(exc))

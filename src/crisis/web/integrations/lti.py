@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,42 +14,48 @@ from sqlalchemy.orm import Session
 from crisis.exceptions import CrisisError
 from crisis.integrations import cartridge
 from crisis.integrations import keys as tool_keys
-from crisis.integrations.activities import KINDS, find
+from crisis.integrations.activities import KINDS, Activity, find
 from crisis.integrations.deeplinking import response_claims
 from crisis.integrations.lti import DEEP_LINKING, LaunchRefused
 from crisis.store import integrations as store
 from crisis.store import users
+from crisis.store.db import transaction
 from crisis.store.tables import User
 from crisis.web.catalogues import InUse, in_use
 from crisis.web.courses import service as courses
 from crisis.web.i18n import gettext as _
-from crisis.web.integrations import service
+from crisis.web.integrations import delivery, journey, launches, roster
 from crisis.web.pages import secure_cookie
+from crisis.web.params import Id
 from crisis.web.rendering import page_language, render
-from crisis.web.security import SESSION_COOKIE, csrf_protect, get_db, require_roles
+from crisis.web.security import (
+    SECURITY_HEADERS,
+    SESSION_COOKIE,
+    csrf_protect,
+    get_db,
+    new_csrf_token,
+    require_roles,
+)
 
 router = APIRouter(include_in_schema=False)
 INSTRUCTORS = require_roles("instructor")
 
 
-def _base(request: Request) -> str:
-    return service.base_url(request.app.state.settings, str(request.base_url))
-
-
-def refused(request: Request, exc: LaunchRefused) -> Response:
+def refused(request: Request, exc: LaunchRefused, title: str = "") -> Response:
     """401 with a problem JSON naming the failed check (an error page for browsers)."""
+    title = title or _("LTI launch refused")
     accept = request.headers.get("accept", "")
     if "text/html" in accept and "application/json" not in accept:
         return render(
             request,
             "error.html",
-            {"status": 401, "title": _("LTI launch refused"), "detail": str(exc), "errors": []},
+            {"status": 401, "title": title, "detail": str(exc), "errors": []},
             status_code=401,
         )
     return JSONResponse(
         {
             "type": "about:blank",
-            "title": "LTI launch refused",
+            "title": title,
             "status": 401,
             "detail": str(exc),
             "check": exc.check,
@@ -67,7 +74,7 @@ def jwks(request: Request) -> Response:
 
 
 @router.api_route("/lti/login", methods=["GET", "POST"])
-async def login(request: Request, db: Session = Depends(get_db)) -> Response:
+async def login(request: Request) -> Response:
     """OIDC third-party login initiation: bind a state to this browser, go to the platform."""
     params: dict[str, str] = {k: str(v) for k, v in request.query_params.items()}
     if request.method == "POST":
@@ -75,15 +82,18 @@ async def login(request: Request, db: Session = Depends(get_db)) -> Response:
         params.update({k: v for k, v in form.items() if isinstance(v, str)})
     settings = request.app.state.settings
     try:
-        start = service.begin_login(db, params, base=_base(request), secret=settings.secret_key)
+        with request.app.state.readers() as db:
+            start = launches.begin_login(
+                db, params, base=settings.public_url, secret=settings.secret_key
+            )
     except LaunchRefused as exc:
         return refused(request, exc)
     response = RedirectResponse(start.redirect, status_code=302)
     secure = secure_cookie(request)
     response.set_cookie(
-        service.STATE_COOKIE,
+        launches.STATE_COOKIE,
         start.cookie,
-        max_age=service.STATE_SECONDS,
+        max_age=launches.STATE_SECONDS,
         httponly=True,
         # The launch is a cross-site POST from the platform: only SameSite=None cookies
         # travel with it, and browsers accept those only when Secure.
@@ -95,37 +105,44 @@ async def login(request: Request, db: Session = Depends(get_db)) -> Response:
 
 
 @router.post("/lti/launch")
-async def launch(request: Request, db: Session = Depends(get_db)) -> Response:
-    """The platform's id_token: check all of it, sign the person in, open the activity."""
+async def launch(request: Request) -> Response:
+    """The platform's id_token: check all of it, sign the person in, open the activity.
+
+    The answer's ``Server-Timing`` header says how long the launch took here (``launch``).
+    """
+    began = time.perf_counter()
     form = await request.form()
     id_token = form.get("id_token")
     state = form.get("state")
-    settings = request.app.state.settings
-    keys = request.app.state.lti_keys
+    app = request.app.state
+    settings = app.settings
     try:
-        platform, message = service.check_launch(
-            db,
-            id_token=id_token if isinstance(id_token, str) else "",
-            state=state if isinstance(state, str) else "",
-            cookie=request.cookies.get(service.STATE_COOKIE),
-            secret=settings.secret_key,
-            keys=keys,
-        )
-        used = in_use(request, db)
-        base = _base(request)
-        acts = service.activities(db, used.catalogue, page_language(request))
-        entry = service.enter(db, platform, message, acts, base=base)
+        # Every check first, reading only (the platform's keys may have to be fetched) …
+        with app.readers() as db:
+            platform, message = launches.check_launch(
+                db,
+                id_token=id_token if isinstance(id_token, str) else "",
+                state=state if isinstance(state, str) else "",
+                cookie=request.cookies.get(launches.STATE_COOKIE),
+                secret=settings.secret_key,
+                keys=app.lti_keys,
+            )
+            used = in_use(request, db)
+            acts = app.lti_activities.get(db, used.catalogue, page_language(request))
+        # … then one short transaction: the nonce spent, the account, course, link, session.
+        with transaction(app.sessionmaker) as db:
+            launches.spend_nonce(db, platform.id, message)
+            entry = launches.enter(db, platform, message, acts, base=settings.public_url)
+            secret = users.open_session(db, entry.user, dt.timedelta(hours=settings.session_hours))
     except LaunchRefused as exc:
-        db.rollback()
         return refused(request, exc)
-    secret = users.open_session(db, entry.user, dt.timedelta(hours=settings.session_hours))
-    db.commit()
     request.state.user = entry.user
+    new_csrf_token(request, secret)  # a new session, a new CSRF token
     if message.message_type == DEEP_LINKING:
         response: Response = render(
             request,
             "lti_deep_link.html",
-            _picker_context(request, acts, service.deep_link_token(settings.secret_key, message)),
+            _picker_context(acts, launches.deep_link_token(settings.secret_key, message)),
         )
     else:
         response = RedirectResponse(entry.path, status_code=303)
@@ -138,11 +155,13 @@ async def launch(request: Request, db: Session = Depends(get_db)) -> Response:
         secure=secure_cookie(request),
         path="/",
     )
-    response.delete_cookie(service.STATE_COOKIE, path="/lti/")
+    response.delete_cookie(launches.STATE_COOKIE, path="/lti/")
+    spent = (time.perf_counter() - began) * 1000
+    response.headers["Server-Timing"] = f"launch;dur={spent:.1f}"
     return response
 
 
-def _picker_context(request: Request, acts: list[Any], token: str) -> dict[str, Any]:
+def _picker_context(acts: list[Activity], token: str) -> dict[str, Any]:
     groups = {kind: [a for a in acts if a.kind == kind] for kind in KINDS}
     return {"groups": groups, "token": token, "error": None}
 
@@ -157,29 +176,28 @@ async def deep_link(
     """Send the picked activities back to the LMS as LTI resource links."""
     form = await request.form()
     token = form.get("token")
+    token = token if isinstance(token, str) else ""
     picked = [v for v in form.getlist("activity") if isinstance(v, str)]
     settings = request.app.state.settings
-    acts = service.activities(db, used.catalogue, page_language(request))
+    acts = request.app.state.lti_activities.get(db, used.catalogue, page_language(request))
     try:
-        message = service.deep_link_launch(
-            settings.secret_key, token if isinstance(token, str) else ""
-        )
+        message = launches.deep_link_launch(settings.secret_key, token)
     except LaunchRefused as exc:
         return refused(request, exc)
     if not picked:
-        context = _picker_context(request, acts, token if isinstance(token, str) else "")
+        context = _picker_context(acts, token)
         context["error"] = _("Choose at least one activity.")
         return render(request, "lti_deep_link.html", context, status_code=400)
     try:
         chosen = [find(acts, key) for key in picked]
     except CrisisError as exc:
-        context = _picker_context(request, acts, token if isinstance(token, str) else "")
+        context = _picker_context(acts, token)
         context["error"] = str(exc)
         return render(request, "lti_deep_link.html", context, status_code=400)
     settings_claim = message.deep_linking or {}
     if not settings_claim.get("accept_multiple", True):
         chosen = chosen[:1]
-    claims = response_claims(message, chosen, _base(request) + "/lti/launch")
+    claims = response_claims(message, chosen, settings.public_url + "/lti/launch")
     jwt = tool_keys.sign(settings.data_dir, claims)
     return_url = str(settings_claim.get("deep_link_return_url", ""))
     response = render(
@@ -187,12 +205,9 @@ async def deep_link(
         "lti_deep_link_return.html",
         {"return_url": return_url, "jwt": jwt, "chosen": chosen},
     )
+    # The answer is a form posted to the platform: allow that one address as a form target.
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(return_url))
-    csp = response.headers.get("Content-Security-Policy") or (
-        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-        "script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; "
-        "form-action 'self'"
-    )
+    csp = SECURITY_HEADERS["Content-Security-Policy"]
     response.headers["Content-Security-Policy"] = csp.replace(
         "form-action 'self'", f"form-action 'self' {origin}"
     )
@@ -210,9 +225,9 @@ def courses_page(
 
 
 @router.post("/lti/courses/{context_id}/roster", dependencies=[Depends(csrf_protect)])
-def roster(
+def roster_refresh(
     request: Request,
-    context_id: int,
+    context_id: Id,
     user: User = Depends(INSTRUCTORS),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -228,11 +243,14 @@ def roster(
         )
     settings = request.app.state.settings
     try:
-        result = service.sync_roster(db, row, user, settings.data_dir)
+        result = roster.sync_roster(db, row, user, settings.data_dir)
     except CrisisError as exc:
         db.rollback()
         return render(
-            request, "lti_courses.html", {"contexts": contexts, "error": str(exc)}, status_code=502
+            request,
+            "lti_courses.html",
+            {"contexts": store.contexts_of(db, user), "error": str(exc)},
+            status_code=502,
         )
     db.commit()
     message = _(
@@ -254,11 +272,12 @@ def cartridge_download(
 ) -> Response:
     """The curriculum as a Common Cartridge 1.3 package, its activities linking back here."""
     lang = page_language(request)
+    settings = request.app.state.settings
     package = cartridge.export(
         used.catalogue,
         courses.course_of(db, used.catalogue).course,
-        service.activities(db, used.catalogue, lang),
-        launch_url=_base(request) + "/lti/launch",
+        request.app.state.lti_activities.get(db, used.catalogue, lang),
+        launch_url=settings.public_url + "/lti/launch",
         lang=lang,
     )
     return Response(
@@ -275,13 +294,20 @@ def cartridge_download(
 def my_statements(
     request: Request,
     user: User = Depends(require_roles("learner", "instructor", "analyst")),
-    db: Session = Depends(get_db),
+    used: InUse = Depends(in_use),
 ) -> Response:
     """Download every xAPI statement CRISIS made about me (sent to the LRS or waiting)."""
-    used = in_use(request, db)
-    service.collect(db, base=_base(request), acts=service.activities(db, used.catalogue))
-    db.commit()
+    state = request.app.state
+    # Statements of work done since the sender's last pass are made now: a write, so in a
+    # writing transaction of its own (a page view's session is read-only).
+    with transaction(state.sessionmaker) as db:
+        journey.collect(
+            db,
+            base=state.settings.public_url,
+            acts=state.lti_activities.get(db, used.catalogue),
+        )
+        statements = delivery.statements_for(db, user)
     return JSONResponse(
-        service.statements_for(db, user),
+        statements,
         headers={"Content-Disposition": 'attachment; filename="my-xapi-statements.json"'},
     )

@@ -43,6 +43,30 @@ def upgrade() -> None:
         sa.UniqueConstraint("issuer", "client_id", name=op.f("uq_lti_platform_issuer")),
     )
     op.create_table(
+        "lti_registration_link",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key_digest", sa.String(length=64), nullable=False),
+        sa.Column("created_by", sa.Integer(), nullable=True),
+        sa.Column("created_at", crisis.store.tables.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", crisis.store.tables.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", crisis.store.tables.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("platform_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by"],
+            ["user_account.id"],
+            name=op.f("fk_lti_registration_link_created_by_user_account"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["platform_id"],
+            ["lti_platform.id"],
+            name=op.f("fk_lti_registration_link_platform_id_lti_platform"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_lti_registration_link")),
+        sa.UniqueConstraint("key_digest", name=op.f("uq_lti_registration_link_key_digest")),
+    )
+    op.create_table(
         "integration_outbox",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("channel", sa.String(length=8), nullable=False),
@@ -218,6 +242,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_lti_account_user_id"))
 
     op.drop_table("lti_account")
+    op.drop_table("lti_registration_link")
     with op.batch_alter_table("integration_outbox", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_integration_outbox_user_id"))
         batch_op.drop_index("ix_integration_outbox_due")
