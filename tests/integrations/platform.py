@@ -1,4 +1,5 @@
-"""A real LTI 1.3 platform for the tests, built on the ``lti1p3platform`` package.
+"""A real LTI 1.3 platform for the tests, built on the ``lti1p3platform`` package, with LTI
+Dynamic Registration built on Authlib's OpenID Connect server side.
 
 The package does the platform's side of the protocol: the login-initiation URL, checking our
 authentication request, signing the id_token (resource link and deep linking, with the AGS and
@@ -6,6 +7,13 @@ NRPS claims), issuing access tokens against our signed assertions, checking the 
 each service call, validating our deep-linking response against our key set, and serving the
 membership container. What a platform keeps for itself (its gradebook, its roster, which user
 is signed in) lives here, in plain dictionaries.
+
+No Python package implements the platform side of LTI Dynamic Registration, so the
+registration endpoint is Authlib's OAuth 2.0 Dynamic Client Registration endpoint (RFC 7591)
+with its OpenID Connect client metadata checks, behind an OpenID Provider configuration that
+Authlib checks against OpenID Connect Discovery; what LTI adds (the platform configuration
+claim, the tool configuration claim, the deployment id in the answer) is done here, as an
+LMS does it, following LTI Dynamic Registration 1.0.
 """
 
 from __future__ import annotations
@@ -19,6 +27,11 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 import uvicorn
+from authlib.oauth2 import AuthorizationServer
+from authlib.oauth2.rfc6749 import JsonPayload, JsonRequest
+from authlib.oauth2.rfc7591 import ClientMetadataClaims, ClientRegistrationEndpoint
+from authlib.oidc.discovery import OpenIDProviderMetadata
+from authlib.oidc.registration import ClientMetadataClaims as OidcClientMetadataClaims
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI, Request
@@ -33,6 +46,14 @@ from lti1p3platform.request import TRequest
 from lti1p3platform.score import UpdateScoreStatus
 from lti1p3platform.service_connector import AssignmentsGradesService, NamesRoleProvisioningService
 
+TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
+PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
+LTI_SCOPES = [
+    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+    "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
+]
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
 INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
 
@@ -56,6 +77,28 @@ def _pem_pair() -> tuple[str, str]:
         .decode()
     )
     return private, public
+
+
+class _Json(JsonPayload):
+    def __init__(self, data: t.Any) -> None:
+        self._data = data
+
+    @property
+    def data(self) -> t.Any:
+        return self._data
+
+
+class _RegistrationServer(AuthorizationServer):
+    """Authlib's server, reduced to what a registration endpoint needs from a framework."""
+
+    def create_json_request(self, request: t.Any) -> JsonRequest:
+        method, url, headers, body = request
+        json_request = JsonRequest(method, url, headers)
+        json_request.payload = _Json(body)
+        return json_request
+
+    def handle_response(self, status: int, body: t.Any, headers: t.Any) -> Response:
+        return JSONResponse(body, status_code=status, headers=dict(headers))
 
 
 class _Req(LtiRequest):
@@ -105,6 +148,13 @@ class TestPlatform:
         self.roster: list[dict[str, t.Any]] = []
         self.deep_link_items: list[dict[str, t.Any]] = []
         self.context = Context(id="course-7", label="SCRO-101", title="SCRO 101: City resilience")
+        #: Dynamic Registration: the token the platform hands the tool, what was registered,
+        #: and how the platform reads the tool's key set (set by the test).
+        self.registration_token = "reg-" + client_id
+        self.registered: list[dict[str, t.Any]] = []
+        self.fetch_tool_jwks: t.Callable[[str], dict[str, t.Any]] | None = None
+        #: Changes to the OpenID configuration it serves (a misconfigured platform).
+        self.configuration_changes: dict[str, t.Any] = {}
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -144,11 +194,140 @@ class TestPlatform:
             login.set_deeplinking_launch_url()
         return str(login.initiate_login(launch.user))
 
+    # --- LTI Dynamic Registration ----------------------------------------------------------
+
+    def openid_configuration(self) -> dict[str, t.Any]:
+        """The platform's OpenID configuration, with its LTI platform configuration."""
+        config = {
+            "issuer": self.issuer,
+            "authorization_endpoint": self.url + "/auth",
+            "token_endpoint": self.url + "/token",
+            "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+            "token_endpoint_auth_signing_alg_values_supported": ["RS256"],
+            "jwks_uri": self.url + "/jwks",
+            "registration_endpoint": self.url + "/register",
+            "scopes_supported": ["openid", *LTI_SCOPES],
+            "response_types_supported": ["id_token"],
+            "grant_types_supported": ["implicit", "client_credentials"],
+            "subject_types_supported": ["public", "pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "claims_supported": ["sub", "iss", "name", "given_name", "family_name", "email"],
+            PLATFORM_CONFIGURATION: {
+                "product_family_code": "lti1p3platform",
+                "version": "0.1.8",
+                "messages_supported": [
+                    {"type": "LtiResourceLinkRequest"},
+                    {"type": "LtiDeepLinkingRequest"},
+                ],
+            },
+        }
+        config.update(self.configuration_changes)
+        OpenIDProviderMetadata(config).validate()  # OpenID Connect Discovery, as Authlib reads it
+        return config
+
+    def registration_start(self, tool_url: str) -> str:
+        """The address the platform opens when its admin enters the tool's registration URL."""
+        query = urlencode(
+            {
+                "openid_configuration": self.url + "/.well-known/openid-configuration",
+                "registration_token": self.registration_token,
+            }
+        )
+        return tool_url + ("&" if "?" in tool_url else "?") + query
+
+    def _registration_endpoint(self) -> ClientRegistrationEndpoint:
+        platform = self
+
+        class Endpoint(ClientRegistrationEndpoint):
+            def authenticate_token(self, request: t.Any) -> t.Any:
+                scheme, _, token = request.headers.get("authorization", "").partition(" ")
+                return (
+                    token
+                    if scheme.lower() == "bearer" and token == platform.registration_token
+                    else None
+                )
+
+            def get_server_metadata(self) -> dict[str, t.Any]:
+                return platform.openid_configuration()
+
+            def generate_client_id(self, request: t.Any) -> str:
+                return f"dyn-{len(platform.registered) + 1}"
+
+            def save_client(
+                self, client_info: t.Any, client_metadata: t.Any, request: t.Any
+            ) -> t.Any:
+                tool = request.payload.data.get(TOOL_CONFIGURATION)
+                return platform._install(client_info, client_metadata, tool)
+
+            def generate_client_registration_info(self, client: t.Any, request: t.Any) -> t.Any:
+                # LTI: the answer repeats the tool configuration with the deployment made.
+                return {
+                    TOOL_CONFIGURATION: {**client["tool"], "deployment_id": platform.deployment}
+                }
+
+        return Endpoint(claims_classes=[ClientMetadataClaims, OidcClientMetadataClaims])
+
+    def _install(
+        self, client_info: dict[str, t.Any], metadata: dict[str, t.Any], tool: t.Any
+    ) -> dict[str, t.Any]:
+        """What an LMS does with a registration: check the LTI part, make the tool's
+        registration with the client id it issued and the tool's keys."""
+        from authlib.oauth2.rfc7591.errors import InvalidClientMetadataError
+
+        if not isinstance(tool, dict):
+            raise InvalidClientMetadataError(f"{TOOL_CONFIGURATION} is missing")
+        for name in ("domain", "target_link_uri"):
+            if not isinstance(tool.get(name), str) or not tool[name]:
+                raise InvalidClientMetadataError(f"{TOOL_CONFIGURATION}.{name} is missing")
+        if metadata.get("token_endpoint_auth_method") != "private_key_jwt":
+            raise InvalidClientMetadataError("LTI tools authenticate with private_key_jwt")
+        if not metadata.get("jwks_uri") or self.fetch_tool_jwks is None:
+            raise InvalidClientMetadataError("jwks_uri is missing")
+        self.client_id = client_info["client_id"]
+        self.registration.set_client_id(self.client_id)
+        self.registration.set_launch_url(tool["target_link_uri"])
+        self.registration.set_deeplink_launch_url(
+            next(
+                (
+                    m["target_link_uri"]
+                    for m in tool.get("messages", [])
+                    if m.get("type") == "LtiDeepLinkingRequest"
+                ),
+                tool["target_link_uri"],
+            )
+        )
+        self.registration.set_oidc_login_url(metadata["initiate_login_uri"])
+        self.set_tool_keys(self.fetch_tool_jwks(metadata["jwks_uri"]))
+        client = {"client_id": self.client_id, "metadata": metadata, "tool": tool}
+        self.registered.append(client)
+        return client
+
     # --- the HTTP side ---------------------------------------------------------------------
 
     def app(self) -> FastAPI:
         app = FastAPI()
         platform = self
+
+        registrations = _RegistrationServer()
+        registrations.register_endpoint(platform._registration_endpoint())
+
+        @app.get("/.well-known/openid-configuration")
+        def openid_configuration() -> Response:
+            return JSONResponse(platform.openid_configuration())
+
+        @app.post("/register")
+        async def register(request: Request) -> Response:
+            try:
+                body = await request.json()
+            except ValueError:
+                body = None
+            return t.cast(
+                Response,
+                registrations.create_endpoint_response(
+                    "client_registration",
+                    ("POST", str(request.url), request.headers, body),
+                ),
+            )
 
         @app.get("/jwks")
         def jwks() -> Response:
