@@ -25,11 +25,16 @@ class _Local(etree.Resolver):
         return None
 
 
-def _schema() -> etree.XMLSchema:
+def _schema(name: str = "ccv1p3_imscp_v1p2_v1p0.xsd") -> etree.XMLSchema:
     parser = etree.XMLParser(no_network=True)
     parser.resolvers.add(_Local())
-    doc = etree.parse(str(SCHEMAS / "ccv1p3_imscp_v1p2_v1p0.xsd"), parser)
+    doc = etree.parse(str(SCHEMAS / name), parser)
     return etree.XMLSchema(doc)
+
+
+def _link_schema() -> etree.XMLSchema:
+    """The schema of a Common Cartridge 1.3 LTI link (imslticc_v1p3 and its imports)."""
+    return _schema("imslticc_v1p3.xsd")
 
 
 def test_cartridge_validates_against_cc13() -> None:
@@ -49,6 +54,30 @@ def test_cartridge_validates_against_cc13() -> None:
     link = etree.fromstring(archive.read("lti/lti-test.xml"))
     assert link.tag == f"{{{LTICC}}}cartridge_basiclti_link"
     assert "https://crisis.example.org/lti/launch" in archive.read("lti/lti-test.xml").decode()
+    # Every LTI link file validates against the CC 1.3 LTI link schema.
+    links = [n for n in archive.namelist() if n.startswith("lti/")]
+    assert len(links) == package.links
+    link_schema = _link_schema()
+    for name in links:
+        doc = etree.fromstring(archive.read(name))
+        assert link_schema.validate(doc), (name, link_schema.error_log)
+    # The manifest declares each link as a CC 1.3 LTI link resource.
+    types = {r.get("type") for r in manifest.iterfind(".//cp:resource", ns)}
+    assert types == {"webcontent", "imsbasiclti_xmlv1p3"}
+
+
+def test_link_schema_refuses_a_link_without_its_vendor() -> None:
+    """The link check can fail: the vendor is required."""
+    broken = etree.fromstring(
+        b'<cartridge_basiclti_link xmlns="http://www.imsglobal.org/xsd/imslticc_v1p3" '
+        b'xmlns:blti="http://www.imsglobal.org/xsd/imsbasiclti_v1p0">'
+        b"<blti:title>Test</blti:title>"
+        b"<blti:launch_url>https://crisis.example.org/lti/launch</blti:launch_url>"
+        b"</cartridge_basiclti_link>"
+    )
+    schema = _link_schema()
+    assert not schema.validate(broken)
+    assert "vendor" in str(schema.error_log)
 
 
 def test_schema_refuses_a_broken_manifest() -> None:
