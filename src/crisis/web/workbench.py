@@ -20,6 +20,7 @@ from crisis.web import (
     workbench_reports,
     workbench_scorecard,
 )
+from crisis.web import workbench_service as service
 from crisis.web.security import csrf_protect, get_db
 from crisis.web.workbench_common import access, analyst, language, page
 from crisis.workbench.history import diff
@@ -68,7 +69,7 @@ def overview(
     request: Request, name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
 ) -> Response:
     acc = access(db, user, name)
-    state = workspaces.current(db, acc.row)
+    state = service.state(db, acc)
     ws = state.workspace
     ranking = rank(ws.hazard_register, ws.criteria_weights()) if ws.hazard_register.hazards else []
     latest = ws.latest_round()
@@ -186,8 +187,7 @@ def restore(
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
-    workspaces.restore_version(db, acc.row, number, base=base, author=user)
-    db.commit()
+    service.restore(db, acc, number, base=base, author=user)
     return RedirectResponse(f"/workbench/{name}/history", status_code=303)
 
 
