@@ -26,6 +26,7 @@ from crisis.web.workbench_common import Access, access, analyst
 from crisis.web.workbench_hazards import JOB_KIND
 from crisis.workbench.impact import MAX_SCENARIOS, simulator_hazard
 from crisis.workbench.matrix import risk_matrix
+from crisis.workbench.priorities import gather
 from crisis.workbench.register import (
     SCENARIOS,
     Hazard,
@@ -143,8 +144,7 @@ def list_workspaces(
 def create_workspace(
     body: WorkspaceIn, user: User = Depends(analyst), db: Session = Depends(get_db)
 ) -> WorkspaceOut:
-    row = workspaces.create_workspace(db, body.name, body.city, user)
-    db.commit()
+    row = service.create_workspace(db, user, body.name, body.city)
     return _out(access(db, user, row.name))
 
 
@@ -328,9 +328,7 @@ def ranking(
 ) -> dict[str, Any]:
     acc = access(db, user, name)
     chosen, chosen_basis = service.view(scenario, basis)
-    found = service.priorities(
-        service.state(db, acc).workspace, scenario=chosen, basis=chosen_basis
-    )
+    found = gather(service.state(db, acc).workspace, scenario=chosen, basis=chosen_basis)
     return found.as_dict()
 
 

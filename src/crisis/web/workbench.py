@@ -49,9 +49,8 @@ def create(
     db: Session = Depends(get_db),
 ) -> Response:
     try:
-        row = workspaces.create_workspace(db, name.strip(), city.strip(), user)
+        row = service.create_workspace(db, user, name, city)
     except CrisisError as exc:
-        db.rollback()
         rows = workspaces.list_workspaces(db, None if user.role == "admin" else user)
         return page(
             request,
@@ -60,7 +59,6 @@ def create(
             {"workspaces": rows, "error": str(exc), "form": {"name": name, "city": city}},
             status_code=exc.status_code,
         )
-    db.commit()
     return RedirectResponse(f"/workbench/{row.name}", status_code=303)
 
 
@@ -104,11 +102,7 @@ def set_member(
 ) -> Response:
     acc = access(db, user, name, "owner")
     member = users.get_user(db, username)
-    if remove:
-        workspaces.remove_member(db, acc.row, member)
-    else:
-        workspaces.set_member(db, acc.row, member, role)
-    db.commit()
+    service.set_member(db, acc, member, None if remove else role)
     return RedirectResponse(f"/workbench/{name}#members", status_code=303)
 
 

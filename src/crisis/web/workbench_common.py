@@ -51,6 +51,7 @@ LIKELIHOOD_LABELS = {
     2: N_("unlikely (1 in 200–1,000 years)"),
     1: N_("rare (less than 1 in 1,000 years)"),
 }
+COST_NAMES = {"low": N_("low cost"), "medium": N_("medium cost"), "high": N_("high cost")}
 COST_LABELS = {
     "low": N_("low: within a department's running budget"),
     "medium": N_("medium: needs its own line in the annual budget"),

@@ -32,7 +32,6 @@ from crisis.web.workbench_common import (
     level_labels,
     page,
 )
-from crisis.web.workbench_service import Priorities
 from crisis.workbench.ahp import (
     CR_THRESHOLD,
     pairwise_from_judgements,
@@ -40,6 +39,7 @@ from crisis.workbench.ahp import (
     revisions,
 )
 from crisis.workbench.matrix import SCENARIO_CHOICES
+from crisis.workbench.priorities import Priorities, gather
 from crisis.workbench.prioritise import CRITERIA, TOP, compare_rankings, rank
 from crisis.workbench.risk import IMPACT_EMPHASIS, risk_band, risk_index
 from crisis.workbench.sensitivity import SCALE
@@ -132,7 +132,7 @@ def priorities(
     acc = access(db, user, name)
     chosen, chosen_basis = service.view(scenario, basis)
     ws = service.state(db, acc).workspace
-    found = service.priorities(ws, scenario=chosen, basis=chosen_basis)
+    found = gather(ws, scenario=chosen, basis=chosen_basis)
     lang = language(request)
     smallest = min(
         (f for s in found.sensitivity for f in (s.up, s.down) if f is not None),

@@ -20,6 +20,7 @@ from crisis.web import workbench_service as service
 from crisis.web.security import csrf_protect, get_db
 from crisis.web.workbench_common import (
     COST_LABELS,
+    COST_NAMES,
     MAX_ATTACHMENT_BYTES,
     Access,
     access,
@@ -330,6 +331,7 @@ def _plan_page(
             "essentials": essentials,
             "costs": COSTS,
             "cost_labels": COST_LABELS,
+            "cost_names": COST_NAMES,
             "today": dt.date.today().isoformat(),
             "errors": errors or [],
             "conflict": conflict,

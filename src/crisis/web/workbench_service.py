@@ -10,36 +10,62 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from crisis.exceptions import ConflictError, ContentError, FormatError, NotFoundError
+from crisis.exceptions import (
+    ConflictError,
+    ContentError,
+    CrisisError,
+    FormatError,
+    NotFoundError,
+)
 from crisis.store import workspaces
 from crisis.store.tables import User
-from crisis.store.workbench_tables import WorkbenchVersion
+from crisis.store.workbench_tables import WorkbenchVersion, WorkbenchWorkspace
 from crisis.store.workspaces import KEEP, State
 from crisis.web.workbench_common import Access
 from crisis.workbench.actionplan import Action, action_plan, parse_actions, stored_plan
-from crisis.workbench.ahp import AHPResult, Revision, ahp, revisions
+from crisis.workbench.ahp import AHPResult, ahp
 from crisis.workbench.impact import ClassEstimate, estimate_note
 from crisis.workbench.impact import apply_estimate as apply_classes
-from crisis.workbench.matrix import SCENARIO_CHOICES, RiskMatrix, ScenarioChoice, risk_matrix
-from crisis.workbench.prioritise import CRITERIA, Agreement, RankedHazard, agreement, rank
+from crisis.workbench.matrix import SCENARIO_CHOICES, ScenarioChoice
+from crisis.workbench.prioritise import CRITERIA
 from crisis.workbench.register import Hazard, Register, remove_hazard, replace_register
 from crisis.workbench.register import save_hazard as save_in_register
 from crisis.workbench.risk import BASES, Basis
 from crisis.workbench.scorecard import Answer, ScorecardRound, check_round
-from crisis.workbench.sensitivity import (
-    JudgementStep,
-    PairFlip,
-    WeightSensitivity,
-    judgement_steps,
-    pair_flips,
-    sensitivity,
-)
 from crisis.workbench.workspace import Workspace, migrate_pairwise
+
+
+def create_workspace(db: Session, user: User, name: str, city: str) -> WorkbenchWorkspace:
+    """Create an empty workspace owned by ``user``.
+
+    Raises:
+        ContentError: A bad name or city.
+        ConflictError: The name is taken.
+    """
+    try:
+        row = workspaces.create_workspace(db, name.strip(), city.strip(), user)
+    except CrisisError:
+        db.rollback()
+        raise
+    db.commit()
+    return row
+
+
+def set_member(db: Session, acc: Access, member: User, role: str | None) -> None:
+    """Give ``member`` a role in the workspace, or remove them (``role=None``).
+
+    Raises:
+        ConflictError: The change would leave the workspace without an owner.
+    """
+    if role is None:
+        workspaces.remove_member(db, acc.row, member)
+    else:
+        workspaces.set_member(db, acc.row, member, role)
+    db.commit()
 
 
 def state(db: Session, acc: Access) -> State:
@@ -196,67 +222,6 @@ def view(scenario: str, basis: str) -> tuple[ScenarioChoice, Basis]:
     if basis not in BASES:
         raise FormatError(f"basis: must be one of {', '.join(BASES)}, got {basis!r}")
     return scenario, basis  # type: ignore[return-value]
-
-
-@dataclass(frozen=True)
-class Priorities:
-    """Everything the priorities page and ``/ranking`` show, from one risk definition."""
-
-    weights: AHPResult | None
-    revisions: list[Revision]
-    matrix: RiskMatrix | None
-    ranking: list[RankedHazard]
-    agreement: Agreement | None
-    sensitivity: list[WeightSensitivity]
-    pair_flips: list[PairFlip]
-    judgement_steps: list[JudgementStep]
-
-    def as_dict(self) -> dict[str, Any]:
-        """Plain data for JSON."""
-        return {
-            "criteria": list(CRITERIA),
-            "ahp": None if self.weights is None else self.weights.as_dict(),
-            "inconsistent_judgements": [r.as_dict() for r in self.revisions],
-            "ranking": [r.as_dict() for r in self.ranking],
-            "agreement": None if self.agreement is None else self.agreement.as_dict(),
-            "sensitivity": [s.as_dict() for s in self.sensitivity],
-            "neighbour_flips": [p.as_dict() for p in self.pair_flips],
-            "judgement_steps": [j.as_dict() for j in self.judgement_steps],
-        }
-
-
-def priorities(
-    workspace: Workspace, *, scenario: ScenarioChoice = "both", basis: Basis = "weighted"
-) -> Priorities:
-    """The matrix, the ranking, their agreement and the ranking's stability."""
-    register = workspace.hazard_register
-    result = workspace.weights()
-    weights = workspace.criteria_weights()
-    found = (
-        revisions(workspace.pairwise, CRITERIA)
-        if workspace.pairwise is not None and result is not None and not result.consistent
-        else []
-    )
-    if not register.hazards:
-        return Priorities(result, found, None, [], None, [], [], [])
-    ranking = rank(register, weights, scenario=scenario, basis=basis)
-    several = len(register.hazards) > 1
-    return Priorities(
-        weights=result,
-        revisions=found,
-        matrix=risk_matrix(register, scenario=scenario, basis=basis, dimension_weights=weights),
-        ranking=ranking,
-        agreement=agreement(ranking),
-        sensitivity=sensitivity(register, weights, scenario=scenario, basis=basis)
-        if several
-        else [],
-        pair_flips=pair_flips(register, weights, scenario=scenario, basis=basis) if several else [],
-        judgement_steps=judgement_steps(
-            register, workspace.pairwise, scenario=scenario, basis=basis
-        )
-        if several and workspace.pairwise is not None
-        else [],
-    )
 
 
 # --- scorecard rounds --------------------------------------------------------------------

@@ -232,6 +232,13 @@ def _text(value: float) -> str:
     return f"1/{round(1.0 / value):d}"
 
 
+def ratio_text(value: float) -> str:
+    """Any positive ratio as an analyst reads it: ``2.5`` or ``1/2.5`` (one decimal)."""
+    shown = value if value >= 1.0 else 1.0 / value
+    text = f"{shown:.1f}".removesuffix(".0")
+    return text if value >= 1.0 else f"1/{text}"
+
+
 def scale_text(value: float) -> str:
     """A judgement as written on Saaty's scale (``3``, ``1/3``), nearest scale value."""
     return _text(min(_SCALE, key=lambda s: abs(math.log(s) - math.log(value))))
