@@ -30,6 +30,7 @@ __all__ = ["Profile", "profile", "profile_pdf", "unicode_font"]
 
 _HEADINGS: dict[str, dict[str, str]] = {
     "en": {
+        "cost_low": "low", "cost_medium": "medium", "cost_high": "high",
         "action": "Action",
         "l5": "almost certain (≥ 1 in 10 years)",
         "l4": "likely (1 in 10–50 years)",
@@ -53,6 +54,7 @@ _HEADINGS: dict[str, dict[str, str]] = {
         "no_plan": "No action plan yet.",
     },
     "el": {
+        "cost_low": "χαμηλό", "cost_medium": "μέτριο", "cost_high": "υψηλό",
         "action": "Δράση",
         "l5": "σχεδόν βέβαιη (≥ 1 στα 10 έτη)",
         "l4": "πιθανή (1 στα 10–50 έτη)",
@@ -66,7 +68,7 @@ _HEADINGS: dict[str, dict[str, str]] = {
         "hazard": "Επικινδυνότητα", "competence": "Ικανότητα", "rank": "#",
         "scenario": "Καθοριστικό σενάριο", "risk": "Δείκτης κινδύνου",
         "weighted": "Σταθμισμένη επίπτωση", "most_probable": "πιθανότερο",
-        "most_severe": "δυσμενέστερο", "cost": "Κόστος", "target": "Στόχος",
+        "most_severe": "σοβαρότερο", "cost": "Κόστος", "target": "Στόχος",
         "indicator": "Δείκτης", "essential": "Βασική αρχή", "sendai": "Στόχοι Sendai",
         "low": "χαμηλός", "medium": "μέτριος", "high": "υψηλός", "very high": "πολύ υψηλός",
         "none": "—",
@@ -79,6 +81,7 @@ _HEADINGS: dict[str, dict[str, str]] = {
         "no_plan": "Δεν υπάρχει ακόμη σχέδιο δράσης.",
     },
     "de": {
+        "cost_low": "gering", "cost_medium": "mittel", "cost_high": "hoch",
         "action": "Maßnahme",
         "l5": "fast sicher (≥ 1 in 10 Jahren)",
         "l4": "wahrscheinlich (1 in 10–50 Jahren)",
@@ -94,17 +97,18 @@ _HEADINGS: dict[str, dict[str, str]] = {
         "weighted": "Gewichtete Auswirkung", "most_probable": "wahrscheinlichstes",
         "most_severe": "schwerstes", "cost": "Kosten", "target": "Ziel",
         "indicator": "Indikator", "essential": "Grundsatz", "sendai": "Sendai-Ziele",
-        "low": "gering", "medium": "mittel", "high": "hoch", "very high": "sehr hoch",
+        "low": "niedrig", "medium": "mittel", "high": "hoch", "very high": "sehr hoch",
         "none": "—",
         "definition": "Risikoindex = 10 × ((Wahrscheinlichkeitsklasse − 1) + {k} × "
         "(Auswirkungsklasse − 1)), 0–100; die Auswirkung ist die mit AHP gewichtete "
-        "Kombination der fünf Dimensionen. Stufen: gering < 25, mittel < 50, hoch < 75, "
+        "Kombination der fünf Dimensionen. Stufen: niedrig < 25, mittel < 50, hoch < 75, "
         "sehr hoch ≥ 75.",
         "matrix_note": "Jede Zahl ist der Rang einer Gefahr in der Tabelle oben, eingetragen "
         "nach dem Szenario, das ihren Rang bestimmt; jede Zelle zeigt ihren Risikoindex.",
         "no_plan": "Noch kein Maßnahmenplan.",
     },
     "pt": {
+        "cost_low": "baixo", "cost_medium": "médio", "cost_high": "elevado",
         "action": "Ação",
         "l5": "quase certa (≥ 1 em 10 anos)",
         "l4": "provável (1 em 10–50 anos)",
@@ -310,7 +314,7 @@ def profile(
                     text,
                     action.owner,
                     action.due.isoformat(),
-                    h.get(action.cost, h["none"]) if action.cost else h["none"],
+                    h.get(f"cost_{action.cost}", action.cost) if action.cost else h["none"],
                     names.get(action.hazard_id, action.hazard_id)
                     if action.hazard_id
                     else h["none"],

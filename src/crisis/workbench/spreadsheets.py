@@ -265,7 +265,10 @@ def import_register(source: str | Path | bytes, *, city: str, fmt: str | None = 
     errors: list[str] = []
     hazards: list[Hazard] = []
     first_row: dict[str, int] = {}
+    named: set[str] = set()
     for number, record in _records(rows, header):
+        if not _blank(record.get("id")):
+            named.add(str(record.get("id")).strip())
         cell_errors: list[str] = []
         data = _hazard_data(record, number, cell_errors)
         errors.extend(cell_errors)
@@ -292,6 +295,9 @@ def import_register(source: str | Path | bytes, *, city: str, fmt: str | None = 
     for problem in combination_errors(hazards):
         where, _, message = problem.partition(".combines: ")
         hazard_id = where.split("(", 1)[-1].rstrip(")")
+        missing = message.removeprefix("the register has no hazard ").strip("'")
+        if message != missing and missing in named:
+            continue  # that row's own error is reported already
         errors.append(f"row {first_row[hazard_id]}, column combines: {message}")
     if errors:
         summary = errors[0] if len(errors) == 1 else f"{errors[0]} (and {len(errors) - 1} more)"
