@@ -158,7 +158,8 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 WORKBENCH_PAGES = (
     "", "/hazards", "/hazards/heat-blackout", "/priorities", "/weights", "/scorecard",
-    "/scorecard/round?label=Baseline%202026", "/actions", "/reports",
+    "/scorecard/round?label=Baseline%202026", "/actions", "/reports", "/history", "/history/1",
+    "/history/compare?a=1&b=2", "/priorities/compare",
 )  # fmt: skip
 
 
@@ -188,6 +189,8 @@ def test_workbench_pages_fit_the_window(
                 "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
             )
             name = path.strip("/").split("?")[0].replace("/", "-") or "overview"
+            if "a=1" in path:
+                name += "-1-2"
             page.screenshot(path=str(artifacts / f"workbench-{name}-{width}.png"), full_page=True)
             culprits = page.evaluate(
                 """() => [...document.querySelectorAll('body *')]

@@ -61,7 +61,7 @@ def _form(client: TestClient, path: str, action: str | None = None) -> dict[str,
         ("/hazards/new?taxonomy_id=earthquake", "Earthquake"),
         ("/priorities", "How stable is the top 3?"),
         ("/weights", "Pairwise comparisons (AHP)"),
-        ("/scorecard", "Baseline 2026"),
+        ("/scorecard", '<abbr title="National and local risk reduction strategies">E</abbr>'),
         ("/scorecard/round?label=Baseline%202026", "Resilience lead appointed"),
         ("/actions", "Draft the plan"),
         ("/reports", "Download the PDF profile"),
@@ -74,6 +74,7 @@ def test_the_demo_workspace_pages(client: TestClient, demo: str, path: str, text
     response = client.get(DEMO + path)
     assert response.status_code == 200, response.text[-2000:]
     assert text in response.text
+    assert "object at 0x" not in response.text  # no Python object leaks into the page
     assert "http://" not in response.text and "https://" not in response.text
 
 

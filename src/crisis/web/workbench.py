@@ -162,7 +162,7 @@ def version(
         "workbench/version.html",
         acc,
         {
-            "version": row,
+            "saved": row,
             "past": ws,
             "rounds": rounds,
             "weights": ws.weights(),

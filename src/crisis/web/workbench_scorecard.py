@@ -42,6 +42,7 @@ from crisis.workbench.scorecard import (
     compare_rounds,
     essential_scores,
     overall_percent,
+    sendai_targets,
 )
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
@@ -116,6 +117,8 @@ def scorecard(
             "compare": compare,
             "levels": LEVELS,
             "today": dt.date.today().isoformat(),
+            "sendai": {t: title.get(lang) for t, title in sendai_targets().items()},
+            "sendai_of": {e.number: e.sendai for e in bundled_scorecard("preliminary").essentials},
         },
     )
 
