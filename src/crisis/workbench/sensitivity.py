@@ -14,6 +14,7 @@ measure of how much the ranking depends on any one opinion.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -247,8 +248,8 @@ def _first_change(
         # else can change the order in between, and the change is well clear of round-off.
         distances = sorted({round(sign * d, 12) for d, _ in ahead})
         for d, cause in ahead:
-            later = [x for x in distances if x > round(sign * d, 12)]
-            end = later[0] if later else limit
+            after = bisect.bisect_right(distances, round(sign * d, 12))
+            end = distances[after] if after < len(distances) else limit
             probe = sign * (sign * d + end) / 2 if end > sign * d else d
             if changed(_weights_at(w, k, others, probe)):
                 found[sign] = (float(d), cause, float(probe))
