@@ -81,8 +81,8 @@ def test_detailed_anchors_are_measurable_where_they_can_be() -> None:
     import statistics
 
     questions = bundled_scorecard("detailed").questions.questions
-    anchors = [a for q in questions for a in q.anchors]
-    with_numbers = [q for q in questions if any(re.search(r"\d", a) for a in q.anchors)]
+    anchors = [a.en for q in questions for a in q.anchors]
+    with_numbers = [q for q in questions if any(re.search(r"\d", a.en) for a in q.anchors)]
     print(
         f"detailed anchors: median {statistics.median(len(a.split()) for a in anchors)} words, "
         f"{len(with_numbers)} of {len(questions)} criteria with a number"
@@ -103,7 +103,7 @@ def test_every_essential_names_its_sendai_targets_owner_and_competences() -> Non
     assert all(t.en and t.el and t.de and t.pt for t in targets.values())
     served = set()
     for essential in scorecard.essentials:
-        assert essential.sendai and essential.owner
+        assert essential.sendai and essential.owner.en
         served.update(essential.sendai)
         for competence in essential.competences:
             catalogue.competence(competence)  # raises if the framework lacks it
@@ -120,9 +120,9 @@ def test_every_question_carries_an_action_written_as_an_action(level: str) -> No
     for question in bundled_scorecard(level).questions.questions:
         action = question.action
         assert action is not None, question.id
-        assert action.text != question.text
-        assert not action.text.endswith("?")
-        assert action.text.split()[0][0].isupper() and action.indicator
+        assert action.text.en != question.text.en
+        assert not action.text.en.endswith("?")
+        assert action.text.en.split()[0][0].isupper() and action.indicator.en
         if action.link is not None:
             assert set(action.link.taxonomy) <= known, question.id
 
@@ -130,7 +130,7 @@ def test_every_question_carries_an_action_written_as_an_action(level: str) -> No
 def test_multi_hazard_scenarios_are_asked_about_at_both_levels() -> None:
     for level in ("preliminary", "detailed"):
         questions = bundled_scorecard(level).questions.questions
-        assert any("multi-hazard" in q.text.lower() for q in questions)
+        assert any("multi-hazard" in q.text.en.lower() for q in questions)
 
 
 def test_action_plan_targets_the_weakest_essentials(demo: Workspace) -> None:
@@ -148,8 +148,9 @@ def test_action_plan_targets_the_weakest_essentials(demo: Workspace) -> None:
     for action in plan:
         question = scorecard.question(action.question_id)
         score = scoring.answers[action.question_id].score
-        assert action.target == question.anchors[score + 1]
-        assert question.text not in action.action and action.action == question.action.text
+        assert action.target == question.anchors[score + 1].en
+        assert question.text.en not in action.action
+        assert action.action == question.action.text.en
         assert action.competence == scorecard.essential(action.essential).competences[0]
         assert action.cost in ("low", "medium", "high") and action.indicator
         assert action.hazard_id is None or action.hazard_id in demo.hazard_register.ids()

@@ -16,80 +16,12 @@ from typing import Any
 
 from crisis.competences.models import Catalogue, JobProfile
 from crisis.exceptions import CrisisError
+from crisis.i18n.formats import format_date, format_number, format_percent
+from crisis.i18n.texts import texts_in
 from crisis.learners.gaps import Gap
 from crisis.learners.profile import CompetenceProfile
 from crisis.learners.schedule import LearningPath
 
-_LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Competence report",
-        "profile": "Job profile",
-        "date": "Date",
-        "radar": "Current level and target",
-        "current": "Current",
-        "target": "Target",
-        "gaps": "Gaps, most urgent first",
-        "essential": "essential",
-        "path": "Learning path",
-        "none": "No open gaps: no modules needed.",
-        "total": "Total",
-        "hours": "hours",
-        "weeks": "weeks",
-        "week": "Week",
-        "confidence": "confidence",
-    },
-    "el": {
-        "title": "Αναφορά δεξιοτήτων",
-        "profile": "Επαγγελματικό προφίλ",
-        "date": "Ημερομηνία",
-        "radar": "Τρέχον επίπεδο και στόχος",
-        "current": "Τρέχον",
-        "target": "Στόχος",
-        "gaps": "Κενά, τα πιο επείγοντα πρώτα",
-        "essential": "απαραίτητο",
-        "path": "Διαδρομή μάθησης",
-        "none": "Κανένα ανοιχτό κενό: δεν χρειάζονται ενότητες.",
-        "total": "Σύνολο",
-        "hours": "ώρες",
-        "weeks": "εβδομάδες",
-        "week": "Εβδομάδα",
-        "confidence": "βεβαιότητα",
-    },
-    "de": {
-        "title": "Kompetenzbericht",
-        "profile": "Berufsprofil",
-        "date": "Datum",
-        "radar": "Aktuelles Niveau und Ziel",
-        "current": "Aktuell",
-        "target": "Ziel",
-        "gaps": "Lücken, dringendste zuerst",
-        "essential": "wesentlich",
-        "path": "Lernpfad",
-        "none": "Keine offenen Lücken: keine Module nötig.",
-        "total": "Gesamt",
-        "hours": "Stunden",
-        "weeks": "Wochen",
-        "week": "Woche",
-        "confidence": "Sicherheit",
-    },
-    "pt": {
-        "title": "Relatório de competências",
-        "profile": "Perfil profissional",
-        "date": "Data",
-        "radar": "Nível atual e objetivo",
-        "current": "Atual",
-        "target": "Objetivo",
-        "gaps": "Lacunas, as mais urgentes primeiro",
-        "essential": "essencial",
-        "path": "Percurso de aprendizagem",
-        "none": "Sem lacunas abertas: nenhum módulo necessário.",
-        "total": "Total",
-        "hours": "horas",
-        "weeks": "semanas",
-        "week": "Semana",
-        "confidence": "confiança",
-    },
-}
 _BLUE = (31, 119, 180)
 _ORANGE = (255, 127, 14)
 _GREY = (150, 150, 150)
@@ -138,7 +70,7 @@ def learner_report_pdf(
     """
     from fpdf import FPDF
 
-    labels = _LABELS.get(lang, _LABELS["en"])
+    labels = {**texts_in("crisis.learners", "report", lang), "_lang": lang}
     regular, bold = font_files()
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
@@ -151,7 +83,7 @@ def learner_report_pdf(
         0, 9, labels["title"] + (f": {learner}" if learner else ""), new_x="LMARGIN", new_y="NEXT"
     )
     pdf.set_font("DejaVu", "", 10)
-    when = (today or dt.date.today()).isoformat()
+    when = format_date(today or dt.date.today(), lang)
     pdf.cell(
         0,
         6,
@@ -246,9 +178,9 @@ def _gap_bars(
         note = f"{gap.current} → {gap.target}"
         if competences is not None:
             entry = competences.level(gap.competence)
-            note += f" · {labels['confidence']} {entry.confidence:.0%}"
+            note += f" · {labels['confidence']} {format_percent(entry.confidence, labels['_lang'])}"
             if entry.calibration in ("over-confident", "under-confident"):
-                note += f" · {entry.calibration}"
+                note += f" · {labels[entry.calibration]}"
         pdf.set_xy(x0 + bar_w + 2, y)
         pdf.cell(0, row_h, note, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
@@ -276,18 +208,23 @@ def _timeline(pdf: Any, path: LearningPath, labels: dict[str, str]) -> None:
         pdf.set_xy(pdf.l_margin + label_w, y + 5)
         span = f"{first}" if first == last else f"{first}–{last}"
         text = (
-            f"{labels['week']} {span} ({step.start.isoformat()} – {step.end.isoformat()}), "
-            f"{step.hours:g} {labels['hours']}. {step.explanation}"
+            f"{labels['week']} {span} ({format_date(step.start, labels['_lang'])} – "
+            f"{format_date(step.end, labels['_lang'])}), "
+            f"{format_number(step.hours, labels['_lang'], 1, trim=True)} "
+            f"{labels['hours']}. {step.explanation}"
         )
         pdf.multi_cell(chart_w, 3.8, text, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(1)
     pdf.set_font("DejaVu", "B", 9)
+    lang = labels["_lang"]
+    hours = format_number(path.hours, lang, 1, trim=True)
+    ects = format_number(path.ects, lang, 2, trim=True)
+    per_week = format_number(path.hours_per_week, lang, 1, trim=True)
     pdf.cell(
         0,
         6,
-        f"{labels['total']}: {path.hours:g} {labels['hours']}, {path.ects:g} ECTS, "
-        f"{path.weeks} {labels['weeks']} "
-        f"({path.hours_per_week:g} {labels['hours']}/{labels['week'].lower()})",
+        f"{labels['total']}: {hours} {labels['hours']}, {ects} ECTS, {path.weeks} "
+        f"{labels['weeks']} ({per_week} {labels['hours']}/{labels['week'].lower()})",
         new_x="LMARGIN",
         new_y="NEXT",
     )

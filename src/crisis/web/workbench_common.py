@@ -10,11 +10,12 @@ from __future__ import annotations
 import math
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from fastapi import Request, UploadFile
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 from starlette.datastructures import FormData
 
 from crisis.exceptions import FormatError, NotFoundError, PermissionDeniedError
@@ -43,14 +44,6 @@ BAND_LABELS = {
 }
 LEVEL_LABELS = {"preliminary": N_("preliminary"), "detailed": N_("detailed")}
 SCENARIO_LABELS = {"most_probable": N_("Most probable"), "most_severe": N_("Most severe")}
-#: The likelihood classes as the matrix labels them (the same text as crisis.workbench.risk).
-LIKELIHOOD_LABELS = {
-    5: N_("almost certain (1 in 10 years or more often)"),
-    4: N_("likely (1 in 10–50 years)"),
-    3: N_("possible (1 in 50–200 years)"),
-    2: N_("unlikely (1 in 200–1,000 years)"),
-    1: N_("rare (less than 1 in 1,000 years)"),
-}
 COST_NAMES = {"low": N_("low cost"), "medium": N_("medium cost"), "high": N_("high cost")}
 COST_LABELS = {
     "low": N_("low: within a department's running budget"),
@@ -81,6 +74,14 @@ class Access:
     def name(self) -> str:
         """The workspace's name (its address)."""
         return self.row.name
+
+    @cached_property
+    def language(self) -> str:
+        """The language the team writes the workspace's own texts in."""
+        db = object_session(self.row)
+        if db is None:
+            return "en"
+        return workspaces.current(db, self.row).workspace.language
 
 
 def access(db: Session, user: User, name: str, need: str = "viewer") -> Access:

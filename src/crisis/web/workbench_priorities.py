@@ -21,7 +21,6 @@ from crisis.store.workbench_tables import WorkbenchVersion
 from crisis.web import workbench_service as service
 from crisis.web.security import csrf_protect, get_db
 from crisis.web.workbench_common import (
-    LIKELIHOOD_LABELS,
     SCENARIO_LABELS,
     Access,
     access,
@@ -38,6 +37,7 @@ from crisis.workbench.ahp import (
     parse_judgement,
     revisions,
 )
+from crisis.workbench.anchors import bundled_likelihood
 from crisis.workbench.matrix import SCENARIO_CHOICES
 from crisis.workbench.priorities import Priorities, gather
 from crisis.workbench.prioritise import CRITERIA, TOP, compare_rankings, rank
@@ -93,9 +93,10 @@ def matrix_of(judgements: dict[str, str]) -> tuple[tuple[float | str, ...], ...]
     return tuple(tuple(row) for row in cells)
 
 
-def _heatmap(found: Priorities) -> list[dict[str, Any]]:
+def _heatmap(found: Priorities, lang: str) -> list[dict[str, Any]]:
     """The matrix as rows (likelihood 5 … 1) of cells, each with its scenarios."""
     assert found.matrix is not None
+    labels = bundled_likelihood()
     ranks = {r.hazard_id: r for r in found.ranking}
     rows = []
     for likelihood in range(5, 0, -1):
@@ -115,7 +116,7 @@ def _heatmap(found: Priorities) -> list[dict[str, Any]]:
                 {"impact": impact, "risk": risk, "band": risk_band(risk), "entries": entries}
             )
         rows.append(
-            {"likelihood": likelihood, "label": LIKELIHOOD_LABELS[likelihood], "cells": cells}
+            {"likelihood": likelihood, "label": labels.label(likelihood, lang), "cells": cells}
         )
     return rows
 
@@ -146,7 +147,7 @@ def priorities(
         acc,
         {
             "found": found,
-            "heatmap": _heatmap(found) if found.matrix is not None else [],
+            "heatmap": _heatmap(found, lang) if found.matrix is not None else [],
             "criteria": CRITERIA,
             "criterion_labels": criterion_labels(lang),
             "level_labels": level_labels(lang),

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from crisis.competences.text import Shown
 from crisis.exceptions import ContentError, FormatError
 from crisis.store import workspaces
 from crisis.store.tables import User
@@ -70,10 +71,11 @@ def radar(scores: list[EssentialScore], size: int = 360) -> dict[str, Any]:
 
 
 def competence_titles(language: str = "en") -> dict[str, str]:
-    """Each competence of the bundled framework: its title in ``language``."""
+    """Each competence of the bundled framework: its title in ``language`` (a :class:`Shown`,
+    marked on pages where it falls back to English)."""
     from crisis.competences import load_bundled
 
-    return {c.id: c.title.get(language) for c in load_bundled().framework.competences}
+    return {c.id: c.title.shown(language) for c in load_bundled().framework.competences}
 
 
 def _competences(language: str = "en") -> list[tuple[str, str]]:
@@ -329,7 +331,10 @@ def _plan_page(
             "plan": plan,
             "has_plan": current.plan is not None,
             "rounds": sorted(current.workspace.rounds, key=lambda r: r.date, reverse=True),
-            "hazards": [(h.id, h.title) for h in current.workspace.hazard_register.hazards],
+            "hazards": [
+                (h.id, Shown(h.title, current.workspace.language))
+                for h in current.workspace.hazard_register.hazards
+            ],
             "competences": _competences(lang),
             "essentials": essentials,
             "costs": COSTS,

@@ -349,6 +349,7 @@ def draft_plan(
         register=before.workspace.hazard_register,
         weights=before.workspace.criteria_weights(),
         today=today,
+        language=before.workspace.language,
     )
     _save(
         db,

@@ -124,17 +124,19 @@ def linked_hazard(
     return next(r.hazard_id for r in rank(register, weights) if r.hazard_id in allowed)
 
 
-def _action_of(question: Question, score: int) -> tuple[str, str | None, int, str, str]:
+def _action_of(
+    question: Question, score: int, language: str
+) -> tuple[str, str | None, int, str, str]:
     template = question.action
-    target = question.anchors[score + 1]
+    target = question.anchors[score + 1].get(language)
     if template is None:
-        return f"Reach the next level: {target}", None, DEFAULT_EFFORT_MONTHS, "", ""
+        return target, None, DEFAULT_EFFORT_MONTHS, "", ""
     return (
-        template.text,
-        template.owner,
+        template.text.get(language),
+        None if template.owner is None else template.owner.get(language),
         template.effort_months,
         template.cost,
-        template.indicator,
+        template.indicator.get(language),
     )
 
 
@@ -148,13 +150,15 @@ def action_plan(
     per_essential: int = 2,
     today: dt.date | None = None,
     owners: dict[int, str] | None = None,
+    language: str = "en",
 ) -> list[Action]:
     """Turn the weakest essentials of a round into actions.
 
     The ``weakest`` essentials (lowest percentage; ties by number) each get up to
     ``per_essential`` actions, one per lowest-scored question below the maximum. Due dates
     run from ``today`` (the day of drafting): an action is due its effort in months after its
-    owner's previous action in this plan.
+    owner's previous action in this plan. Texts are taken in ``language`` (the language the
+    team writes its plan in), English where a translation is missing.
 
     Raises:
         ContentError: ``weakest`` or ``per_essential`` is not positive.
@@ -181,8 +185,8 @@ def action_plan(
         for score, _, question in open_questions[:per_essential]:
             if score >= scorecard.max_score:
                 continue
-            text, owner, effort, cost, indicator = _action_of(question, score)
-            owner = (owners or {}).get(essential.number) or owner or essential.owner
+            text, owner, effort, cost, indicator = _action_of(question, score, language)
+            owner = (owners or {}).get(essential.number) or owner or essential.owner.get(language)
             due = add_months(free.get(owner, start), effort)
             free[owner] = due
             template = question.action
@@ -197,7 +201,7 @@ def action_plan(
                     hazard_id=linked_hazard(register, template.link if template else None, weights),
                     competence=primary,
                     supporting_competence=secondary,
-                    target=question.anchors[score + 1],
+                    target=question.anchors[score + 1].get(language),
                     indicator=indicator,
                     cost=cost,
                     effort_months=effort,

@@ -12,7 +12,6 @@ from typing import Literal
 
 from crisis.workbench.register import SCENARIOS, Register
 from crisis.workbench.risk import (
-    LIKELIHOOD_LABELS,
     RETURN_PERIOD_BOUNDS,
     RISK_BANDS,
     Basis,
@@ -28,7 +27,6 @@ ScenarioChoice = Literal["most_probable", "most_severe", "both"]
 SCENARIO_CHOICES: tuple[str, ...] = ("both", "most_probable", "most_severe")
 
 __all__ = [
-    "LIKELIHOOD_LABELS",
     "RETURN_PERIOD_BOUNDS",
     "RISK_BANDS",
     "SCENARIO_CHOICES",

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from crisis.i18n.formats import format_date, format_number, format_percent
+from crisis.i18n.texts import texts_in
 from crisis.workbench._pdf import Box, Writer, unicode_font
 from crisis.workbench.actionplan import Action, action_plan
-from crisis.workbench.anchors import bundled_anchors
+from crisis.workbench.anchors import bundled_anchors, bundled_likelihood
 from crisis.workbench.prioritise import RankedHazard, rank
 from crisis.workbench.risk import IMPACT_EMPHASIS, risk_band, risk_index
 from crisis.workbench.scorecard import (
@@ -28,111 +30,6 @@ from crisis.workbench.workspace import Workspace
 
 __all__ = ["Profile", "profile", "profile_pdf", "unicode_font"]
 
-_HEADINGS: dict[str, dict[str, str]] = {
-    "en": {
-        "cost_low": "low", "cost_medium": "medium", "cost_high": "high",
-        "action": "Action",
-        "l5": "almost certain (≥ 1 in 10 years)",
-        "l4": "likely (1 in 10–50 years)",
-        "l3": "possible (1 in 50–200 years)",
-        "l2": "unlikely (1 in 200–1,000 years)",
-        "l1": "rare (< 1 in 1,000 years)",
-        "title": "City resilience profile", "hazards": "Hazards by risk",
-        "matrix": "Risk matrix", "scorecard": "Resilience scorecard", "actions": "Action plan",
-        "likelihood": "Likelihood", "impact": "Impact", "score": "Score", "owner": "Owner",
-        "due": "Due", "hazard": "Hazard", "competence": "Competence", "rank": "#",
-        "scenario": "Deciding scenario", "risk": "Risk index", "weighted": "Weighted impact",
-        "most_probable": "most probable", "most_severe": "most severe", "cost": "Cost",
-        "target": "Target", "indicator": "Indicator", "essential": "Essential",
-        "sendai": "Sendai targets", "low": "low", "medium": "medium", "high": "high",
-        "very high": "very high", "none": "—",
-        "definition": "Risk index = 10 × ((likelihood class − 1) + {k} × (impact class − 1)), "
-        "0–100; impact is the AHP-weighted combination of the five impact dimensions. Bands: "
-        "low < 25, medium < 50, high < 75, very high ≥ 75.",
-        "matrix_note": "Each number is a hazard's rank in the table above, placed by the "
-        "scenario that sets its rank; each cell shows its risk index.",
-        "no_plan": "No action plan yet.",
-    },
-    "el": {
-        "cost_low": "χαμηλό", "cost_medium": "μέτριο", "cost_high": "υψηλό",
-        "action": "Δράση",
-        "l5": "σχεδόν βέβαιη (≥ 1 στα 10 έτη)",
-        "l4": "πιθανή (1 στα 10–50 έτη)",
-        "l3": "ενδεχόμενη (1 στα 50–200 έτη)",
-        "l2": "απίθανη (1 στα 200–1.000 έτη)",
-        "l1": "σπάνια (< 1 στα 1.000 έτη)",
-        "title": "Προφίλ ανθεκτικότητας πόλης", "hazards": "Επικινδυνότητες κατά κίνδυνο",
-        "matrix": "Μήτρα κινδύνου", "scorecard": "Κάρτα αξιολόγησης ανθεκτικότητας",
-        "actions": "Σχέδιο δράσης", "likelihood": "Πιθανότητα", "impact": "Επίπτωση",
-        "score": "Βαθμός", "owner": "Υπεύθυνος", "due": "Προθεσμία",
-        "hazard": "Επικινδυνότητα", "competence": "Ικανότητα", "rank": "#",
-        "scenario": "Καθοριστικό σενάριο", "risk": "Δείκτης κινδύνου",
-        "weighted": "Σταθμισμένη επίπτωση", "most_probable": "πιθανότερο",
-        "most_severe": "σοβαρότερο", "cost": "Κόστος", "target": "Στόχος",
-        "indicator": "Δείκτης", "essential": "Βασική αρχή", "sendai": "Στόχοι Sendai",
-        "low": "χαμηλός", "medium": "μέτριος", "high": "υψηλός", "very high": "πολύ υψηλός",
-        "none": "—",
-        "definition": "Δείκτης κινδύνου = 10 × ((κλάση πιθανότητας − 1) + {k} × (κλάση "
-        "επίπτωσης − 1)), 0–100· η επίπτωση είναι ο σταθμισμένος κατά AHP συνδυασμός των πέντε "
-        "διαστάσεων. Ζώνες: χαμηλός < 25, μέτριος < 50, υψηλός < 75, πολύ υψηλός ≥ 75.",
-        "matrix_note": "Κάθε αριθμός είναι η θέση μιας επικινδυνότητας στον πίνακα παραπάνω, "
-        "τοποθετημένη κατά το σενάριο που ορίζει τη θέση της· κάθε κελί δείχνει τον δείκτη "
-        "κινδύνου του.",
-        "no_plan": "Δεν υπάρχει ακόμη σχέδιο δράσης.",
-    },
-    "de": {
-        "cost_low": "gering", "cost_medium": "mittel", "cost_high": "hoch",
-        "action": "Maßnahme",
-        "l5": "fast sicher (≥ 1 in 10 Jahren)",
-        "l4": "wahrscheinlich (1 in 10–50 Jahren)",
-        "l3": "möglich (1 in 50–200 Jahren)",
-        "l2": "unwahrscheinlich (1 in 200–1.000 Jahren)",
-        "l1": "selten (< 1 in 1.000 Jahren)",
-        "title": "Resilienzprofil der Stadt", "hazards": "Gefahren nach Risiko",
-        "matrix": "Risikomatrix", "scorecard": "Resilienz-Scorecard",
-        "actions": "Maßnahmenplan", "likelihood": "Wahrscheinlichkeit",
-        "impact": "Auswirkung", "score": "Punktzahl", "owner": "Zuständig", "due": "Frist",
-        "hazard": "Gefahr", "competence": "Kompetenz", "rank": "#",
-        "scenario": "Maßgebliches Szenario", "risk": "Risikoindex",
-        "weighted": "Gewichtete Auswirkung", "most_probable": "wahrscheinlichstes",
-        "most_severe": "schwerstes", "cost": "Kosten", "target": "Ziel",
-        "indicator": "Indikator", "essential": "Grundsatz", "sendai": "Sendai-Ziele",
-        "low": "niedrig", "medium": "mittel", "high": "hoch", "very high": "sehr hoch",
-        "none": "—",
-        "definition": "Risikoindex = 10 × ((Wahrscheinlichkeitsklasse − 1) + {k} × "
-        "(Auswirkungsklasse − 1)), 0–100; die Auswirkung ist die mit AHP gewichtete "
-        "Kombination der fünf Dimensionen. Stufen: niedrig < 25, mittel < 50, hoch < 75, "
-        "sehr hoch ≥ 75.",
-        "matrix_note": "Jede Zahl ist der Rang einer Gefahr in der Tabelle oben, eingetragen "
-        "nach dem Szenario, das ihren Rang bestimmt; jede Zelle zeigt ihren Risikoindex.",
-        "no_plan": "Noch kein Maßnahmenplan.",
-    },
-    "pt": {
-        "cost_low": "baixo", "cost_medium": "médio", "cost_high": "elevado",
-        "action": "Ação",
-        "l5": "quase certa (≥ 1 em 10 anos)",
-        "l4": "provável (1 em 10–50 anos)",
-        "l3": "possível (1 em 50–200 anos)",
-        "l2": "improvável (1 em 200–1000 anos)",
-        "l1": "rara (< 1 em 1000 anos)",
-        "title": "Perfil de resiliência da cidade", "hazards": "Perigos por risco",
-        "matrix": "Matriz de risco", "scorecard": "Scorecard de resiliência",
-        "actions": "Plano de ação", "likelihood": "Probabilidade", "impact": "Impacto",
-        "score": "Pontuação", "owner": "Responsável", "due": "Prazo", "hazard": "Perigo",
-        "competence": "Competência", "rank": "#", "scenario": "Cenário determinante",
-        "risk": "Índice de risco", "weighted": "Impacto ponderado",
-        "most_probable": "mais provável", "most_severe": "mais grave", "cost": "Custo",
-        "target": "Meta", "indicator": "Indicador", "essential": "Essencial",
-        "sendai": "Metas de Sendai", "low": "baixo", "medium": "médio", "high": "alto",
-        "very high": "muito alto", "none": "—",
-        "definition": "Índice de risco = 10 × ((classe de probabilidade − 1) + {k} × (classe "
-        "de impacto − 1)), 0–100; o impacto é a combinação ponderada por AHP das cinco "
-        "dimensões. Faixas: baixo < 25, médio < 50, alto < 75, muito alto ≥ 75.",
-        "matrix_note": "Cada número é a posição de um perigo na tabela acima, colocado pelo "
-        "cenário que determina a sua posição; cada célula mostra o seu índice de risco.",
-        "no_plan": "Ainda não há plano de ação.",
-    },
-}  # fmt: skip
 _BAND_COLOURS = {
     "low": (207, 232, 207),
     "medium": (251, 234, 168),
@@ -155,18 +52,25 @@ def _competences(language: str) -> dict[str, str]:
     return {c.id: c.title.get(language) for c in load_bundled().framework.competences}
 
 
-def _hazard_table(w: Writer, ranking: list[RankedHazard], h: Mapping[str, str]) -> None:
+def _band(h: Mapping[str, str], band: str) -> str:
+    return h["band_" + band.replace(" ", "_")]
+
+
+def _hazard_table(
+    w: Writer, ranking: list[RankedHazard], h: Mapping[str, str], written: Callable[[str], str]
+) -> None:
+    language = h["_language"]
     widths = [8.0, 60.0, 30.0, 32.0, 24.0, 36.0]
     header = [h["rank"], h["hazard"], h["scenario"], h["likelihood"], h["weighted"], h["risk"]]
     w.row(widths, header, bold=True)
     for r in ranking:
         cells = [
             str(r.rank),
-            r.title,
+            written(r.title),
             h[r.scenario],
             str(r.likelihood_class),
-            f"{r.impact_weighted:.2f} → {r.impact_class}",
-            f"{r.risk} · {h[r.band]}",
+            f"{format_number(r.impact_weighted, language, 2)} → {r.impact_class}",
+            f"{r.risk} · {_band(h, r.band)}",
         ]
         fill = [None, None, None, None, None, _BAND_COLOURS[r.band]]
         w.row(widths, cells, fill=fill, header=header)
@@ -181,7 +85,8 @@ def _draw_matrix(w: Writer, ranking: list[RankedHazard], h: Mapping[str, str]) -
         pdf.add_page()
     top = float(pdf.get_y())
     levels = bundled_anchors().levels
-    language = h.get("_language", "en")
+    scale = bundled_likelihood()
+    language = h["_language"]
     w.box(float(pdf.l_margin), top, label_width - 2, f"{h['likelihood']} ↓ / {h['impact']} →",
           size=7.5, bold=True)  # fmt: skip
     y0 = top + 10
@@ -191,7 +96,7 @@ def _draw_matrix(w: Writer, ranking: list[RankedHazard], h: Mapping[str, str]) -
     for row, likelihood in enumerate(range(5, 0, -1)):
         y = y0 + row * size
         w.box(float(pdf.l_margin), y + size / 2 - 5, label_width - 2,
-              f"{likelihood} {h[f'l{likelihood}']}", size=7, align="R")  # fmt: skip
+              f"{likelihood} {scale.label(likelihood, language)}", size=7, align="R")  # fmt: skip
         for col, impact in enumerate(range(1, 6)):
             x = x0 + col * size
             risk = round(risk_index(likelihood, impact))
@@ -248,8 +153,18 @@ def profile(
     generated: dt.date | None = None,
     competence_titles: Mapping[str, str] | None = None,
 ) -> Profile:
-    """Render the city resilience profile of ``workspace`` with a record of its text boxes."""
-    h = {**_HEADINGS.get(language, _HEADINGS["en"]), "_language": language}
+    """Render the city resilience profile of ``workspace`` with a record of its text boxes.
+
+    The team's own texts (hazard titles, round labels, actions, owners) are in the
+    workspace's language; a PDF in another language marks them, "[EN] …".
+    """
+    h = {**texts_in("crisis.workbench", "report", language), "_language": language}
+
+    def written(text: str) -> str:
+        if not text or workspace.language == language:
+            return text
+        return f"[{workspace.language.upper()}] {text}"
+
     w = Writer.new()
     pdf = w.pdf
     pdf.add_page()
@@ -257,16 +172,17 @@ def profile(
     names = {hz.id: hz.title for hz in register.hazards}
     competences = dict(competence_titles or _competences(language))
     w.heading(f"{h['title']}: {register.city}", size=17)
-    w.paragraph((generated or dt.date.today()).isoformat(), size=9)
+    stamp = format_date(generated or dt.date.today(), language, "long")
+    w.paragraph(f"{h['generated']} {stamp}", size=9)
     if not w.unicode:
-        w.paragraph("Note: no Unicode font was found; some characters are replaced.")
+        w.paragraph(h["no_font"])
     w.paragraph(h["definition"].format(k=IMPACT_EMPHASIS), size=8)
 
     weights = workspace.criteria_weights()
     if register.hazards:
         ranking = rank(register, weights)
         w.heading(h["hazards"])
-        _hazard_table(w, ranking, h)
+        _hazard_table(w, ranking, h, written)
         if pdf.get_y() + 5 * 24 + 45 > w.bottom:
             pdf.add_page()
         w.heading(h["matrix"])
@@ -277,18 +193,17 @@ def profile(
         pdf.add_page()
         scorecard = bundled_scorecard(scoring.level)
         scores = essential_scores(scoring, scorecard, language=language)
-        w.heading(f"{h['scorecard']}: {scoring.label} ({scoring.date.isoformat()})")
+        w.heading(
+            f"{h['scorecard']}: {written(scoring.label)} ({format_date(scoring.date, language)})"
+        )
         _draw_radar(w, scores)
         widths = [9.0, 121.0, 20.0, 40.0]
         header = [h["rank"], h["essential"], h["score"], h["sendai"]]
         w.row(widths, header, bold=True)
         for score in scores:
             sendai = ", ".join(scorecard.essential(score.number).sendai)
-            w.row(
-                widths,
-                [str(score.number), score.title, f"{score.percent:.0f} %", sendai],
-                header=header,
-            )
+            percent = format_percent(score.percent / 100, language)
+            w.row(widths, [str(score.number), score.title, percent, sendai], header=header)
         plan = (
             actions
             if actions is not None
@@ -302,20 +217,20 @@ def profile(
                   h["competence"]]  # fmt: skip
         w.row(widths, header, bold=True, size=7.5)
         for action in plan:
-            text = action.action
+            text = written(action.action)
             if action.target:
-                text += f"\n{h['target']}: {action.target}"
+                text += f"\n{h['target']}: {written(action.target)}"
             if action.indicator:
-                text += f"\n{h['indicator']}: {action.indicator}"
+                text += f"\n{h['indicator']}: {written(action.indicator)}"
             w.row(
                 widths,
                 [
                     str(action.priority),
                     text,
-                    action.owner,
-                    action.due.isoformat(),
+                    written(action.owner),
+                    format_date(action.due, language),
                     h.get(f"cost_{action.cost}", action.cost) if action.cost else h["none"],
-                    names.get(action.hazard_id, action.hazard_id)
+                    written(names.get(action.hazard_id, action.hazard_id))
                     if action.hazard_id
                     else h["none"],
                     competences.get(action.competence, action.competence),

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from crisis.exceptions import ContentError, NotFoundError
 from crisis.workbench._loading import Document, bundled_document, read_document
-from crisis.workbench.taxonomy import Category, Titles
+from crisis.workbench.taxonomy import Category, Text
 
 Level = Literal["preliminary", "detailed"]
 LEVELS: tuple[str, ...] = ("preliminary", "detailed")
@@ -39,12 +39,12 @@ class Essential(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     number: int = Field(ge=1, le=10)
-    title: Titles
-    summary: str = Field(min_length=1)
+    title: Text
+    summary: Text
     #: The Sendai Framework global targets this essential contributes to.
     sendai: tuple[SendaiTarget, ...] = Field(min_length=1)
     #: The usual owner of its actions (a role, not a person).
-    owner: str = Field(min_length=1)
+    owner: Text
     #: SCRO framework competences an officer needs to act on it: primary, supporting.
     competences: tuple[str, str]
 
@@ -67,16 +67,20 @@ class HazardLink(BaseModel):
 
 
 class ActionTemplate(BaseModel):
-    """What to do to move up a question's anchors, written as an action."""
+    """What to do to move up a question's anchors, written as an action.
+
+    ``text``, ``owner`` and ``indicator`` are texts like the question's (English, with other
+    languages added per field as ``{en: ..., el: ...}``).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    text: str = Field(min_length=10)
+    text: Text
     #: A role; the essential's owner when absent.
-    owner: str | None = None
+    owner: Text | None = None
     effort_months: int = Field(ge=1, le=36)
     cost: Cost
-    indicator: str = Field(min_length=5)
+    indicator: Text
     link: HazardLink | None = None
 
 
@@ -87,8 +91,8 @@ class Question(BaseModel):
 
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     essential: int = Field(ge=1, le=10)
-    text: str = Field(min_length=1)
-    anchors: tuple[str, ...]
+    text: Text
+    anchors: tuple[Text, ...]
     action: ActionTemplate | None = None
 
 
@@ -119,7 +123,7 @@ class QuestionSet(BaseModel):
 class _Essentials(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    sendai_targets: dict[SendaiTarget, Titles]
+    sendai_targets: dict[SendaiTarget, Text]
     essentials: tuple[Essential, ...]
 
     @model_validator(mode="after")
@@ -191,7 +195,7 @@ def _essentials() -> tuple[Essential, ...]:
     return _bundled_essentials().essentials
 
 
-def sendai_targets() -> dict[str, Titles]:
+def sendai_targets() -> dict[str, Text]:
     """The Sendai Framework's seven global targets A–G, with short titles."""
     return {str(k): v for k, v in _bundled_essentials().sendai_targets.items()}
 
@@ -295,7 +299,7 @@ def essential_scores(
         scores.append(
             EssentialScore(
                 number=number,
-                title=scorecard.essential(number).title.get(language),
+                title=scorecard.essential(number).title.shown(language),
                 points=sum(a.score for a in answers),
                 max_points=scorecard.max_score * len(questions),
                 answered=len(answers),
