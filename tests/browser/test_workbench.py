@@ -222,5 +222,21 @@ def test_workbench_pages_fit_the_window(
         assert wide[0] <= wide[1]
         page.get_by_role("button", name="Reset to equal weights").click()
         page.wait_for_url(base + "/weights?saved=1")
+        # The same pages in Greek: longer words, the team's English texts marked.
+        page.goto(base + "/priorities")
+        with page.expect_navigation():
+            page.select_option("#language-select", "el")  # the form sends itself on change
+        for path in ("/priorities", "/weights", "/actions", "/scorecard"):
+            page.goto(base + path)
+            assert page.locator("html").get_attribute("lang") == "el"
+            wide = page.evaluate(
+                "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+            )
+            name = path.strip("/")
+            page.screenshot(path=str(artifacts / f"workbench-{name}-el-{width}.png"),
+                            full_page=True)  # fmt: skip
+            assert wide[0] <= wide[1], f"{path} in Greek: {wide[0]} px in a {wide[1]} px window"
+        with page.expect_navigation():  # the choice is kept with the account: back to English
+            page.select_option("#language-select", "en")
     finally:
         context.close()

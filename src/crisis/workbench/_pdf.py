@@ -68,7 +68,7 @@ class Writer:
 
         pdf = FPDF(format="A4")
         pdf.set_margins(10, 12, 10)
-        pdf.set_auto_page_break(auto=False)
+        pdf.set_auto_page_break(auto=False, margin=12)
         font = unicode_font()
         if font is not None:
             pdf.add_font("DejaVu", "", str(font))
