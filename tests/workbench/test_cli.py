@@ -49,6 +49,11 @@ def test_ahp_from_yaml_and_csv(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert round(data["cr"], 3) == 0.169 and data["consistent"] is False
+    # The judgements to revise are named, each with a value that lowers CR.
+    assert len(data["inconsistent_judgements"]) == 3
+    assert all(r["cr_after"] < data["cr"] for r in data["inconsistent_judgements"])
+    human = runner.invoke(app, ["ahp", str(yaml_file)])
+    assert "the other judgements imply about" in human.output
     csv_file = tmp_path / "m.csv"
     csv_file.write_text(",a,b\na,1,3\nb,1/3,1\n", encoding="utf-8")
     result = runner.invoke(app, ["ahp", str(csv_file)])
