@@ -227,3 +227,43 @@ def test_an_edited_action_plan_is_checked_field_by_field() -> None:
     ]
     plan = parse_actions(rows[:1], hazard_ids={"blackout"}, competence_ids={"C15"})
     assert plan[0].priority == 1 and plan[0].due.isoformat() == "2027-01-31"
+
+
+@pytest.mark.parametrize("language", ["el", "de", "pt"])
+def test_a_plan_drafted_in_another_language_uses_its_texts_and_the_same_schedule(
+    language: str,
+) -> None:
+    # Essential 1 of the detailed scorecard is all zeros, everything else at the top: the
+    # plan is the eleven actions of essential 1, whose owners mix roles named on the
+    # question (D1.09: the resilience lead) with the essential's usual owner (also the
+    # resilience lead). A translated plan must read in its language and keep the dates:
+    # one role is one role, whatever the language the plan is written in.
+    scorecard = bundled_scorecard("detailed")
+    scoring = ScorecardRound(
+        level="detailed", label="baseline", date=dt.date(2026, 1, 5),
+        answers={
+            q.id: Answer(score=0 if q.essential == 1 else scorecard.max_score)
+            for q in scorecard.questions.questions
+        },
+    )  # fmt: skip
+    today = dt.date(2026, 2, 1)
+    english = action_plan(scoring, scorecard, weakest=1, per_essential=11, today=today)
+    translated = action_plan(
+        scoring, scorecard, weakest=1, per_essential=11, today=today, language=language
+    )
+    assert [a.question_id for a in translated] == [a.question_id for a in english]
+    assert [a.due for a in translated] == [a.due for a in english]
+    for action in translated:
+        question = scorecard.question(action.question_id)
+        template = question.action
+        assert template is not None
+        assert action.action == template.text.get(language) != template.text.en
+        assert action.target == question.anchors[1].get(language) != question.anchors[1].en
+        assert action.indicator == template.indicator.get(language) != template.indicator.en
+    mayors_office = {
+        "el": "Γραφείο Δημάρχου",
+        "de": "Büro des Oberbürgermeisters",
+        "pt": "Gabinete do Presidente da Câmara",
+    }
+    mayor = next(a for a in translated if a.question_id == "D1.01")
+    assert mayor.owner == mayors_office[language]

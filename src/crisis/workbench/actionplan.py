@@ -186,10 +186,15 @@ def action_plan(
             if score >= scorecard.max_score:
                 continue
             text, owner, effort, cost, indicator = _action_of(question, score, language)
-            owner = (owners or {}).get(essential.number) or owner or essential.owner.get(language)
-            due = add_months(free.get(owner, start), effort)
-            free[owner] = due
             template = question.action
+            # One role keeps one schedule whatever the language of the plan: the role is
+            # known by its English name, shown in ``language``.
+            role = template.owner if template and template.owner else essential.owner
+            named = (owners or {}).get(essential.number)
+            owner = named or owner or essential.owner.get(language)
+            key = named or role.en
+            due = add_months(free.get(key, start), effort)
+            free[key] = due
             actions.append(
                 Action(
                     priority=len(actions) + 1,
