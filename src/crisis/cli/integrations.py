@@ -7,6 +7,7 @@ passes, or with the server stopped) ``crisis integrations deliver`` sends what i
 from __future__ import annotations
 
 import types
+from typing import cast
 
 import typer
 
@@ -84,7 +85,13 @@ def platforms_list(as_json: bool = typer.Option(False, "--json", help=JSON_OPTIO
         "LMS platforms",
         ["id", "name", "issuer", "client id", "deployment ids"],
         [
-            (r["id"], r["name"], r["issuer"], r["client_id"], " ".join(r["deployment_ids"]))
+            (
+                r["id"],
+                r["name"],
+                r["issuer"],
+                r["client_id"],
+                " ".join(cast("list[str]", r["deployment_ids"])),
+            )
             for r in rows
         ],
     )

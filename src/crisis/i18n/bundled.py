@@ -67,7 +67,11 @@ EXERCISE_FIELDS: tuple[str, ...] = (
 TAXONOMY_FIELDS: tuple[str, ...] = ("entries[].title", "entries[].description")
 IMPACT_FIELDS: tuple[str, ...] = ("levels{}", "dimensions{}.title", "dimensions{}.anchors{}")
 LIKELIHOOD_FIELDS: tuple[str, ...] = ("classes{}.label", "classes{}.description")
-ESSENTIAL_FIELDS: tuple[str, ...] = ("essentials[].title", "essentials[].summary")
+ESSENTIAL_FIELDS: tuple[str, ...] = (
+    "essentials[].title",
+    "essentials[].summary",
+    "sendai_targets{}",
+)
 SCORECARD_FIELDS: tuple[str, ...] = ("questions[].text", "questions[].anchors[]")
 REPORT_FIELDS: tuple[str, ...] = ("texts{}",)
 
@@ -128,26 +132,18 @@ def item_fields() -> Iterator[TextField]:
             yield TextField(found.file, found.line, found.path, found.texts, where)
 
 
+ACTION_FIELDS: tuple[str, ...] = (
+    "questions[].action.text",
+    "questions[].action.owner",
+    "questions[].action.indicator",
+)
+
+
 def action_fields() -> Iterator[TextField]:
-    """The texts a drafted action plan is written from, still English-only in code.
-
-    The owner of each essential's actions and the sentence that turns a scorecard question into
-    an action live in ``workbench/actionplan.py``; they are listed here so that the check shows
-    them as missing until they become translatable data.
-    """
-    import inspect
-
-    from crisis.workbench import actionplan
-
-    source, _start = inspect.getsourcelines(actionplan)
-    path = "workbench/actionplan.py"
-    line = next(
-        (n + 1 for n, text in enumerate(source) if text.startswith("ESSENTIAL_LINKS")), None
-    )
-    for number, (_primary, _secondary, owner, _focus) in actionplan.ESSENTIAL_LINKS.items():
-        yield TextField(path, line, f"ESSENTIAL_LINKS[{number}].owner", {"en": owner})
-    sentence = next((n + 1 for n, text in enumerate(source) if "Move from" in text), None)
-    yield TextField(path, sentence, "action sentence", {"en": "Move from {score} to {next}:"})
+    """The texts a drafted action plan is written from: each scorecard question's action
+    (what to do, its owner role, its indicator) and each essential's usual owner."""
+    yield from yaml_fields("crisis.workbench", "data/scorecard_*.yaml", ACTION_FIELDS)
+    yield from yaml_fields("crisis.workbench", "data/essentials.yaml", ("essentials[].owner",))
 
 
 def _report_fields() -> Iterator[TextField]:

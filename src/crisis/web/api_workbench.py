@@ -21,24 +21,21 @@ from crisis.store import workspaces
 from crisis.store.tables import User
 from crisis.store.workbench_tables import WorkbenchVersion
 from crisis.web import jobs
+from crisis.web import workbench_service as service
 from crisis.web.params import Id, checked_id
 from crisis.web.security import csrf_protect, get_db
 from crisis.web.workbench_common import Access, access, analyst, workspace_user
 from crisis.web.workbench_hazards import JOB_KIND
-from crisis.workbench.ahp import ahp
 from crisis.workbench.impact import MAX_SCENARIOS, simulator_hazard
 from crisis.workbench.matrix import risk_matrix
-from crisis.workbench.prioritise import CRITERIA, rank, sensitivity
+from crisis.workbench.priorities import gather
 from crisis.workbench.register import (
     SCENARIOS,
     Hazard,
     parse_hazard,
-    remove_hazard,
-    save_hazard,
 )
 from crisis.workbench.scorecard import (
     ScorecardRound,
-    check_round,
     essential_scores,
     overall_percent,
 )
@@ -80,8 +77,10 @@ class VersionOut(BaseModel):
 
 class PairwiseIn(BaseModel):
     matrix: list[list[float | str]] | None = Field(
-        description="6×6 judgements in the order of the criteria (fractions such as '1/3' "
-        "allowed), or null for equal weights."
+        description="5×5 judgements of the impact dimensions in the order people, economy, "
+        "environment, infrastructure, society (fractions such as '1/3' allowed), or null for "
+        "equal weights. A 6×6 matrix of earlier versions (likelihood first) is accepted and "
+        "read without its likelihood row and column."
     )
 
 
@@ -165,8 +164,7 @@ def list_workspaces(
 def create_workspace(
     body: WorkspaceIn, user: User = Depends(analyst), db: Session = Depends(get_db)
 ) -> WorkspaceOut:
-    row = workspaces.create_workspace(db, body.name, body.city, user)
-    db.commit()
+    row = service.create_workspace(db, user, body.name, body.city)
     return _out(access(db, user, row.name))
 
 
@@ -175,7 +173,7 @@ def get_workspace(
     name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> dict[str, Any]:
     acc = access(db, user, name)
-    state = workspaces.current(db, acc.row)
+    state = service.state(db, acc)
     return {
         **_out(acc).model_dump(),
         "workspace": state.workspace.model_dump(mode="json"),
@@ -220,9 +218,7 @@ def restore(
     db: Session = Depends(get_db),
 ) -> VersionOut:
     acc = access(db, user, name, "editor")
-    row = workspaces.restore_version(db, acc.row, number, base=base, author=user)
-    db.commit()
-    return VersionOut.of(row)
+    return VersionOut.of(service.restore(db, acc, number, base=base, author=user))
 
 
 # --- hazards -----------------------------------------------------------------------------
@@ -233,7 +229,7 @@ def hazards(
     name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> list[dict[str, Any]]:
     acc = access(db, user, name)
-    register = workspaces.current(db, acc.row).workspace.hazard_register
+    register = service.state(db, acc).workspace.hazard_register
     return [h.model_dump(mode="json") for h in register.hazards]
 
 
@@ -246,20 +242,8 @@ def hazard(
     name: str, hazard_id: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> Response:
     acc = access(db, user, name)
-    register = workspaces.current(db, acc.row).workspace.hazard_register
+    register = service.state(db, acc).workspace.hazard_register
     return _hazard_response(register.get(hazard_id))
-
-
-def _store(db: Session, acc: Access, register: Any, state: Any, message: str) -> None:
-    workspaces.save(
-        db,
-        acc.row,
-        state.workspace.model_copy(update={"hazard_register": register}),
-        base=state.version,
-        author=acc.user,
-        message=message,
-    )
-    db.commit()
 
 
 @router.post(
@@ -276,11 +260,8 @@ def add_hazard(
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
-    state = workspaces.current(db, acc.row)
     new = parse_hazard({k: v for k, v in body.items() if k != "version"})
-    register = save_hazard(state.workspace.hazard_register, new, expected_version=None)
-    _store(db, acc, register, state, f"Hazard {new.id} saved")
-    return _hazard_response(register.get(new.id), status_code=201)
+    return _hazard_response(service.save_hazard(db, acc, new, expected=None), status_code=201)
 
 
 @router.put(
@@ -300,19 +281,16 @@ def put_hazard(
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
-    state = workspaces.current(db, acc.row)
-    register = state.workspace.hazard_register
-    stored = register.get(hazard_id)
+    stored = service.state(db, acc).workspace.hazard_register.get(hazard_id)
     expected = _expected(if_match, body)
     if body.get("id", hazard_id) != hazard_id:
         raise ContentError(f"id: the body names {body.get('id')!r} but the address {hazard_id!r}")
     edited = parse_hazard({**{k: v for k, v in body.items() if k != "version"}, "id": hazard_id})
     try:
-        register = save_hazard(register, edited, expected_version=expected)
+        saved = service.save_hazard(db, acc, edited, expected=expected)
     except ConflictError as exc:
         return _conflict(exc, stored)
-    _store(db, acc, register, state, f"Hazard {hazard_id} saved")
-    return _hazard_response(register.get(hazard_id))
+    return _hazard_response(saved)
 
 
 @router.delete(
@@ -331,16 +309,12 @@ def delete_hazard(
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
-    state = workspaces.current(db, acc.row)
-    stored = state.workspace.hazard_register.get(hazard_id)
+    stored = service.state(db, acc).workspace.hazard_register.get(hazard_id)
     expected = _expected(if_match, {"version": version})
     try:
-        register = remove_hazard(
-            state.workspace.hazard_register, hazard_id, expected_version=expected
-        )
+        service.delete_hazard(db, acc, hazard_id, expected=expected)
     except ConflictError as exc:
         return _conflict(exc, stored)
-    _store(db, acc, register, state, f"Hazard {hazard_id} removed")
     return Response(status_code=204)
 
 
@@ -358,7 +332,7 @@ def estimate(
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
     acc = access(db, user, name, "editor")
-    hazard = workspaces.current(db, acc.row).workspace.hazard_register.get(hazard_id)
+    hazard = service.state(db, acc).workspace.hazard_register.get(hazard_id)
     if body.scenario not in SCENARIOS:
         raise FormatError(f"scenario: must be one of {', '.join(SCENARIOS)}")
     mapping = simulator_hazard(hazard, body.scenario)
@@ -381,65 +355,50 @@ def estimate(
 # --- prioritisation ----------------------------------------------------------------------
 
 
-@router.get("/workspaces/{name}/ranking", summary="Weighted ranking, weights and sensitivity")
+@router.get(
+    "/workspaces/{name}/ranking",
+    summary="Ranking, impact weights, agreement with the matrix and flip points",
+)
 def ranking(
     name: str,
     scenario: str = "both",
+    basis: str = "weighted",
     user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
     acc = access(db, user, name)
-    if scenario not in ("both", *SCENARIOS):
-        raise FormatError("scenario: must be both, most_probable or most_severe")
-    ws = workspaces.current(db, acc.row).workspace
-    weights = ws.criteria_weights()
-    result = ws.weights()
-    register = ws.hazard_register
-    enough = len(register.hazards) > 1
-    return {
-        "criteria": list(CRITERIA),
-        "ahp": result.as_dict() if result else None,
-        "ranking": [r.as_dict() for r in rank(register, weights, scenario=scenario)]  # type: ignore[arg-type]
-        if register.hazards
-        else [],
-        "sensitivity": [s.as_dict() for s in sensitivity(register, weights, scenario=scenario)]  # type: ignore[arg-type]
-        if enough
-        else [],
-    }
+    chosen, chosen_basis = service.view(scenario, basis)
+    found = gather(service.state(db, acc).workspace, scenario=chosen, basis=chosen_basis)
+    return found.as_dict()
 
 
 @router.get("/workspaces/{name}/matrix", summary="The 5×5 risk matrix")
 def matrix(
     name: str,
     scenario: str = "both",
-    basis: str = "highest",
+    basis: str = "weighted",
     user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> dict[str, object]:
     acc = access(db, user, name)
-    if scenario not in ("both", *SCENARIOS) or basis not in ("highest", "weighted"):
-        raise FormatError("scenario must be both/most_probable/most_severe, basis highest/weighted")
-    register = workspaces.current(db, acc.row).workspace.hazard_register
-    return risk_matrix(register, scenario=scenario, basis=basis).as_dict()  # type: ignore[arg-type]
+    chosen, chosen_basis = service.view(scenario, basis)
+    ws = service.state(db, acc).workspace
+    return risk_matrix(
+        ws.hazard_register,
+        scenario=chosen,
+        basis=chosen_basis,
+        dimension_weights=ws.criteria_weights(),
+    ).as_dict()
 
 
-@router.put("/workspaces/{name}/pairwise", summary="Set the AHP judgements; returns the weights")
+@router.put(
+    "/workspaces/{name}/pairwise", summary="Set the AHP judgements of the impact dimensions"
+)
 def pairwise(
     name: str, body: PairwiseIn, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> dict[str, object]:
     acc = access(db, user, name, "editor")
-    state = workspaces.current(db, acc.row)
-    result = None if body.matrix is None else ahp(body.matrix, CRITERIA)
-    matrix_value = None if body.matrix is None else tuple(tuple(row) for row in body.matrix)
-    workspaces.save(
-        db,
-        acc.row,
-        state.workspace.model_copy(update={"pairwise": matrix_value}),
-        base=state.version,
-        author=user,
-        message="Criteria weights set by AHP" if result else "Criteria weights reset to equal",
-    )
-    db.commit()
+    result = service.set_pairwise(db, acc, body.matrix)
     return {"ahp": result.as_dict() if result else None}
 
 
@@ -452,7 +411,7 @@ def scorecard(
 ) -> list[dict[str, Any]]:
     acc = access(db, user, name)
     rounds = []
-    for scoring in workspaces.current(db, acc.row).workspace.rounds:
+    for scoring in service.state(db, acc).workspace.rounds:
         scores = essential_scores(scoring)
         rounds.append(
             {
@@ -481,18 +440,7 @@ def put_round(
     except ValidationError as exc:
         errors = describe_errors(exc)
         raise ContentError(errors[0], errors=errors) from None
-    check_round(scoring)
-    state = workspaces.current(db, acc.row)
-    rounds = (*(r for r in state.workspace.rounds if r.label != label), scoring)
-    workspaces.save(
-        db,
-        acc.row,
-        state.workspace.model_copy(update={"rounds": rounds}),
-        base=state.version,
-        author=user,
-        message=f"Round {label} saved",
-    )
-    db.commit()
+    scoring = service.put_round(db, acc, scoring)
     scores = essential_scores(scoring)
     return {
         **scoring.model_dump(mode="json"),

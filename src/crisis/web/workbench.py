@@ -22,6 +22,7 @@ from crisis.web import (
     workbench_reports,
     workbench_scorecard,
 )
+from crisis.web import workbench_service as service
 from crisis.web.params import Id
 from crisis.web.security import csrf_protect, get_db
 from crisis.web.workbench_common import access, analyst, language, page, workspace_user
@@ -51,9 +52,8 @@ def create(
     db: Session = Depends(get_db),
 ) -> Response:
     try:
-        row = workspaces.create_workspace(db, name.strip(), city.strip(), user)
+        row = service.create_workspace(db, user, name, city)
     except CrisisError as exc:
-        db.rollback()
         rows = workspaces.list_workspaces(db, None if user.role == "admin" else user)
         return page(
             request,
@@ -62,7 +62,6 @@ def create(
             {"workspaces": rows, "error": str(exc), "form": {"name": name, "city": city}},
             status_code=exc.status_code,
         )
-    db.commit()
     return RedirectResponse(f"/workbench/{row.name}", status_code=303)
 
 
@@ -71,7 +70,7 @@ def overview(
     request: Request, name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> Response:
     acc = access(db, user, name)
-    state = workspaces.current(db, acc.row)
+    state = service.state(db, acc)
     ws = state.workspace
     ranking = rank(ws.hazard_register, ws.criteria_weights()) if ws.hazard_register.hazards else []
     latest = ws.latest_round()
@@ -108,11 +107,7 @@ def set_member(
     if not acc.can_manage:
         raise PermissionDeniedError("a practice workspace is private; it has no other members")
     member = users.get_user(db, username)
-    if remove:
-        workspaces.remove_member(db, acc.row, member)
-    else:
-        workspaces.set_member(db, acc.row, member, role)
-    db.commit()
+    service.set_member(db, acc, member, None if remove else role)
     return RedirectResponse(f"/workbench/{name}#members", status_code=303)
 
 
@@ -172,7 +167,7 @@ def version(
         "workbench/version.html",
         acc,
         {
-            "version": row,
+            "saved": row,
             "past": ws,
             "rounds": rounds,
             "weights": ws.weights(),
@@ -191,8 +186,7 @@ def restore(
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
-    workspaces.restore_version(db, acc.row, number, base=base, author=user)
-    db.commit()
+    service.restore(db, acc, number, base=base, author=user)
     return RedirectResponse(f"/workbench/{name}/history", status_code=303)
 
 

@@ -12,7 +12,7 @@ and nobody else is a member of it.
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -22,11 +22,11 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session, object_session
 from starlette.datastructures import FormData
 
-from crisis.exceptions import ConflictError, FormatError, NotFoundError, PermissionDeniedError
+from crisis.exceptions import FormatError, NotFoundError, PermissionDeniedError
 from crisis.store import courses as course_store
 from crisis.store import workspaces
 from crisis.store.tables import User
-from crisis.store.workbench_tables import WorkbenchVersion, WorkbenchWorkspace
+from crisis.store.workbench_tables import WorkbenchWorkspace
 from crisis.web import i18n
 from crisis.web.i18n import N_
 from crisis.web.i18n import gettext as _
@@ -34,7 +34,6 @@ from crisis.web.rendering import page_language, render
 from crisis.web.security import require_roles
 from crisis.workbench.anchors import DIMENSIONS, bundled_anchors
 from crisis.workbench.prioritise import CRITERIA
-from crisis.workbench.workspace import Workspace
 
 #: The site roles that use the workbench (admins always may).
 analyst = require_roles("analyst")
@@ -52,6 +51,12 @@ BAND_LABELS = {
 }
 LEVEL_LABELS = {"preliminary": N_("preliminary"), "detailed": N_("detailed")}
 SCENARIO_LABELS = {"most_probable": N_("Most probable"), "most_severe": N_("Most severe")}
+COST_NAMES = {"low": N_("low cost"), "medium": N_("medium cost"), "high": N_("high cost")}
+COST_LABELS = {
+    "low": N_("low: within a department's running budget"),
+    "medium": N_("medium: needs its own line in the annual budget"),
+    "high": N_("high: a capital investment or a multi-year programme"),
+}
 
 
 @dataclass
@@ -105,27 +110,6 @@ def access(db: Session, user: User, name: str, need: str = "viewer") -> Access:
     if ROLE_RANK[role] < ROLE_RANK[need]:
         raise PermissionDeniedError(f"your role in {name} is {role}; this needs {need}")
     return Access(row, role, user)
-
-
-def part_changed(
-    db: Session, acc: Access, base: int, part: Callable[[Workspace], Any]
-) -> WorkbenchVersion | None:
-    """The newest version if ``part`` of the state differs from what version ``base`` held.
-
-    Forms carry the version they were loaded from; a save is refused only when the part it
-    edits (one round, the weights, the plan) changed meanwhile, not when anything did.
-
-    Raises:
-        ConflictError: ``base`` is not a version of this workspace.
-    """
-    try:
-        then = workspaces.get_version(db, acc.row, base)
-    except NotFoundError:
-        raise ConflictError(f"the form refers to version {base}, which does not exist") from None
-    now = workspaces.get_version(db, acc.row, acc.row.version)
-    if part(workspaces.workspace_of(then)) != part(workspaces.workspace_of(now)):
-        return now
-    return None
 
 
 def language(request: Request) -> str:

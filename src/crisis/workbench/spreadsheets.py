@@ -23,12 +23,12 @@ from crisis.exceptions import ContentError, FormatError, LimitExceededError
 from crisis.formats.tables import neutralise, read_csv_rows, read_xlsx_rows, restore_cell
 from crisis.formats.validation import describe_errors, format_loc
 from crisis.workbench.anchors import DIMENSIONS
-from crisis.workbench.register import Hazard, Register
+from crisis.workbench.register import Hazard, Register, combination_errors
 from crisis.workbench.scorecard import LEVELS, Answer, ScorecardRound, bundled_scorecard
 
 _PREFIX = {"most_probable": "mp", "most_severe": "ms"}
 _SCENARIO_FIELDS = ("description", "annual_probability", "return_period_years", *DIMENSIONS)
-_LISTS = ("sources", "exposed_assets", "exposed_districts")
+_LISTS = ("sources", "exposed_assets", "exposed_districts", "combines")
 REGISTER_COLUMNS: tuple[str, ...] = (
     "id", "taxonomy_id", "title", "category", "kind", "confidence", "owner", *_LISTS, "version",
     *(f"{p}_{f}" for p in _PREFIX.values() for f in _SCENARIO_FIELDS),
@@ -257,7 +257,10 @@ def import_register(source: str | Path | bytes, *, city: str, fmt: str | None = 
     errors: list[str] = []
     hazards: list[Hazard] = []
     first_row: dict[str, int] = {}
+    named: set[str] = set()
     for number, record in _records(rows, header):
+        if not _blank(record.get("id")):
+            named.add(str(record.get("id")).strip())
         cell_errors: list[str] = []
         data = _hazard_data(record, number, cell_errors)
         errors.extend(cell_errors)
@@ -276,6 +279,13 @@ def import_register(source: str | Path | bytes, *, city: str, fmt: str | None = 
             continue
         first_row[hazard.id] = number
         hazards.append(hazard)
+    for problem in combination_errors(hazards):
+        where, _, message = problem.partition(".combines: ")
+        hazard_id = where.split("(", 1)[-1].rstrip(")")
+        missing = message.removeprefix("the register has no hazard ").strip("'")
+        if message != missing and missing in named:
+            continue  # that row's own error is reported already
+        errors.append(f"row {first_row[hazard_id]}, column combines: {message}")
     if errors:
         summary = errors[0] if len(errors) == 1 else f"{errors[0]} (and {len(errors) - 1} more)"
         raise ContentError(summary, errors=errors)
