@@ -43,6 +43,13 @@ def _parse_positive_int(raw: str) -> int:
     return value
 
 
+def _parse_count(raw: str) -> int:
+    value = _int(raw)
+    if value < 0:
+        raise ValueError("expected a whole number, 0 or more")
+    return value
+
+
 def _parse_port(raw: str) -> int:
     value = _int(raw)
     if not 1 <= value <= 65535:
@@ -104,6 +111,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("workers", _parse_positive_int, 2, "Background worker processes for long jobs (simulation ensembles, imports)."),
     Setting("dask_scheduler", _parse_text, None, "Address of a Dask scheduler (`tcp://host:8786`) for simulation ensembles; empty means local processes."),
     Setting("secure_cookies", _parse_bool, False, "`true`: always mark cookies Secure (set it behind an HTTPS proxy); cookies on https requests are Secure anyway."),
+    Setting("demo_runs_per_hour", _parse_count, 6, "Plans one address (an IPv6 /64 network) may run per hour in the public demonstration exercise, per server process; `0` switches the demonstration off."),
 )  # fmt: skip
 
 
@@ -125,6 +133,7 @@ class Settings:
     workers: int = 2
     dask_scheduler: str | None = None
     secure_cookies: bool = False
+    demo_runs_per_hour: int = 6
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

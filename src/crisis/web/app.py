@@ -24,6 +24,7 @@ from crisis.web import (
     api_learning,
     api_workbench,
     competences,
+    demo,
     errors,
     exercises,
     exercises_authoring,
@@ -34,6 +35,7 @@ from crisis.web import (
     learning_cohorts,
     learning_test,
     pages,
+    public,
     workbench,
 )
 from crisis.web.rendering import make_environment
@@ -81,6 +83,7 @@ def create_app(
         settings.workers,
         jobs.JOB_KINDS if job_kinds is None else job_kinds,
     )
+    demo_runner = demo.DemoRunner(settings.demo_runs_per_hour)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -95,6 +98,7 @@ def create_app(
             log.error("%s", exc)
         yield
         runner.shutdown()
+        demo_runner.shutdown()
         engine.dispose()
 
     app = FastAPI(
@@ -110,11 +114,14 @@ def create_app(
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.jobs = runner
+    app.state.demo = demo_runner
     app.state.catalogs = i18n.load_catalogs()
     app.state.jinja = make_environment()
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
+    app.include_router(public.router)
+    app.include_router(demo.router)
     app.include_router(competences.router)
     app.include_router(api_competences.router)
     app.include_router(admin.router)
@@ -164,7 +171,9 @@ def create_app(
         had_cookie = CSRF_COOKIE in request.cookies
         token = csrf_token(request)
         response = await call_next(request)
-        if not had_cookie:
+        # A page kept by shared caches must not hand every visitor the same CSRF cookie.
+        shared = "public" in response.headers.get("cache-control", "")
+        if not had_cookie and not shared:
             response.set_cookie(
                 CSRF_COOKIE,
                 token,
