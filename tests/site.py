@@ -20,9 +20,9 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from starlette.routing import compile_path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from starlette.routing import compile_path
 
 from crisis.competences import load_bundled
 from crisis.settings import Settings
@@ -98,9 +98,10 @@ def _learner_journey(client: TestClient, site: Site) -> None:
         page = client.get("/learning/test", follow_redirects=False)
         if page.status_code == 303:
             break
-        form = {
-            name: _hidden(page.text, name) for name in ("attempt", "item", "sequence")
-        } | {"option": "1", "csrf_token": token}
+        form = {name: _hidden(page.text, name) for name in ("attempt", "item", "sequence")} | {
+            "option": "1",
+            "csrf_token": token,
+        }
         answered = client.post("/learning/test/answer", data=form, follow_redirects=False)
         if answered.headers.get("location") != "/learning/test":
             break

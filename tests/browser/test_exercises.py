@@ -70,7 +70,7 @@ def test_learner_plans_on_the_map_and_gets_a_debrief(
     page.emulate_media(media="screen")
     # The evidence reaches the learner's competence profile.
     page.goto(live_server + "/exercises/evidence")
-    assert "river-flood" in page.locator("#evidence-table").inner_text()
+    assert "The hundred-year flood" in page.locator("#evidence-table").inner_text()
     page.goto(live_server + "/learning/profile")
     row = page.locator("table.gaps-table tr", has_text="C13")
     assert "exercise" in row.first.inner_text()

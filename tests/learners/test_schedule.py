@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from itertools import pairwise
 
 import pytest
 
@@ -28,7 +29,8 @@ def test_path_on_small_catalogue_is_ordered_explained_and_scheduled(small_catalo
     # Calendar: consecutive, no gaps, hours/week respected.
     assert path.steps[0].start == MONDAY
     assert path.weeks == -(-int(path.hours) // 5)
-    assert path.steps[-1].end == MONDAY + dt.timedelta(weeks=path.weeks, days=-1)
+    days = -(-int(path.hours) * 7 // 5)
+    assert path.steps[-1].end == MONDAY + dt.timedelta(days=days - 1)
     planner = PathPlanner(small_catalogue.curriculum)
     targets = {g.competence: g.target for g in gaps if g.open}
     assert path.hours == exhaustive_optimum(planner, targets)[0]
@@ -72,3 +74,23 @@ def test_no_gaps_no_modules(small_catalogue):
     gaps = analyse_gaps(levels, small_catalogue.profile("role"), small_catalogue)
     path = plan_path(gaps, small_catalogue, start=MONDAY)
     assert path.steps == [] and path.hours == 0 and path.weeks == 0
+
+
+def test_module_dates_follow_one_another_without_overlap():
+    """Each module starts the day after the previous one ends, however the hours fall."""
+    catalogue = load_bundled()
+    gaps = analyse_gaps({}, catalogue.profile("scro"), catalogue)
+    for per_week in (3, 4, 7.5, 10):
+        path = plan_path(gaps, catalogue, start=MONDAY, hours_per_week=per_week)
+        assert any(step.hours > per_week for step in path.steps)  # some span several weeks
+        for before, after in pairwise(path.steps):
+            assert after.start == before.end + dt.timedelta(days=1), (before.module, after.module)
+            assert after.weeks[0] >= before.weeks[1]
+        for step in path.steps:
+            assert step.start <= step.end
+            assert step.weeks == (
+                (step.start - MONDAY).days // 7 + 1,
+                (step.end - MONDAY).days // 7 + 1,
+            )
+            # The time given is the module's hours at the weekly pace, to the day.
+            assert abs((step.end - step.start).days + 1 - step.hours * 7 / per_week) < 2

@@ -184,7 +184,7 @@ def test_profile_path_and_report(learner: TestClient) -> None:
     assert learner.post("/learning/path", data=settings, follow_redirects=False).status_code == 303
     path = learner.get("/learning/path")
     assert path.status_code == 200
-    assert "2027-01-04" in path.text and 'class="calendar"' in path.text
+    assert "2027-01-04" in path.text and 'class="calendar' in path.text
     assert 'value="M01" id="done-M01" checked' in path.text
     report = learner.get("/learning/report")
     assert report.status_code == 200 and "Competence report" in report.text

@@ -28,9 +28,10 @@ class PathStep:
         builds_on: Prerequisites the learner has already completed.
         unlocks: Later modules on the path that need this one.
         explanation: One sentence saying why the module is on the path.
-        start: First day of the module's first week.
-        end: Last day of the module's last week.
-        weeks: ``(first, last)`` week numbers, counted from 1.
+        start: The day the module starts: the day after the previous module ends.
+        end: The day its hours are done, at the path's hours per week spread evenly over the
+            week; the next module starts the day after.
+        weeks: ``(first, last)`` week numbers of those days, counted from 1.
     """
 
     module: str
@@ -204,6 +205,7 @@ def _assemble(
         current[cid] = max(current[cid], targets[cid])
     steps: list[PathStep] = []
     elapsed = 0.0
+    day = 0  # days from ``start`` to the first free day
     for position, mid in enumerate(order):
         module = catalogue.module(mid)
         k = planner.index[mid]
@@ -221,9 +223,12 @@ def _assemble(
         needs = [m for m in module.prerequisites if m in order[:position]]
         builds_on = [m for m in module.prerequisites if m in done]
         unlocks = [m for m in order[position + 1 :] if k in planner.prerequisites[planner.index[m]]]
-        first_week = int(elapsed // hours_per_week) + 1
+        # Modules follow one another day by day: each starts the day after the previous one
+        # ends (no two share a day) and takes at least one day.
+        first_day = day
         elapsed += float(module.hours)
-        last_week = max(first_week, math.ceil(elapsed / hours_per_week - 1e-9))
+        day = max(first_day + 1, math.ceil(elapsed / hours_per_week * 7 - 1e-9))
+        first_week, last_week = first_day // 7 + 1, (day - 1) // 7 + 1
         steps.append(
             PathStep(
                 module=mid,
@@ -236,8 +241,8 @@ def _assemble(
                 builds_on=builds_on,
                 unlocks=unlocks,
                 explanation=_explain(catalogue, closes, raises, needs, builds_on, unlocks, lang),
-                start=start + dt.timedelta(weeks=first_week - 1),
-                end=start + dt.timedelta(weeks=last_week, days=-1),
+                start=start + dt.timedelta(days=first_day),
+                end=start + dt.timedelta(days=day - 1),
                 weeks=(first_week, last_week),
             )
         )

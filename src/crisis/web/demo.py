@@ -28,8 +28,7 @@ from crisis.exceptions import CrisisError
 from crisis.exercises import PlanError, validate_plan
 from crisis.exercises.demo import demo_exercise, run_demo
 from crisis.store.tables import User
-from crisis.web.exercises_common import catalogue, city_map, city_of, money
-from crisis.web.i18n import N_
+from crisis.web.exercises_common import asset_names, catalogue, city_map, city_of, money
 from crisis.web.i18n import gettext as _
 from crisis.web.rendering import page_language, render
 from crisis.web.security import client_address, csrf_protect, optional_user
@@ -43,15 +42,6 @@ QUEUE = 2
 WAIT_SECONDS = 120.0
 #: Addresses remembered by the rate limit; the oldest are forgotten beyond this.
 MAX_ADDRESSES = 10_000
-#: Kinds of asset the demonstration's measures go on, as the debrief names them.
-ASSET_KINDS = (
-    N_("substation"),
-    N_("hospital"),
-    N_("cell tower"),
-    N_("telecom exchange"),
-    N_("pump"),
-    N_("scada centre"),
-)
 
 
 class RateLimit:
@@ -229,19 +219,6 @@ async def demo_run(
             "plan_json": json.dumps(checked.as_list()),
         },
     )
-
-
-def asset_names(exercise: Any, debrief: dict[str, Any]) -> dict[str, str]:
-    """Each asset of the plans as people read it: its kind, then its name (``substation bus-46``)."""
-    city = city_of(exercise)
-    out = {}
-    for plan in debrief["plans"].values():
-        for placement in plan["placements"]:
-            asset = placement.get("asset")
-            if asset and asset in city.index:
-                kind = city.asset_class[city.index[asset]]
-                out[asset] = f"{_(kind)} {asset}" if kind else asset
-    return out
 
 
 def _safe(placements: Any) -> list[dict[str, str]]:

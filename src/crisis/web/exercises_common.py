@@ -33,6 +33,21 @@ WORDS = (
     N_("done"),
     N_("failed"),
 )
+#: Kinds of asset that measures go on, as reports name them ("substation bus-46").
+ASSET_KINDS = (
+    N_("substation"),
+    N_("hv substation"),
+    N_("node"),
+    N_("hospital"),
+    N_("cell tower"),
+    N_("telecom exchange"),
+    N_("pump"),
+    N_("scada centre"),
+    N_("fire station"),
+    N_("shelter"),
+    N_("reservoir"),
+    N_("tank"),
+)
 #: Paths under /exercises that are not exercise ids.
 RESERVED = frozenset({"authoring", "tabletop", "runs", "evidence", "new", "import"})
 
@@ -94,3 +109,19 @@ def catalogue(exercise: Exercise, lang: str) -> list[dict[str, Any]]:
 def money(value: float) -> str:
     """EUR amounts as people read them: EUR 1,200,000."""
     return f"EUR {value:,.0f}"
+
+
+def asset_names(exercise: Exercise, debrief: dict[str, Any]) -> dict[str, str]:
+    """Each asset in the debrief's plans as people read it: its kind, then its name
+    (``substation bus-46``)."""
+    from crisis.web.i18n import gettext as _
+
+    city = city_of(exercise)
+    out = {}
+    for plan in debrief["plans"].values():
+        for placement in plan["placements"]:
+            asset = placement.get("asset")
+            if asset and asset in city.index:
+                kind = city.asset_class[city.index[asset]]
+                out[asset] = f"{_(kind)} {asset}" if kind else asset
+    return out

@@ -11,8 +11,8 @@ description. ``term("theta", "θ")`` shows another label for the same term.
 
 from __future__ import annotations
 
+import contextvars
 import functools
-import itertools
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +27,16 @@ from crisis.settings import LANGUAGES
 from crisis.web import i18n
 
 GLOSSARY_FILE = Path(__file__).resolve().parents[1] / "i18n" / "data" / "glossary.yaml"
-_ids = itertools.count(1)
+#: The page being rendered: its language, and how often each term was explained on it.
+_page: contextvars.ContextVar[tuple[str, dict[str, int]] | None] = contextvars.ContextVar(
+    "crisis_terms_page", default=None
+)
+
+
+def new_page(lang: str) -> None:
+    """Start a page in ``lang``: explanation ids are unique within a page and the same on
+    every rendering of it (so that a page's ETag does not change between requests)."""
+    _page.set((lang, {}))
 
 
 @dataclass(frozen=True)
@@ -101,7 +110,9 @@ def load_glossary(path: Path) -> Glossary:
                 for key in ("term", "definition")
             ):
                 raise ContentError(f"{where} ({term_id}): '{lang}' needs a term and a definition")
-            forms[lang] = Entry(term_id, value["term"].strip(), " ".join(value["definition"].split()))
+            forms[lang] = Entry(
+                term_id, value["term"].strip(), " ".join(value["definition"].split())
+            )
         terms[term_id] = forms
     return Glossary(terms)
 
@@ -114,11 +125,19 @@ def bundled_glossary() -> Glossary:
 
 @pass_context
 def term(context: Any, term_id: str, label: str | None = None) -> Markup:
-    """The term (or ``label``) with an explanation that keyboard, touch and screen readers reach."""
-    lang = context.get("lang", "en")
-    entry = bundled_glossary().entry(term_id, lang)
+    """The term (or ``label``) with an explanation that keyboard, touch and screen readers reach.
+
+    Macros imported without context see no ``lang``; the page's language is used there.
+    """
+    page = _page.get()
+    if page is None:
+        page = (context.get("lang", "en"), {})
+        _page.set(page)
+    lang, seen = page
+    entry = bundled_glossary().entry(term_id, context.get("lang", lang))
     shown = label if label is not None else entry.term
-    tip = f"tip-{term_id}-{next(_ids)}"
+    seen[term_id] = seen.get(term_id, 0) + 1
+    tip = f"tip-{term_id}-{seen[term_id]}"
     question = i18n.gettext("What does “%(term)s” mean?") % {"term": entry.term}
     return Markup(
         '<span class="term">{shown}<button type="button" class="term-button" '

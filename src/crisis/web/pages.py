@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
@@ -125,7 +127,7 @@ def register_form(
     return render(request, "register.html", _register_context(request, {"code": code}))
 
 
-def _register_context(request: Request, values: dict[str, object]) -> dict[str, object]:
+def _register_context(request: Request, values: Mapping[str, object]) -> dict[str, object]:
     return {"open_registration": request.app.state.settings.open_registration, **values}
 
 
@@ -155,7 +157,12 @@ def register(
         db.commit()
     except CrisisError as exc:
         db.rollback()
-        values = {"error": str(exc), "code": code, "username": username, "display_name": display_name}
+        values = {
+            "error": str(exc),
+            "code": code,
+            "username": username,
+            "display_name": display_name,
+        }
         return render(request, "register.html", _register_context(request, values), status_code=400)
     return render(request, "login.html", {"next": "/", "notice": _("Account created. Sign in.")})
 

@@ -48,7 +48,10 @@ def glossary(request: Request, user: User | None = Depends(optional_user)) -> Re
 
 @router.get("/language")
 def choose_language(
-    request: Request, language: str = "", next: str = "/", user: User | None = Depends(optional_user)
+    request: Request,
+    language: str = "",
+    next: str = "/",
+    user: User | None = Depends(optional_user),
 ) -> Response:
     """A visitor's language choice without a form token: it only sets the language cookie.
 

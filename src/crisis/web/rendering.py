@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from crisis import __version__
 from crisis.web import i18n
-from crisis.web.glossary import term
+from crisis.web.glossary import new_page, term
 from crisis.web.i18n import N_
 from crisis.web.security import csrf_token
 
@@ -49,7 +51,24 @@ def make_environment(extra_template_dirs: tuple[Path, ...] = ()) -> Environment:
     env.globals["version"] = __version__
     env.globals["languages"] = i18n.LANGUAGE_NAMES
     env.globals["term"] = term
+    env.filters["unbroken_names"] = unbroken_names
     return env
+
+
+#: Names with hyphens (``bus-46``, ``scada-water``, ``junction-187``) that must not be split
+#: at a line end.
+_HYPHENATED = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+")
+
+
+def unbroken_names(text: str) -> Markup:
+    """``text`` escaped, with each hyphenated name kept on one line."""
+    out, last = [], 0
+    for m in _HYPHENATED.finditer(text):
+        out.append(escape(text[last : m.start()]))
+        out.append(Markup('<span class="nowrap">{}</span>').format(m.group(0)))
+        last = m.end()
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
 
 
 def may_open(user: Any, path: str) -> bool:
@@ -81,7 +100,7 @@ def render(
     status_code: int = 200,
     *,
     public: bool = False,
-) -> HTMLResponse:
+) -> Response:
     """Render ``template`` in the request's language with the shared page context.
 
     Args:
@@ -103,6 +122,7 @@ def render(
         "may_open": lambda path: may_open(user, path),
         **(context or {}),
     }
+    new_page(lang)
     html = request.app.state.jinja.get_template(template).render(values)
     response = HTMLResponse(html, status_code=status_code)
     if shared and status_code == 200:
