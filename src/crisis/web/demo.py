@@ -28,7 +28,7 @@ from crisis.exceptions import CrisisError
 from crisis.exercises import PlanError, validate_plan
 from crisis.exercises.demo import demo_exercise, run_demo
 from crisis.store.tables import User
-from crisis.web.exercises_common import asset_names, catalogue, city_map, city_of, money
+from crisis.web.exercises_common import asset_kinds, catalogue, city_map, city_of, money
 from crisis.web.i18n import gettext as _
 from crisis.web.rendering import page_language, render
 from crisis.web.security import client_address, csrf_protect, optional_user
@@ -214,7 +214,7 @@ async def demo_run(
             # The page's charts need only these; the replayed scenario stays out of the page.
             "chart_data": {k: debrief[k] for k in ("curves", "distribution", "measures")},
             "titles": {m.id: m.title.get(lang) for m in exercise.measures},
-            "assets": asset_names(exercise, debrief),
+            "assets": asset_kinds(exercise, debrief),
             "money": money,
             "plan_json": json.dumps(checked.as_list()),
         },

@@ -21,7 +21,7 @@ from crisis.web import jobs
 from crisis.web.exercises_common import (
     SCENARIO_CHOICES,
     all_exercises,
-    asset_names,
+    asset_kinds,
     catalogue,
     city_map,
     city_of,
@@ -101,7 +101,7 @@ def run_report(
         raise ConflictError(_("The after-action report is ready when the run has finished."))
     context = _run_context(request, run, exercise, job)
     context["q_svg"] = _q_svg(context["debrief"])
-    context["assets"] = asset_names(exercise, context["debrief"])
+    context["assets"] = asset_kinds(exercise, context["debrief"])
     return render(request, "exercises/report.html", context)
 
 

@@ -111,17 +111,14 @@ def money(value: float) -> str:
     return f"EUR {value:,.0f}"
 
 
-def asset_names(exercise: Exercise, debrief: dict[str, Any]) -> dict[str, str]:
-    """Each asset in the debrief's plans as people read it: its kind, then its name
-    (``substation bus-46``)."""
-    from crisis.web.i18n import gettext as _
-
+def asset_kinds(exercise: Exercise, debrief: dict[str, Any]) -> dict[str, str]:
+    """The kind of each asset in the debrief's plans (``{"bus-46": "substation"}``), so that
+    pages name an asset by its kind and name rather than by its id alone."""
     city = city_of(exercise)
     out = {}
     for plan in debrief["plans"].values():
         for placement in plan["placements"]:
             asset = placement.get("asset")
-            if asset and asset in city.index:
-                kind = city.asset_class[city.index[asset]]
-                out[asset] = f"{_(kind)} {asset}" if kind else asset
+            if asset and asset in city.index and city.asset_class[city.index[asset]]:
+                out[asset] = city.asset_class[city.index[asset]]
     return out
