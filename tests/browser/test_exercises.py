@@ -57,7 +57,7 @@ def test_learner_plans_on_the_map_and_gets_a_debrief(
     slider = page.locator("#hour-slider")
     slider.evaluate("(el) => { el.value = 30; el.dispatchEvent(new Event('input')); }")
     assert page.locator("#hour-out").inner_text() == "30"
-    page.get_by_label("Doing nothing").first.check()
+    page.get_by_role("radio", name="Doing nothing").check()
     assert page.locator("#timeline-map .down-damaged, #timeline-map .down-cut").count() > 0
     page.screenshot(path=str(artifacts / "exercise-debrief.png"), full_page=True)
     page.get_by_role("link", name="After-action report (printable)").click()
