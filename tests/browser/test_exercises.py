@@ -42,7 +42,7 @@ def test_learner_plans_on_the_map_and_gets_a_debrief(
     page.get_by_label(re.compile("Two more power repair crews")).check()
     page.get_by_role("button", name="Add to plan").click()
     assert page.locator("#plan-table tbody tr").count() == 3
-    assert page.locator("#budget-text").inner_text().startswith("EUR 430,000")
+    assert page.locator("#budget-text").inner_text().startswith("€430,000")
     page.screenshot(path=str(artifacts / "exercise-play.png"), full_page=True)
     page.get_by_label("Scenarios to simulate").select_option("50")
     page.get_by_role("button", name="Submit the plan").click()

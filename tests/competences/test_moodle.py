@@ -73,6 +73,19 @@ def test_csv_round_trip_is_byte_identical_and_greek_export_works():
     assert "Συστημική σκέψη για την αστική ανθεκτικότητα" in text
 
 
+def test_a_greek_export_has_greek_headings_and_reads_back():
+    framework = load_bundled().framework
+    text = export_framework(framework, "el")
+    assert "**Γνώσεις**" in text and "**Δεξιότητες**" in text and "**Επίπεδα**" in text
+    assert "**Knowledge**" not in text and "**Levels**" not in text
+    back = import_framework(text.encode())
+    c01 = next(c for c in back.competences if c.id == "C01")
+    assert [k.get("en") for k in c01.knowledge] == [
+        k.get("el") for k in framework.competences[0].knowledge
+    ]
+    assert c01.levels[2].get("en") == framework.competences[0].levels[2].get("el")
+
+
 def test_cross_references_with_commas_are_escaped():
     moodle = read_csv(export_framework(load_bundled().framework).encode())
     moodle.competencies[1].related = ["odd,id"]

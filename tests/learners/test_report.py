@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from crisis.competences import load_bundled
+from crisis.i18n.formats import format_date
 from crisis.learners.gaps import analyse_gaps
 from crisis.learners.profile import Evidence, build_profile
 from crisis.learners.report import learner_report_pdf
@@ -111,10 +112,10 @@ def test_pdf_pages_render_and_every_word_stays_in_its_box(lang: str, artifacts: 
     assert Counter(w.text for w in found) == written
     for gap in gaps:
         assert gap.title in " ".join(text for _p, text, *_b in layout)
-    # Module dates in the calendar follow one another without overlap.
-    spans = re.findall(
-        r"\((\d{4}-\d\d-\d\d) – (\d{4}-\d\d-\d\d)\)", " ".join(t for _p, t, *_b in layout)
-    )
-    assert len(spans) == len(path.steps) > 5
-    for (_s1, end), (start, _e2) in pairwise(spans):
-        assert start > end
+    # Module dates in the calendar follow one another without overlap, as printed.
+    printed = " ".join(t for _p, t, *_b in layout)
+    for step in path.steps:
+        assert f"({format_date(step.start, lang)} – {format_date(step.end, lang)})" in printed
+    assert len(path.steps) > 5
+    for before, after in pairwise(path.steps):
+        assert after.start > before.end

@@ -90,9 +90,10 @@ def test_competence_page_shows_four_levels_side_by_side_in_greek(client: TestCli
     for level in (1, 2, 3, 4):
         assert comp.levels[level].get("el") in html
     assert "Βασικό" in html or "Βασικ" in html  # the scale's Greek level names
-    # Statements without a Greek translation fall back to English, field by field.
-    assert not comp.knowledge[0].has("el")
-    assert comp.knowledge[0].get("en") in html
+    # The knowledge, skill and attitude statements are Greek too, and nothing falls back.
+    assert comp.knowledge[0].get("el") in html
+    assert comp.knowledge[0].get("en") not in html
+    assert 'class="fallback"' not in html
     assert "Επίπεδα επάρκειας" in html  # the interface is Greek too
 
 
@@ -312,6 +313,37 @@ def test_upload_becomes_the_catalogue_in_use_and_bundled_is_restorable(
     client.post(f"/competences/manage/{upload_id}/delete", data={"csrf_token": token})
     assert _stored(engine) == (0, 0)
     assert "bundled SCRO framework" in client.get("/competences").text
+
+
+def test_an_english_only_upload_is_shown_marked_on_greek_pages(client: TestClient) -> None:
+    login(client, "instructor")
+    framework = _file("framework.yaml").replace(
+        b"title: Systems thinking for urban resilience",
+        b"title: Thinking in systems for our city",
+        1,
+    )
+    # Without translations/el.yaml: every text of this catalogue exists in English only.
+    files = [
+        ("framework.yaml", framework),
+        ("profiles.yaml", _file("profiles.yaml")),
+        ("curriculum.yaml", _file("curriculum.yaml")),
+    ]
+    assert _upload(client, files, label="English only").status_code == 200
+    _greek(client)
+    html = client.get("/competences/C01").text
+    assert '<html lang="el">' in html
+    # The English title is a marked passage: lang="en" and a visible EN badge, never silent.
+    marked = re.search(
+        r'<span class="fallback" lang="en"><abbr class="lang-badge" title="([^"]+)">EN</abbr>'
+        r" Thinking in systems for our city</span>",
+        html,
+    )
+    assert marked, html[:2000]
+    assert "English" in marked.group(1) and "γλώσσα" in marked.group(1)
+    # The page title cannot hold markup: the code in brackets marks it there.
+    assert "<title>C01 · Thinking in systems for our city [EN]" in html
+    # The interface around it stays Greek.
+    assert "Επίπεδα επάρκειας" in html
 
 
 def test_upload_without_csrf_token_is_refused(client: TestClient, engine: Engine) -> None:

@@ -242,7 +242,7 @@ def test_authoring_import_export(client: TestClient) -> None:
         "/exercises/authoring", data={"source": source, "csrf_token": token}, follow_redirects=False
     )
     assert saved.status_code == 303 and saved.headers["location"] == "/exercises/our-flood"
-    assert "EUR 800,000" in client.get("/exercises/our-flood").text
+    assert "€800,000" in client.get("/exercises/our-flood").text
     broken = client.post(
         "/exercises/authoring",
         data={"source": source.replace("kind: raise", "kind: moat"), "csrf_token": token},

@@ -272,3 +272,28 @@ def test_learning_pages_in_every_language(learner: TestClient, lang: str) -> Non
         assert f'<html lang="{lang}">' in response.text
         assert "Self-assessment</a>" not in response.text, path  # the sub-navigation is translated
     assert learner.get("/learning/report.pdf").content.startswith(b"%PDF")
+
+
+def test_a_test_begun_on_a_retired_item_bank_gives_way_to_a_new_one(
+    learner: TestClient, engine: Engine
+) -> None:
+    """A test started before the second edition of the bank refers to items that are gone:
+    the learner gets a fresh test instead of an error, and the old one never counts."""
+    with Session(engine) as db, db.begin():
+        user = users.get_user(db, "learner")
+        db.add(
+            LearningAttempt(
+                user_id=user.id,
+                status="running",
+                state={"seed": 1, "asked": ["C01-01"], "answers": {}, "pending": "C01-01"},
+            )
+        )
+    page = learner.get("/learning/test")
+    assert page.status_code == 200 and "Start the test" in page.text
+    started = learner.post(
+        "/learning/test/start", data={"csrf_token": csrf_of(learner)}, follow_redirects=True
+    )
+    assert started.status_code == 200 and "at most 40" in started.text
+    with Session(engine) as db:
+        statuses = db.scalars(select(LearningAttempt.status).order_by(LearningAttempt.id)).all()
+    assert statuses == ["retired", "running"]

@@ -19,7 +19,7 @@ from crisis.exercises.demo import demo_exercise
 from crisis.settings import Settings
 from crisis.web.app import create_app
 from crisis.web.demo import DemoRunner, RateLimit, address_key
-from crisis.web.glossary import bundled_glossary, load_glossary
+from crisis.web.glossary import bundled_glossary
 from tests.conftest import login
 
 PUBLIC_PAGES = ("/", "/about", "/glossary", "/competences", "/competences/C01", "/demo")
@@ -117,23 +117,6 @@ def test_register_says_whether_an_invitation_is_needed(settings: Settings, engin
     assert (
         "no invitation is needed" in opened and "required>" not in opened.split('id="code"')[1][:80]
     )
-
-
-def test_glossary_file_errors_name_the_file_and_term(tmp_path: Path) -> None:
-    from crisis.exceptions import ContentError
-
-    bad = tmp_path / "glossary.yaml"
-    bad.write_text("terms:\n  - id: theta\n    en: {term: θ}\n", encoding="utf-8")
-    with pytest.raises(ContentError, match=r"glossary.yaml: terms\[0\] \(theta\): 'en' needs"):
-        load_glossary(bad)
-    bad.write_text(
-        "terms: [{id: a, en: {term: a, definition: b}}, {id: a, en: {term: a, definition: b}}]"
-    )
-    with pytest.raises(ContentError, match="appears twice"):
-        load_glossary(bad)
-    bad.write_text("terms: [unclosed", encoding="utf-8")
-    with pytest.raises(ContentError, match="cannot be read as YAML"):
-        load_glossary(bad)
 
 
 def test_every_term_used_by_a_template_is_in_the_glossary() -> None:

@@ -389,3 +389,63 @@ def test_scorecard_import_names_row_and_column(client: TestClient, demo: str) ->
     assert ok.status_code == 200 and "Imported" in ok.text
     exported = client.get(DEMO + "/reports/scorecard.csv?round=Imported")
     assert exported.text.splitlines() == ["question_id,score,evidence,attachments", "P1.1,2,ok,"]
+
+
+def _greek_page(client: TestClient) -> None:
+    client.post("/language", data={"language": "el", "next": "/", "csrf_token": csrf_of(client)})
+
+
+def test_the_team_s_own_texts_are_marked_with_the_workspace_language(
+    client: TestClient, demo: str, engine: Engine
+) -> None:
+    from crisis.workbench.workspace import parse_workspace
+
+    # Portavera's team writes in English: on a Greek page its hazard titles are marked.
+    login(client, "analyst")
+    _greek_page(client)
+    html = client.get(DEMO + "/hazards").text
+    assert '<html lang="el">' in html
+    assert re.search(
+        r'<span class="fallback" lang="en"><abbr class="lang-badge" [^>]*>EN</abbr> '
+        r"Flood of the river Vera</span>",
+        html,
+    )
+    assert "Μητρώο επικινδυνοτήτων" in html  # the interface and the bundled texts are Greek
+    # A Greek team's register on a Greek page: nothing to mark.
+    with Session(engine) as db, db.begin():
+        owner = users.get_user(db, "analyst")
+        workspaces.create_workspace(
+            db,
+            "thessaloniki",
+            "Θεσσαλονίκη",
+            owner,
+            workspace=parse_workspace(
+                {
+                    "name": "thessaloniki",
+                    "language": "el",
+                    "register": {"city": "Θεσσαλονίκη"},
+                }
+            ),
+        )
+    greek = client.get("/workbench/thessaloniki").text
+    assert "Θεσσαλονίκη" in greek and 'class="fallback"' not in greek
+
+
+def test_the_greek_city_profile_pdf_is_greek_and_marks_the_team_s_texts(
+    client: TestClient, demo: str
+) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    login(client, "analyst")
+    data = client.get(DEMO + "/reports/profile.pdf?lang=el").content
+    text = " ".join(
+        " ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages
+    )
+    assert "Προφίλ ανθεκτικότητας της πόλης: Portavera" in text
+    assert "Μήτρα κινδύνου (δυσμενέστερο σενάριο)" in text
+    assert "Κάρτα αξιολόγησης ανθεκτικότητας" in text
+    assert "(most severe scenario)" not in text and "Top hazards" not in text
+    assert "[EN] Flood of the river Vera" in text
+    assert "16 Μαρ 2026" in text  # the round's date, written the Greek way

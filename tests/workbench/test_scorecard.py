@@ -87,7 +87,7 @@ def test_action_plan_targets_the_weakest_essentials(demo: Workspace) -> None:
     for action in plan:
         question = scorecard.question(action.question_id)
         score = scoring.answers[action.question_id].score
-        assert question.anchors[score + 1] in action.action
+        assert question.anchors[score + 1].en in action.action
         assert action.competence == ESSENTIAL_LINKS[action.essential][0]
         assert action.hazard_id in demo.hazard_register.ids()
     assert [a.due for a in plan] == sorted(a.due for a in plan)

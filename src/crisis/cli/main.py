@@ -20,6 +20,7 @@ _GROUPS: tuple[tuple[str, str], ...] = (
     ("items", "items"),
     ("sim", "sim"),
     ("workbench", "workbench"),
+    ("i18n", "i18n"),
 )
 
 app = typer.Typer(

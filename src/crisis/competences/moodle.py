@@ -284,21 +284,33 @@ def _cycles(comps: list[MoodleCompetency], seen: dict[str, int], name: str) -> l
     return errors
 
 
-_SECTIONS = (("knowledge", "Knowledge"), ("skills", "Skills"), ("attitudes", "Attitudes"))
+_SECTIONS = ("knowledge", "skills", "attitudes")
+
+
+def _headings(lang: str) -> dict[str, str]:
+    """The description's headings in ``lang`` (competences/data/moodle.yaml)."""
+    from crisis.i18n.texts import texts_in
+
+    return texts_in("crisis.competences", "moodle", lang)
+
+
 _LEVEL_LINE = re.compile(r"^- \*\*(?P<name>.+?) \((?P<level>[1-4])\):\*\* (?P<text>.+)$")
 
 
 def _describe(comp: Competence, scale_names: list[str], lang: str) -> str:
+    heading = _headings(lang)
     parts = [comp.description.get(lang)]
-    for attr, heading in _SECTIONS:
+    for attr in _SECTIONS:
         items = getattr(comp, attr)
         if items:
-            parts.append(f"**{heading}**\n\n" + "\n".join(f"- {item.get(lang)}" for item in items))
+            parts.append(
+                f"**{heading[attr]}**\n\n" + "\n".join(f"- {item.get(lang)}" for item in items)
+            )
     levels = "\n".join(
         f"- **{scale_names[level]} ({level}):** {text.get(lang)}"
         for level, text in comp.levels.items()
     )
-    parts.append(f"**Levels**\n\n{levels}")
+    parts.append(f"**{heading['levels']}**\n\n{levels}")
     return "\n\n".join(parts)
 
 
@@ -306,7 +318,12 @@ def _undescribe(text: str) -> dict[str, Any]:
     blocks = text.split("\n\n")
     result: dict[str, Any] = {"description": [], "levels": {}}
     current = "description"
-    headings = {f"**{heading}**": attr for attr, heading in _SECTIONS} | {"**Levels**": "levels"}
+    # An export in any of the four languages reads back.
+    headings = {
+        f"**{text}**": key
+        for lang in ("en", "el", "de", "pt")
+        for key, text in _headings(lang).items()
+    }
     for block in blocks:
         if block in headings:
             current = headings[block]
@@ -402,7 +419,7 @@ def from_moodle(moodle: MoodleFramework, name: str = "framework.csv") -> Framewo
                     "id": comp.idnumber,
                     "title": comp.shortname,
                     "description": parsed["description"],
-                    **{attr: parsed.get(attr, []) for attr, _ in _SECTIONS},
+                    **{attr: parsed.get(attr, []) for attr in _SECTIONS},
                     "levels": parsed["levels"],
                     "related": comp.related,
                 }

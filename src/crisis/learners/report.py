@@ -16,88 +16,12 @@ from typing import Any
 
 from crisis.competences.models import Catalogue, JobProfile
 from crisis.exceptions import CrisisError
+from crisis.i18n.formats import format_date, format_number, format_percent
+from crisis.i18n.texts import texts_in
 from crisis.learners.gaps import Gap
 from crisis.learners.profile import CompetenceProfile
 from crisis.learners.schedule import LearningPath
 
-_LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Competence report",
-        "profile": "Job profile",
-        "date": "Date",
-        "radar": "Current level and target",
-        "current": "Current",
-        "target": "Target",
-        "gaps": "Gaps, most urgent first",
-        "essential": "essential",
-        "path": "Learning path",
-        "none": "No open gaps: no modules needed.",
-        "total": "Total",
-        "hours": "hours",
-        "weeks": "weeks",
-        "week": "Week",
-        "confidence": "confidence",
-        "over-confident": "over-confident",
-        "under-confident": "under-confident",
-    },
-    "el": {
-        "title": "Αναφορά δεξιοτήτων",
-        "profile": "Επαγγελματικό προφίλ",
-        "date": "Ημερομηνία",
-        "radar": "Τρέχον επίπεδο και στόχος",
-        "current": "Τρέχον",
-        "target": "Στόχος",
-        "gaps": "Κενά, τα πιο επείγοντα πρώτα",
-        "essential": "απαραίτητο",
-        "path": "Διαδρομή μάθησης",
-        "none": "Κανένα ανοιχτό κενό: δεν χρειάζονται ενότητες.",
-        "total": "Σύνολο",
-        "hours": "ώρες",
-        "weeks": "εβδομάδες",
-        "week": "Εβδομάδα",
-        "confidence": "βεβαιότητα",
-        "over-confident": "υπερεκτίμηση",
-        "under-confident": "υποεκτίμηση",
-    },
-    "de": {
-        "title": "Kompetenzbericht",
-        "profile": "Berufsprofil",
-        "date": "Datum",
-        "radar": "Aktuelles Niveau und Ziel",
-        "current": "Aktuell",
-        "target": "Ziel",
-        "gaps": "Lücken, dringendste zuerst",
-        "essential": "wesentlich",
-        "path": "Lernpfad",
-        "none": "Keine offenen Lücken: keine Module nötig.",
-        "total": "Gesamt",
-        "hours": "Stunden",
-        "weeks": "Wochen",
-        "week": "Woche",
-        "confidence": "Sicherheit",
-        "over-confident": "überschätzt",
-        "under-confident": "unterschätzt",
-    },
-    "pt": {
-        "title": "Relatório de competências",
-        "profile": "Perfil profissional",
-        "date": "Data",
-        "radar": "Nível atual e objetivo",
-        "current": "Atual",
-        "target": "Objetivo",
-        "gaps": "Lacunas, as mais urgentes primeiro",
-        "essential": "essencial",
-        "path": "Percurso de aprendizagem",
-        "none": "Sem lacunas abertas: nenhum módulo necessário.",
-        "total": "Total",
-        "hours": "horas",
-        "weeks": "semanas",
-        "week": "Semana",
-        "confidence": "confiança",
-        "over-confident": "sobreavaliação",
-        "under-confident": "subavaliação",
-    },
-}
 _BLUE = (31, 119, 180)
 _ORANGE = (255, 127, 14)
 _GREY = (150, 150, 150)
@@ -156,7 +80,7 @@ def learner_report_pdf(
     """
     from fpdf import FPDF
 
-    labels = _LABELS.get(lang, _LABELS["en"])
+    labels = {**texts_in("crisis.learners", "report", lang), "_lang": lang}
     regular, bold = font_files()
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=False)
@@ -171,7 +95,7 @@ def learner_report_pdf(
         pdf.l_margin, pdf.get_y(), width, 7.5, labels["title"] + (f": {learner}" if learner else "")
     )
     pdf.set_font("DejaVu", "", 10)
-    when = (today or dt.date.today()).isoformat()
+    when = format_date(today or dt.date.today(), lang)
     out.text(
         pdf.l_margin,
         pdf.get_y() + 1,
@@ -310,7 +234,7 @@ def _gap_bars(
         note = f"{gap.current} → {gap.target}"
         if competences is not None:
             entry = competences.level(gap.competence)
-            note += f" · {labels['confidence']} {entry.confidence:.0%}"
+            note += f" · {labels['confidence']} {format_percent(entry.confidence, labels['_lang'])}"
             if entry.calibration in ("over-confident", "under-confident"):
                 note += f" · {labels[entry.calibration]}"
         row_h = max(out.height(title, label_w, line_h), out.height(note, note_w, line_h)) + 1.4
@@ -340,6 +264,7 @@ def _timeline(out: _Writer, path: LearningPath, labels: dict[str, str]) -> None:
         pdf.set_font("DejaVu", "", 10)
         out.text(pdf.l_margin, pdf.get_y(), width, 6, labels["none"])
         return
+    lang = labels["_lang"]
     first_day = path.steps[0].start
     days = max((path.steps[-1].end - first_day).days + 1, 1)
     label_w, gutter, line_h = 55.0, 3.0, 3.8
@@ -351,8 +276,10 @@ def _timeline(out: _Writer, path: LearningPath, labels: dict[str, str]) -> None:
         span = f"{first}" if first == last else f"{first}–{last}"
         label = f"{step.module} {step.title}"
         text = (
-            f"{labels['week']} {span} ({step.start.isoformat()} – {step.end.isoformat()}), "
-            f"{step.hours:g} {labels['hours']}. {step.explanation}"
+            f"{labels['week']} {span} ({format_date(step.start, lang)} – "
+            f"{format_date(step.end, lang)}), "
+            f"{format_number(step.hours, lang, 1, trim=True)} {labels['hours']}. "
+            f"{step.explanation}"
         )
         row_h = max(out.height(label, label_w, line_h), 4.5 + out.height(text, chart_w, line_h))
         out.room(row_h + 1.5)
@@ -366,12 +293,14 @@ def _timeline(out: _Writer, path: LearningPath, labels: dict[str, str]) -> None:
         pdf.set_xy(pdf.l_margin, y + row_h + 1.5)
     pdf.set_font("DejaVu", "B", 9)
     out.room(8)
+    hours = format_number(path.hours, lang, 1, trim=True)
+    ects = format_number(path.ects, lang, 2, trim=True)
+    per_week = format_number(path.hours_per_week, lang, 1, trim=True)
     out.text(
         pdf.l_margin,
         pdf.get_y() + 1,
         width,
         5,
-        f"{labels['total']}: {path.hours:g} {labels['hours']}, {path.ects:g} ECTS, "
-        f"{path.weeks} {labels['weeks']} "
-        f"({path.hours_per_week:g} {labels['hours']}/{labels['week'].lower()})",
+        f"{labels['total']}: {hours} {labels['hours']}, {ects} ECTS, {path.weeks} "
+        f"{labels['weeks']} ({per_week} {labels['hours']}/{labels['week'].lower()})",
     )

@@ -256,46 +256,6 @@ def _assemble(
     )
 
 
-_PHRASES: dict[str, dict[str, str]] = {
-    "en": {
-        "closes": "closes {}",
-        "raises": "raises {}",
-        "prerequisite": "prerequisite for {}",
-        "prepares": "prepares {}",
-        "needs": "needs {} first",
-        "builds_on": "builds on completed {}",
-        "default": "part of the cheapest set of modules",
-    },
-    "el": {
-        "closes": "καλύπτει {}",
-        "raises": "ανεβάζει {}",
-        "prerequisite": "προαπαιτούμενο για {}",
-        "prepares": "προετοιμάζει για {}",
-        "needs": "χρειάζεται πρώτα {}",
-        "builds_on": "βασίζεται στις ολοκληρωμένες {}",
-        "default": "μέρος του φθηνότερου συνόλου ενοτήτων",
-    },
-    "de": {
-        "closes": "schließt {}",
-        "raises": "hebt {}",
-        "prerequisite": "Voraussetzung für {}",
-        "prepares": "bereitet {} vor",
-        "needs": "braucht zuerst {}",
-        "builds_on": "baut auf abgeschlossenem {} auf",
-        "default": "Teil der günstigsten Modulauswahl",
-    },
-    "pt": {
-        "closes": "fecha {}",
-        "raises": "eleva {}",
-        "prerequisite": "pré-requisito de {}",
-        "prepares": "prepara {}",
-        "needs": "precisa primeiro de {}",
-        "builds_on": "parte dos módulos concluídos {}",
-        "default": "parte do conjunto de módulos mais económico",
-    },
-}
-
-
 def _explain(
     catalogue: Catalogue,
     closes: list[tuple[str, int, int]],
@@ -305,7 +265,9 @@ def _explain(
     unlocks: list[str],
     lang: str,
 ) -> str:
-    phrase = _PHRASES.get(lang, _PHRASES["en"])
+    from crisis.i18n.texts import texts_in
+
+    phrase = texts_in("crisis.learners", "paths", lang)
 
     def moves(changes: list[tuple[str, int, int]]) -> str:
         return ", ".join(

@@ -189,7 +189,7 @@ def parse_rows(rows: Sequence[Sequence[Any]], catalogue: Catalogue, *, name: str
                 errors.append(f"{where}: level {raw} is out of range 0..4")
             else:
                 levels[cid] = int(raw)
-        members.append(Member(person=person, levels=levels, consented=consented))
+        members.append(Member(person=person, levels=levels, consented=consented, imported=True))
     if errors:
         raise ContentError(f"{len(errors)} problem(s); first: {errors[0]}", errors=errors)
     return members

@@ -148,7 +148,7 @@ def put_self_assessment(
 
 
 def _question(request: Request, db: Session, user: User, used: InUse, lang: str | None) -> Any:
-    attempt = store.running_attempt(db, user)
+    attempt = journey.running_attempt(db, user, used.catalogue)
     if attempt is None:
         return {"attempt": None, "finished": True, "question": None}
     question = journey.current_question(db, attempt, used.catalogue)

@@ -28,7 +28,7 @@ from crisis.exceptions import CrisisError
 from crisis.exercises import PlanError, validate_plan
 from crisis.exercises.demo import demo_exercise, run_demo
 from crisis.store.tables import User
-from crisis.web.exercises_common import asset_kinds, catalogue, city_map, city_of, money
+from crisis.web.exercises_common import asset_kinds, catalogue, city_map, city_of, money_in
 from crisis.web.i18n import gettext as _
 from crisis.web.rendering import page_language, render
 from crisis.web.security import client_address, csrf_protect, optional_user
@@ -151,7 +151,7 @@ def _play(
             "plan_json": json.dumps(plan),
             "scenarios": exercise.scenarios,
             "choices": [exercise.scenarios],
-            "money": money,
+            "money": money_in(lang),
             "plan_action": "/demo/run",
             "enabled": _runner(request).enabled,
         },
@@ -213,9 +213,9 @@ async def demo_run(
             "debrief": debrief,
             # The page's charts need only these; the replayed scenario stays out of the page.
             "chart_data": {k: debrief[k] for k in ("curves", "distribution", "measures")},
-            "titles": {m.id: m.title.get(lang) for m in exercise.measures},
+            "titles": {m.id: m.title.shown(lang) for m in exercise.measures},
             "assets": asset_kinds(exercise, debrief),
-            "money": money,
+            "money": money_in(lang),
             "plan_json": json.dumps(checked.as_list()),
         },
     )

@@ -26,7 +26,7 @@ from crisis.web.exercises_common import (
     city_map,
     city_of,
     find_exercise,
-    money,
+    money_in,
 )
 from crisis.web.i18n import gettext as _
 from crisis.web.rendering import page_language, render
@@ -54,7 +54,7 @@ def exercise_list(
             "exercises": all_exercises(db),
             "runs": store.runs_of(db, user)[:10],
             "lang": lang,
-            "money": money,
+            "money": money_in(lang),
         },
     )
 
@@ -69,7 +69,7 @@ def my_evidence(
     records = store.evidence_for(db, user)
     profile = build_profile(load_framework(), evidence=records)
     touched = sorted({r.competence for r in records})
-    names = {e.id: e.title.get(lang) for e, _authored in all_exercises(db)}
+    names = {e.id: e.title.shown(lang) for e, _authored in all_exercises(db)}
     return render(
         request,
         "exercises/evidence.html",
@@ -120,7 +120,7 @@ def _run_context(
 ) -> dict[str, Any]:
     lang = page_language(request)
     debrief = job.result if job is not None and run.status == "done" else None
-    titles = {m.id: m.title.get(lang) for m in exercise.measures}
+    titles = {m.id: m.title.shown(lang) for m in exercise.measures}
     context: dict[str, Any] = {
         "run": run,
         "job": job,
@@ -128,7 +128,7 @@ def _run_context(
         "lang": lang,
         "debrief": debrief,
         "titles": titles,
-        "money": money,
+        "money": money_in(lang),
         "competences": _competence_titles(lang),
     }
     if debrief is not None:
@@ -196,7 +196,7 @@ def briefing(
             "competences": _competence_titles(lang),
             "leaderboard_on": on,
             "leaderboard": store.leaderboard(db, exercise.id) if on else [],
-            "money": money,
+            "money": money_in(lang),
         },
     )
 
@@ -239,7 +239,7 @@ def _play(
             "plan_json": json.dumps(plan),
             "scenarios": scenarios,
             "choices": [c for c in choices if c <= 500],
-            "money": money,
+            "money": money_in(lang),
         },
         status_code=status_code,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -12,6 +13,7 @@ from crisis.exceptions import NotFoundError
 from crisis.exercises import Exercise, bundled, load_bundled, parse_exercise
 from crisis.exercises.citymap import map_data
 from crisis.exercises.debrief import catalogue_rows
+from crisis.i18n.formats import format_money
 from crisis.simulation.city import City
 from crisis.simulation.demo import load_city
 from crisis.store import exercises as store
@@ -97,7 +99,7 @@ def catalogue(exercise: Exercise, lang: str) -> list[dict[str, Any]]:
         {
             "id": r["measure"].id,
             "kind": r["measure"].kind,
-            "title": r["measure"].title.get(lang),
+            "title": r["measure"].title.shown(lang),
             "per_asset": r["measure"].per_asset,
             "cost": r["cost"],
             "assets": r["assets"],
@@ -122,3 +124,8 @@ def asset_kinds(exercise: Exercise, debrief: dict[str, Any]) -> dict[str, str]:
             if asset and asset in city.index and city.asset_class[city.index[asset]]:
                 out[asset] = city.asset_class[city.index[asset]]
     return out
+
+
+def money_in(lang: str) -> Callable[[float], str]:
+    """Whole euros as readers of ``lang`` write them: €1,200,000 · 1.200.000 € · 1 200 000 €."""
+    return lambda value: format_money(value, lang)

@@ -55,11 +55,11 @@ def _view(db: Session, row: ExerciseTabletop, exercise: Exercise, lang: str) -> 
             {
                 "id": inject.id,
                 "hour": inject.hour,
-                "text": inject.text.get(lang),
+                "text": inject.text.shown(lang),
                 "released": closes is not None,
                 "deadline": closes.isoformat() if closes else None,
                 "open": closes is not None and now <= closes,
-                "options": [{"id": o.id, "label": o.label.get(lang)} for o in inject.options],
+                "options": [{"id": o.id, "label": o.label.shown(lang)} for o in inject.options],
             }
         )
     job = row.resolve_job_id

@@ -1,8 +1,8 @@
 """The glossary as pages show it: the glossary page and inline explanations of terms.
 
-The terms are data, ``crisis/i18n/data/glossary.yaml``: for each term its word and a short
-definition in each language (English required, the others fall back to it). Other keys of an
-entry (the translation check's ``match``, ``forms``, ``avoid``, ``note``) are not shown here.
+The terms are the project's glossary (:mod:`crisis.i18n.glossary`,
+``crisis/i18n/data/glossary.yaml``): for each term its word and a short definition in each
+language.
 
 In a template, ``term("theta")`` writes the term's word with a small button; focusing or
 tapping the button shows the definition, and screen readers hear it as the button's
@@ -15,18 +15,16 @@ import contextvars
 import functools
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import yaml
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from crisis.exceptions import ContentError
-from crisis.settings import LANGUAGES
+from crisis.i18n import Glossary as Terms
+from crisis.i18n import bundled_glossary as bundled_terms
 from crisis.web import i18n
 
-GLOSSARY_FILE = Path(__file__).resolve().parents[1] / "i18n" / "data" / "glossary.yaml"
 #: The page being rendered: its language, and how often each term was explained on it.
 _page: contextvars.ContextVar[tuple[str, dict[str, int]] | None] = contextvars.ContextVar(
     "crisis_terms_page", default=None
@@ -49,29 +47,30 @@ class Entry:
 
 
 class Glossary:
-    """Terms by id, each with its word and definition per language."""
+    """The glossary's terms as a page shows them: word and definition in one language."""
 
-    def __init__(self, terms: dict[str, dict[str, Entry]]) -> None:
-        self.terms = terms
+    def __init__(self, terms: Terms) -> None:
+        self._terms = {t.id: t for t in terms.terms}
 
     def __contains__(self, term_id: object) -> bool:
-        return term_id in self.terms
+        return term_id in self._terms
 
     def entry(self, term_id: str, lang: str) -> Entry:
-        """The term in ``lang`` (English where it has no translation).
+        """The term in ``lang`` (English for a language the glossary does not have).
 
         Raises:
             ContentError: the glossary has no such term.
         """
         try:
-            forms = self.terms[term_id]
+            found = self._terms[term_id]
         except KeyError:
             raise ContentError(f"the glossary has no term {term_id!r}") from None
-        return forms.get(lang) or forms["en"]
+        shown = found.rendering(lang) if lang in ("el", "de", "pt") else found.en
+        return Entry(term_id, shown.term, " ".join(shown.definition.split()))
 
     def entries(self, lang: str) -> list[Entry]:
         """Every term in ``lang``, in alphabetical order of the word (accents ignored)."""
-        return sorted((self.entry(t, lang) for t in self.terms), key=lambda e: _sort_key(e.term))
+        return sorted((self.entry(t, lang) for t in self._terms), key=lambda e: _sort_key(e.term))
 
 
 def _sort_key(text: str) -> str:
@@ -79,48 +78,10 @@ def _sort_key(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def load_glossary(path: Path) -> Glossary:
-    """Read and check a glossary file; errors name the file and the term.
-
-    Raises:
-        ContentError: not YAML, or an entry without an id, an English word or a definition.
-    """
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ContentError(f"{path.name}: cannot be read as YAML ({exc})") from None
-    items = data.get("terms") if isinstance(data, dict) else None
-    if not isinstance(items, list):
-        raise ContentError(f"{path.name}: expected a mapping with a list 'terms'")
-    terms: dict[str, dict[str, Entry]] = {}
-    for k, item in enumerate(items):
-        where = f"{path.name}: terms[{k}]"
-        term_id = item.get("id") if isinstance(item, dict) else None
-        if not isinstance(term_id, str) or not term_id:
-            raise ContentError(f"{where}: every term needs an 'id'")
-        if term_id in terms:
-            raise ContentError(f"{where}: term id {term_id!r} appears twice")
-        forms: dict[str, Entry] = {}
-        for lang in LANGUAGES:
-            value = item.get(lang)
-            if value is None and lang != "en":
-                continue
-            if not isinstance(value, dict) or not all(
-                isinstance(value.get(key), str) and value[key].strip()
-                for key in ("term", "definition")
-            ):
-                raise ContentError(f"{where} ({term_id}): '{lang}' needs a term and a definition")
-            forms[lang] = Entry(
-                term_id, value["term"].strip(), " ".join(value["definition"].split())
-            )
-        terms[term_id] = forms
-    return Glossary(terms)
-
-
 @functools.lru_cache(maxsize=1)
 def bundled_glossary() -> Glossary:
     """The glossary that ships with CRISIS (read once)."""
-    return load_glossary(GLOSSARY_FILE)
+    return Glossary(bundled_terms())
 
 
 @pass_context

@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from crisis.exceptions import ContentError, InfeasiblePathError
-from crisis.learners import statements
+from crisis.learners import CatConfig, statements
 from crisis.learners.report import learner_report_pdf
 from crisis.store import learning as store
 from crisis.store.tables import User
@@ -71,7 +71,7 @@ def overview(
 ) -> Response:
     cat = used.catalogue
     rated = journey.self_assessment(db, user, cat)
-    running = store.running_attempt(db, user)
+    running = journey.running_attempt(db, user, cat)
     finished = store.latest_finished(db, user)
     return page(
         request,
@@ -83,6 +83,7 @@ def overview(
             "running": running,
             "finished": finished,
             "answered": store.count_responses(db, running) if running else 0,
+            "max_items": CatConfig().max_items,
             "cohorts": store.memberships(db, user),
             "owned": store.owned_cohorts(db, user) if user.role != "learner" else [],
         },

@@ -10,11 +10,12 @@ from __future__ import annotations
 import math
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from fastapi import Request, UploadFile
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 from starlette.datastructures import FormData
 
 from crisis.exceptions import ConflictError, FormatError, NotFoundError, PermissionDeniedError
@@ -68,6 +69,14 @@ class Access:
     def name(self) -> str:
         """The workspace's name (its address)."""
         return self.row.name
+
+    @cached_property
+    def language(self) -> str:
+        """The language the team writes the workspace's own texts in."""
+        db = object_session(self.row)
+        if db is None:
+            return "en"
+        return workspaces.current(db, self.row).workspace.language
 
 
 def access(db: Session, user: User, name: str, need: str = "viewer") -> Access:

@@ -179,7 +179,8 @@ def _field_errors(exc: ContentError) -> dict[str, list[str]]:
 def _taxonomy_groups(lang: str) -> list[tuple[str, list[tuple[str, str]]]]:
     groups = bundled_taxonomy().by_category()
     return [
-        (category, [(e.id, e.title.get(lang)) for e in groups[category]]) for category in CATEGORIES
+        (category, [(e.id, e.title.shown(lang)) for e in groups[category]])
+        for category in CATEGORIES
     ]
 
 

@@ -31,7 +31,8 @@ from crisis.web.workbench_common import (
     part_changed,
 )
 from crisis.workbench.ahp import CR_THRESHOLD, ahp, pairwise_from_judgements, parse_judgement
-from crisis.workbench.matrix import LIKELIHOOD_LABELS, risk_band, risk_matrix
+from crisis.workbench.anchors import bundled_likelihood
+from crisis.workbench.matrix import risk_band, risk_matrix
 from crisis.workbench.prioritise import CRITERIA, compare_rankings, rank, sensitivity
 from crisis.workbench.workspace import Workspace
 
@@ -92,7 +93,8 @@ def matrix_of(judgements: dict[str, str]) -> tuple[tuple[float | str, ...], ...]
     return tuple(tuple(row) for row in cells)
 
 
-def _heatmap(workspace: Workspace, scenario: str, basis: str) -> list[dict[str, Any]]:
+def _heatmap(workspace: Workspace, scenario: str, basis: str, lang: str) -> list[dict[str, Any]]:
+    labels = bundled_likelihood()
     matrix = risk_matrix(workspace.hazard_register, scenario=scenario, basis=basis)  # type: ignore[arg-type]
     rows = []
     for likelihood in range(5, 0, -1):
@@ -106,7 +108,7 @@ def _heatmap(workspace: Workspace, scenario: str, basis: str) -> list[dict[str, 
                 }
             )
         rows.append(
-            {"likelihood": likelihood, "label": LIKELIHOOD_LABELS[likelihood], "cells": cells}
+            {"likelihood": likelihood, "label": labels.label(likelihood, lang), "cells": cells}
         )
     return rows
 
@@ -139,7 +141,7 @@ def priorities(
         "workbench/priorities.html",
         acc,
         {
-            "heatmap": _heatmap(ws, scenario, basis) if hazards else [],
+            "heatmap": _heatmap(ws, scenario, basis, language(request)) if hazards else [],
             "ranking": ranking,
             "sensitivity": flips,
             "ahp": ws.weights(),

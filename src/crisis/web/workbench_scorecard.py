@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from crisis.competences.text import Shown
 from crisis.exceptions import ConflictError, ContentError, FormatError, NotFoundError
 from crisis.store import workspaces
 from crisis.store.tables import User
@@ -79,10 +80,10 @@ def radar(scores: list[EssentialScore], size: int = 360) -> dict[str, Any]:
     }
 
 
-def _competences() -> list[tuple[str, str]]:
+def _competences(lang: str = "en") -> list[tuple[str, str]]:
     from crisis.competences import load_bundled
 
-    return [(c.id, str(c.title)) for c in load_bundled().framework.competences]
+    return [(c.id, c.title.shown(lang)) for c in load_bundled().framework.competences]
 
 
 # --- rounds ------------------------------------------------------------------------------
@@ -366,8 +367,11 @@ def _plan_page(
             "plan": plan,
             "has_plan": state.plan is not None,
             "rounds": sorted(state.workspace.rounds, key=lambda r: r.date, reverse=True),
-            "hazards": [(h.id, h.title) for h in state.workspace.hazard_register.hazards],
-            "competences": _competences(),
+            "hazards": [
+                (h.id, Shown(h.title, state.workspace.language))
+                for h in state.workspace.hazard_register.hazards
+            ],
+            "competences": _competences(language(request)),
             "errors": errors or [],
             "conflict": conflict,
             "base": state.version,

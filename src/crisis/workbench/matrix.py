@@ -29,13 +29,8 @@ from crisis.workbench.register import SCENARIOS, Hazard, Likelihood, Register, S
 
 #: Upper return-period bound (years) of classes 5, 4, 3, 2; anything rarer is class 1.
 RETURN_PERIOD_BOUNDS: tuple[float, ...] = (10.0, 50.0, 200.0, 1000.0)
-LIKELIHOOD_LABELS: dict[int, str] = {
-    5: "almost certain (1 in 10 years or more often)",
-    4: "likely (1 in 10–50 years)",
-    3: "possible (1 in 50–200 years)",
-    2: "unlikely (1 in 200–1,000 years)",
-    1: "rare (less than 1 in 1,000 years)",
-}
+# The classes' names, in each language, are data: workbench/data/likelihood.yaml.
+
 #: Risk bands on the product L × I: (upper bound inclusive, name).
 RISK_BANDS: tuple[tuple[int, str], ...] = (
     (4, "low"),

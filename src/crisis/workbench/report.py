@@ -15,33 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from crisis.i18n.formats import format_date, format_number, format_percent
+from crisis.i18n.texts import texts_in
 from crisis.workbench.actionplan import Action, action_plan
 from crisis.workbench.matrix import risk_matrix
 from crisis.workbench.prioritise import rank
 from crisis.workbench.scorecard import EssentialScore, bundled_scorecard, essential_scores
 from crisis.workbench.workspace import Workspace
 
-_HEADINGS: dict[str, dict[str, str]] = {
-    "en": {"title": "City resilience profile", "hazards": "Top hazards", "matrix": "Risk matrix",
-           "scorecard": "Resilience scorecard", "actions": "Action plan",
-           "likelihood": "Likelihood", "impact": "Impact", "score": "Score",
-           "owner": "Owner", "due": "Due", "hazard": "Hazard", "competence": "Competence"},
-    "el": {"title": "Προφίλ ανθεκτικότητας πόλης", "hazards": "Κυριότεροι κίνδυνοι",
-           "matrix": "Μήτρα κινδύνου", "scorecard": "Κάρτα αξιολόγησης ανθεκτικότητας",
-           "actions": "Σχέδιο δράσης", "likelihood": "Πιθανότητα", "impact": "Επίπτωση",
-           "score": "Βαθμός", "owner": "Υπεύθυνος", "due": "Προθεσμία", "hazard": "Κίνδυνος",
-           "competence": "Ικανότητα"},
-    "de": {"title": "Resilienzprofil der Stadt", "hazards": "Wichtigste Gefahren",
-           "matrix": "Risikomatrix", "scorecard": "Resilienz-Scorecard",
-           "actions": "Maßnahmenplan", "likelihood": "Wahrscheinlichkeit",
-           "impact": "Auswirkung", "score": "Punktzahl", "owner": "Zuständig", "due": "Frist",
-           "hazard": "Gefahr", "competence": "Kompetenz"},
-    "pt": {"title": "Perfil de resiliência da cidade", "hazards": "Principais perigos",
-           "matrix": "Matriz de risco", "scorecard": "Scorecard de resiliência",
-           "actions": "Plano de ação", "likelihood": "Probabilidade", "impact": "Impacto",
-           "score": "Pontuação", "owner": "Responsável", "due": "Prazo", "hazard": "Perigo",
-           "competence": "Competência"},
-}  # fmt: skip
 _BAND_COLOURS = {
     "low": (163, 214, 163),
     "medium": (250, 226, 140),
@@ -172,7 +153,7 @@ def profile_pdf(
     """Render the city resilience profile of ``workspace`` and return the PDF bytes."""
     from fpdf import FPDF
 
-    h = _HEADINGS.get(language, _HEADINGS["en"])
+    h = texts_in("crisis.workbench", "report", language)
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
     font = unicode_font()
@@ -188,19 +169,29 @@ def profile_pdf(
     pdf.set_font(w.family, style="B", size=18)
     pdf.cell(0, 10, w.text(f"{h['title']}: {register.city}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(w.family, size=9)
-    stamp = (generated or dt.date.today()).isoformat()
-    pdf.cell(0, 5, stamp, new_x="LMARGIN", new_y="NEXT")
+    stamp = format_date(generated or dt.date.today(), language, "long")
+    pdf.cell(0, 5, w.text(f"{h['generated']} {stamp}"), new_x="LMARGIN", new_y="NEXT")
     if not w.unicode:
-        pdf.multi_cell(0, 5, "Note: no Unicode font was found; some characters are replaced.")
+        pdf.multi_cell(0, 5, w.text(h["no_font"]))
+
+    def written(text: str) -> str:
+        # The team's own texts are in the workspace's language; marked when the PDF is not.
+        if not text or workspace.language == language:
+            return text
+        return f"[{workspace.language.upper()}] {text}"
 
     ranking = rank(register, workspace.criteria_weights())
     numbers = {r.hazard_id: r.rank for r in ranking}
     _heading(w, h["hazards"])
     _row(w, [10, 120, 25], ["#", h["hazard"], h["score"]], bold=True)
     for item in ranking[:top]:
-        _row(w, [10, 120, 25], [str(item.rank), item.title, f"{item.score:.3f}"])
+        _row(
+            w,
+            [10, 120, 25],
+            [str(item.rank), written(item.title), format_number(item.score, language, 3)],
+        )
 
-    _heading(w, f"{h['matrix']} (most severe scenario)")
+    _heading(w, f"{h['matrix']} ({h['most_severe']})")
     _draw_matrix(w, workspace, numbers, h)
 
     scoring = workspace.latest_round()
@@ -208,22 +199,29 @@ def profile_pdf(
         pdf.add_page()
         scorecard = bundled_scorecard(scoring.level)
         scores = essential_scores(scoring, scorecard, language=language)
-        _heading(w, f"{h['scorecard']}: {scoring.label} ({scoring.date.isoformat()})")
+        _heading(
+            w, f"{h['scorecard']}: {written(scoring.label)} ({format_date(scoring.date, language)})"
+        )
         _draw_radar(w, scores)
         for score in scores:
-            _row(w, [10, 140, 25], [str(score.number), score.title, f"{score.percent:.0f} %"])
+            percent = format_percent(score.percent / 100, language)
+            _row(w, [10, 140, 25], [str(score.number), score.title, percent])
         plan = actions if actions is not None else action_plan(scoring, register=register)
         _heading(w, h["actions"])
         widths = [8, 82, 32, 20, 28, 20]
         _row(
             w,
             widths,
-            ["#", h["actions"], h["owner"], h["due"], h["hazard"], h["competence"]],
+            ["#", h["action"], h["owner"], h["due"], h["hazard"], h["competence"]],
             bold=True,
         )
+        titles = {hazard.id: hazard.title for hazard in register.hazards}
         for action in plan:
+            hazard = (
+                written(titles.get(action.hazard_id, action.hazard_id)) if action.hazard_id else ""
+            )
             _row(w, widths, [
-                str(action.priority), action.action, action.owner, action.due.isoformat(),
-                action.hazard_id or "", action.competence,
+                str(action.priority), written(action.action), written(action.owner),
+                format_date(action.due, language), hazard, action.competence,
             ])  # fmt: skip
     return bytes(pdf.output())

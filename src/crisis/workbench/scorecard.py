@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from crisis.exceptions import ContentError, NotFoundError
 from crisis.workbench._loading import Document, bundled_document, read_document
-from crisis.workbench.taxonomy import Titles
+from crisis.workbench.taxonomy import Text
 
 Level = Literal["preliminary", "detailed"]
 LEVELS: tuple[str, ...] = ("preliminary", "detailed")
@@ -30,8 +30,8 @@ class Essential(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     number: int = Field(ge=1, le=10)
-    title: Titles
-    summary: str = Field(min_length=1)
+    title: Text
+    summary: Text
 
 
 class Question(BaseModel):
@@ -41,8 +41,8 @@ class Question(BaseModel):
 
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     essential: int = Field(ge=1, le=10)
-    text: str = Field(min_length=1)
-    anchors: tuple[str, ...]
+    text: Text
+    anchors: tuple[Text, ...]
 
 
 class QuestionSet(BaseModel):
@@ -230,7 +230,7 @@ def essential_scores(
         scores.append(
             EssentialScore(
                 number=number,
-                title=scorecard.essential(number).title.get(language),
+                title=scorecard.essential(number).title.shown(language),
                 points=sum(a.score for a in answers),
                 max_points=scorecard.max_score * len(questions),
                 answered=len(answers),

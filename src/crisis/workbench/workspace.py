@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -26,6 +27,9 @@ class Workspace(BaseModel):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)
     #: Written ``register`` in files; renamed here because pydantic reserves that name.
     hazard_register: Register = Field(alias="register")
+    #: The language the team writes its register, labels and notes in; pages in another
+    #: language mark those texts as such (docs/languages.md).
+    language: Literal["en", "el", "de", "pt"] = "en"
     pairwise: tuple[tuple[float | str, ...], ...] | None = None
     rounds: tuple[ScorecardRound, ...] = ()
 

@@ -3,7 +3,11 @@
   "use strict";
 
   function text(id) { var t = document.getElementById(id); return t ? t.innerHTML.trim() : ""; }
-  function money(v) { return "EUR " + Math.round(v).toLocaleString("en-GB"); }
+  var pageLang = document.documentElement.lang || "en";
+  var moneyFormat = new Intl.NumberFormat(
+    {en: "en-GB", el: "el-GR", de: "de-DE", pt: "pt-PT"}[pageLang] || "en-GB",
+    {style: "currency", currency: "EUR", maximumFractionDigits: 0});
+  function money(v) { return moneyFormat.format(Math.round(v)); }
   function json(id) { var s = document.getElementById(id); return s ? JSON.parse(s.textContent) : null; }
 
   // --- play page -----------------------------------------------------------------------
