@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
@@ -77,6 +78,15 @@ def test_learner_plans_on_the_map_and_gets_a_debrief(
     page.screenshot(path=str(artifacts / "exercise-profile.png"), full_page=True)
 
 
+def _reload(page: Any) -> None:
+    """Reload, or let the page's own reload win: it polls the session and reloads itself
+    when the session changes, which aborts a reload asked at the same moment."""
+    try:
+        page.reload()
+    except PlaywrightError:
+        page.wait_for_load_state()
+
+
 def test_instructor_runs_a_tabletop_for_two_teams(
     browser: Any, live_server: str, artifacts: Path
 ) -> None:
@@ -103,7 +113,7 @@ def test_instructor_runs_a_tabletop_for_two_teams(
             lead.get_by_role("button", name=f"Release: Hour {hour}").click()
             expect(lead.locator(f"#inject-{inject} .countdown")).to_have_count(1)
             for page, team in ((red, "Red"), (blue, "Blue")):
-                page.reload()
+                _reload(page)
                 box = page.locator(f"#inject-{inject}")
                 assert box.locator(".countdown").count() == 1
                 box.get_by_label(re.compile(choices[inject][team])).check()

@@ -82,7 +82,7 @@ def test_visitor_plays_the_demonstration_to_its_debrief(
         page.get_by_label(re.compile("Two more power repair crews")).check()
         page.get_by_role("button", name="Add to plan").click()
         assert page.locator("#plan-table tbody tr").count() == 2
-        assert page.locator("#budget-text").inner_text().startswith("EUR 330,000")
+        assert page.locator("#budget-text").inner_text().startswith("€330,000")
         page.screenshot(path=str(artifacts / f"demo-play-{width}.png"), full_page=True)
         page.get_by_role("button", name="Submit the plan").click()
         page.wait_for_selector("#score-card", timeout=240_000)
