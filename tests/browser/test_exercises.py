@@ -133,7 +133,7 @@ def test_instructor_runs_a_tabletop_for_two_teams(
         red_row = lead.locator("#teams-table tbody tr", has_text="Red").inner_text()
         assert red_row.rstrip().endswith("1")  # Red acted and ranks first
         lead.screenshot(path=str(artifacts / "exercise-tabletop.png"), full_page=True)
-        red.reload()
+        _reload(red)
         red.screenshot(path=str(artifacts / "exercise-tabletop-team.png"), full_page=True)
     finally:
         for c in contexts:
