@@ -23,6 +23,8 @@ from crisis.store.tables import User
 from crisis.web.app import create_app
 
 PASSWORD = "correct-horse-battery"
+#: Screenshots, rendered PDF pages and PDFs that tests leave for people to look at.
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 ROLES = ("learner", "instructor", "analyst", "admin")
 
 
@@ -233,3 +235,19 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> None:
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The whole site with something on every role's pages (see :mod:`tests.site`)."""
+    from tests.site import build_site
+
+    built = build_site(tmp_path_factory.mktemp("site"))
+    yield built
+    built.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -43,6 +43,13 @@ def _parse_positive_int(raw: str) -> int:
     return value
 
 
+def _parse_count(raw: str) -> int:
+    value = _int(raw)
+    if value < 0:
+        raise ValueError("expected a whole number, 0 or more")
+    return value
+
+
 def _parse_port(raw: str) -> int:
     value = _int(raw)
     if not 1 <= value <= 65535:
@@ -144,6 +151,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("lrs_username", _parse_text, None, "User name (or key) for Basic authentication at the LRS."),
     Setting("lrs_password", _parse_text, None, "Password (or secret) for Basic authentication at the LRS."),
     Setting("outbox_seconds", _parse_non_negative_int, 30, "How often, in seconds, the server sends waiting scores and statements; `0` turns the sender off (then use `crisis integrations deliver`)."),
+    Setting("demo_runs_per_hour", _parse_count, 6, "Plans one address (an IPv6 /64 network) may run per hour in the public demonstration exercise, per server process; `0` switches the demonstration off."),
 )  # fmt: skip
 
 
@@ -173,6 +181,7 @@ class Settings:
     lrs_username: str | None = None
     lrs_password: str | None = None
     outbox_seconds: int = 30
+    demo_runs_per_hour: int = 6
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

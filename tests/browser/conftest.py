@@ -22,8 +22,6 @@ from crisis.store.migrate import upgrade
 from crisis.web.app import create_app
 from tests.conftest import PASSWORD, ROLES
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -94,9 +92,3 @@ def page(browser: Any) -> Iterator[Any]:
     pg = context.new_page()
     yield pg
     context.close()
-
-
-@pytest.fixture(scope="session")
-def artifacts() -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    return ARTIFACTS

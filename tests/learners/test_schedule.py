@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from itertools import pairwise
 
 import pytest
 
@@ -27,12 +28,9 @@ def test_path_on_small_catalogue_is_ordered_explained_and_scheduled(small_catalo
     assert "Competence C06 0→3" in m04.explanation
     # Calendar: consecutive, never overlapping, hours/week respected.
     assert path.steps[0].start == MONDAY
-    for before, after in zip(path.steps, path.steps[1:], strict=False):
-        assert after.start == before.end + dt.timedelta(days=1)
-    for step in path.steps:
-        days = (step.end - step.start).days + 1
-        assert days == max(round(7 * step.hours / 5), 1)
-        assert step.hours / days <= 5 / 7 * 1.5  # never more than half again the stated pace
+    assert path.weeks == -(-int(path.hours) // 5)
+    days = -(-int(path.hours) * 7 // 5)
+    assert path.steps[-1].end == MONDAY + dt.timedelta(days=days - 1)
     planner = PathPlanner(small_catalogue.curriculum)
     targets = {g.competence: g.target for g in gaps if g.open}
     assert path.hours == exhaustive_optimum(planner, targets)[0]
@@ -163,3 +161,23 @@ def test_the_calendar_never_overlaps_and_keeps_the_weekly_hours(per_week):
         assert after.start > before.end
     total_days = (path.steps[-1].end - MONDAY).days + 1
     assert path.hours / (total_days / 7) <= per_week * 1.1
+
+
+def test_module_dates_follow_one_another_without_overlap():
+    """Each module starts the day after the previous one ends, however the hours fall."""
+    catalogue = load_bundled()
+    gaps = analyse_gaps({}, catalogue.profile("scro"), catalogue)
+    for per_week in (3, 4, 7.5, 10):
+        path = plan_path(gaps, catalogue, start=MONDAY, hours_per_week=per_week, scope=None)
+        assert any(step.hours > per_week for step in path.steps)  # some span several weeks
+        for before, after in pairwise(path.steps):
+            assert after.start == before.end + dt.timedelta(days=1), (before.module, after.module)
+            assert after.weeks[0] >= before.weeks[1]
+        for step in path.steps:
+            assert step.start <= step.end
+            assert step.weeks == (
+                (step.start - MONDAY).days // 7 + 1,
+                (step.end - MONDAY).days // 7 + 1,
+            )
+            # The time given is the module's hours at the weekly pace, to the day.
+            assert abs((step.end - step.start).days + 1 - step.hours * 7 / per_week) < 2

@@ -60,10 +60,13 @@ def _greek(client: TestClient) -> None:
     client.post("/language", data={"language": "el", "next": "/", "csrf_token": csrf_of(client)})
 
 
-def test_anonymous_visitors_are_sent_to_sign_in(client: TestClient) -> None:
+def test_anonymous_visitors_read_the_framework_but_do_not_manage_it(client: TestClient) -> None:
     response = client.get("/competences/C01", follow_redirects=False)
+    assert response.status_code == 200 and "Upload and manage" not in response.text
+    assert client.get("/competences/export/moodle").status_code == 200
+    response = client.get("/competences/manage", follow_redirects=False)
     assert response.status_code == 303
-    assert response.headers["location"].startswith("/login?next=/competences/C01")
+    assert response.headers["location"].startswith("/login?next=/competences/manage")
 
 
 def test_framework_lists_areas_and_competences(client: TestClient) -> None:

@@ -185,7 +185,7 @@ def test_profile_path_and_report(learner: TestClient) -> None:
     assert learner.post("/learning/path", data=settings, follow_redirects=False).status_code == 303
     path = learner.get("/learning/path")
     assert path.status_code == 200
-    assert "2027-01-04" in path.text and 'class="calendar"' in path.text
+    assert "2027-01-04" in path.text and 'class="calendar' in path.text
     assert 'value="scro-mooc" checked' in path.text
     assert 'name="completed"' not in path.text and "M01 " in path.text
     assert 'id="beyond-scope"' in path.text  # level-3 targets are beyond the open course

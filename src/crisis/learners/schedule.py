@@ -54,9 +54,10 @@ class PathStep:
         builds_on: Prerequisites the learner has already completed.
         unlocks: Later modules on the path that need this one.
         explanation: One sentence saying why the module is on the path.
-        start: First day of study of the module.
-        end: Last day of study of the module.
-        weeks: ``(first, last)`` week numbers, counted from 1.
+        start: The day the module starts: the day after the previous module ends.
+        end: The day its hours are done, at the path's hours per week spread evenly over the
+            week; the next module starts the day after.
+        weeks: ``(first, last)`` week numbers of those days, counted from 1.
         credited: Hours taken off because extended modules were already completed.
     """
 
@@ -425,7 +426,8 @@ def _assemble(
     for cid in covered_by_completed:
         current[cid] = max(current[cid], targets[cid])
     steps: list[PathStep] = []
-    day = 0
+    elapsed = 0.0
+    day = 0  # days from ``start`` to the first free day
     for position, mid in enumerate(order):
         module = modules[mid]
         original = catalogue.module(mid)
@@ -450,9 +452,12 @@ def _assemble(
             for m in order[position + 1 :]
             if mid in [substitute.get(p, p) for p in catalogue.module(m).prerequisites]
         ]
-        length = max(round(7.0 * float(module.hours) / hours_per_week), 1)
-        first_day, last_day = day, day + length - 1
-        day = last_day + 1
+        # Modules follow one another day by day: each starts the day after the previous one
+        # ends (no two share a day) and takes at least one day.
+        first_day = day
+        elapsed += float(module.hours)
+        day = max(first_day + 1, math.ceil(elapsed / hours_per_week * 7 - 1e-9))
+        first_week, last_week = first_day // 7 + 1, (day - 1) // 7 + 1
         steps.append(
             PathStep(
                 module=mid,
@@ -466,8 +471,8 @@ def _assemble(
                 unlocks=unlocks,
                 explanation=_explain(catalogue, closes, raises, needs, builds_on, unlocks, lang),
                 start=start + dt.timedelta(days=first_day),
-                end=start + dt.timedelta(days=last_day),
-                weeks=(first_day // 7 + 1, last_day // 7 + 1),
+                end=start + dt.timedelta(days=day - 1),
+                weeks=(first_week, last_week),
                 credited=float(original.hours) - float(module.hours),
             )
         )

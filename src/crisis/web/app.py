@@ -31,6 +31,7 @@ from crisis.web import (
     competences_esco,
     courses,
     credentials,
+    demo,
     errors,
     exercises,
     exercises_authoring,
@@ -43,6 +44,7 @@ from crisis.web import (
     learning_test,
     openapi,
     pages,
+    public,
     workbench,
 )
 from crisis.web.catalogues import in_use_of
@@ -91,6 +93,7 @@ def create_app(
         cache_dir=settings.effective_cache_dir,
         scheduler=settings.dask_scheduler,
     )
+    demo_runner = demo.DemoRunner(settings.demo_runs_per_hour)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -110,6 +113,7 @@ def create_app(
         finally:
             sender.stop()
         runner.shutdown()
+        demo_runner.shutdown()
         engine.dispose()
 
     app = FastAPI(
@@ -126,6 +130,7 @@ def create_app(
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.readers = make_sessionmaker(engine, read_only=True)
     app.state.jobs = runner
+    app.state.demo = demo_runner
     app.state.catalogs = i18n.load_catalogs()
     app.state.jinja = make_environment()
     app.state.lti_keys = KeyCache()
@@ -138,6 +143,8 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
     app.include_router(competences_esco.router)
+    app.include_router(public.router)
+    app.include_router(demo.router)
     app.include_router(competences.router)
     app.include_router(api_competences.router)
     app.include_router(case_service.router)
@@ -191,7 +198,9 @@ def create_app(
         response = await call_next(request)
         # A handler that signed the browser in or out has put a new token in its place.
         token = getattr(request.state, "csrf_token", None)
-        if token is not None and token != request.cookies.get(CSRF_COOKIE):
+        # A page kept by shared caches must not hand every visitor the same CSRF cookie.
+        shared = "public" in response.headers.get("cache-control", "")
+        if token is not None and token != request.cookies.get(CSRF_COOKIE) and not shared:
             response.set_cookie(
                 CSRF_COOKIE,
                 token,

@@ -37,7 +37,7 @@ from crisis.web.competences_graph import PALETTE, depths, draw
 from crisis.web.i18n import gettext as _
 from crisis.web.params import Id
 from crisis.web.rendering import page_language, render
-from crisis.web.security import csrf_protect, current_user, get_db, require_roles
+from crisis.web.security import csrf_protect, get_db, optional_user, require_roles
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 #: Roles that may upload and switch catalogues (admins always may).
@@ -61,7 +61,7 @@ def _page(
     request: Request,
     template: str,
     used: InUse,
-    user: User,
+    user: User | None,
     context: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> Response:
@@ -73,25 +73,27 @@ def _page(
         "area_colours": {
             area.id: PALETTE[i % len(PALETTE)] for i, area in enumerate(cat.framework.areas)
         },
-        "can_manage": user.role == "admin" or user.role in MANAGERS,
+        "can_manage": user is not None and (user.role == "admin" or user.role in MANAGERS),
         "standards": _STANDARDS,
         "exports": EXPORTS,
         "content_languages": LANGUAGES,
         **(context or {}),
     }
-    return render(request, f"competences/{template}", values, status_code)
+    # Read-only pages look the same to every visitor; the managing pages never are public.
+    public = not template.startswith("manage")
+    return render(request, f"competences/{template}", values, status_code, public=public)
 
 
 @router.get("/competences")
 def framework_page(
-    request: Request, user: User = Depends(current_user), used: InUse = Depends(in_use)
+    request: Request, user: User | None = Depends(optional_user), used: InUse = Depends(in_use)
 ) -> Response:
     return _page(request, "framework.html", used, user)
 
 
 @router.get("/competences/profiles")
 def profiles_page(
-    request: Request, user: User = Depends(current_user), used: InUse = Depends(in_use)
+    request: Request, user: User | None = Depends(optional_user), used: InUse = Depends(in_use)
 ) -> Response:
     return _page(request, "profiles.html", used, user)
 
@@ -100,7 +102,7 @@ def profiles_page(
 def profile_page(
     request: Request,
     profile_id: str,
-    user: User = Depends(current_user),
+    user: User | None = Depends(optional_user),
     used: InUse = Depends(in_use),
 ) -> Response:
     profile = used.catalogue.profile(profile_id)
@@ -109,7 +111,7 @@ def profile_page(
 
 @router.get("/competences/curriculum")
 def curriculum_page(
-    request: Request, user: User = Depends(current_user), used: InUse = Depends(in_use)
+    request: Request, user: User | None = Depends(optional_user), used: InUse = Depends(in_use)
 ) -> Response:
     return _page(request, "curriculum.html", used, user)
 
@@ -118,7 +120,7 @@ def curriculum_page(
 def module_page(
     request: Request,
     module_id: str,
-    user: User = Depends(current_user),
+    user: User | None = Depends(optional_user),
     used: InUse = Depends(in_use),
 ) -> Response:
     cat = used.catalogue
@@ -136,7 +138,7 @@ def module_page(
 def programme_page(
     request: Request,
     programme_id: str,
-    user: User = Depends(current_user),
+    user: User | None = Depends(optional_user),
     used: InUse = Depends(in_use),
 ) -> Response:
     cat = used.catalogue
@@ -175,7 +177,7 @@ def _graph(request: Request, used: InUse, programme: str | None) -> tuple[str, l
 def graph_page(
     request: Request,
     programme: str | None = None,
-    user: User = Depends(current_user),
+    user: User | None = Depends(optional_user),
     used: InUse = Depends(in_use),
 ) -> Response:
     svg, ids, layers = _graph(request, used, programme)
@@ -196,7 +198,7 @@ def graph_page(
 def graph_svg(
     request: Request,
     programme: str | None = None,
-    user: User = Depends(current_user),
+    user: User | None = Depends(optional_user),
     used: InUse = Depends(in_use),
 ) -> Response:
     svg, _ids, _layers = _graph(request, used, programme)
@@ -208,7 +210,7 @@ def coverage_page(
     request: Request,
     programme: str | None = None,
     profile: str | None = None,
-    user: User = Depends(current_user),
+    user: User | None = Depends(optional_user),
     used: InUse = Depends(in_use),
 ) -> Response:
     cat = used.catalogue
@@ -234,7 +236,7 @@ def export_file(
     request: Request,
     fmt: str,
     lang: str | None = None,
-    user: User = Depends(current_user),
+    user: User | None = Depends(optional_user),
     used: InUse = Depends(in_use),
 ) -> Response:
     if lang is not None and lang not in LANGUAGES:
@@ -344,7 +346,7 @@ def _node(cat: Catalogue, node_id: str) -> dict[str, Any]:
 def competence_page(
     request: Request,
     competence_id: str,
-    user: User = Depends(current_user),
+    user: User | None = Depends(optional_user),
     used: InUse = Depends(in_use),
 ) -> Response:
     cat = used.catalogue

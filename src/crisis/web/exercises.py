@@ -22,6 +22,7 @@ from crisis.web import jobs
 from crisis.web.exercises_common import (
     SCENARIO_CHOICES,
     all_exercises,
+    asset_kinds,
     cache_dir_of,
     catalogue,
     city_map,
@@ -71,11 +72,13 @@ def my_evidence(
     records = store.evidence_for(db, user)
     profile = build_profile(load_framework(), evidence=records)
     touched = sorted({r.competence for r in records})
+    names = {e.id: e.title.shown(lang) for e, _authored in all_exercises(db)}
     return render(
         request,
         "exercises/evidence.html",
         {
             "rows": rows,
+            "exercise_names": names,
             "levels": [profile.level(c) for c in touched],
             "titles": _competence_titles(lang),
             "level_of": level_of,
@@ -101,6 +104,7 @@ def run_report(
         raise ConflictError(_("The after-action report is ready when the run has finished."))
     context = _run_context(request, run, exercise, job)
     context["q_svg"] = _q_svg(context["debrief"])
+    context["assets"] = asset_kinds(exercise, context["debrief"])
     return render(request, "exercises/report.html", context)
 
 
@@ -159,12 +163,14 @@ def _run_context(
     return context
 
 
-def _q_svg(debrief: dict[str, Any], width: int = 640, height: int = 220) -> dict[str, str]:
-    """Polylines of the Q(t) curves for the printable report (no script needed)."""
+def _q_svg(debrief: dict[str, Any], width: int = 640, height: int = 220) -> dict[str, Any]:
+    """Polylines of the Q(t) curves for the printable report (no script needed), with the
+    hour ticks of the time axis."""
     curves = debrief["curves"]
     low = min(min(v) for v in curves.values())
     low = min(low, 0.9)
-    out = {}
+    out: dict[str, Any] = {}
+    n = 1
     for name, values in curves.items():
         n = max(len(values) - 1, 1)
         span = (1 - low) or 1.0
@@ -174,6 +180,8 @@ def _q_svg(debrief: dict[str, Any], width: int = 640, height: int = 220) -> dict
         )
         out[name] = points
     out["low"] = f"{low:.2f}"
+    step = 24 if n <= 240 else 48
+    out["ticks"] = [(round(40 + (width - 50) * h / n, 1), h) for h in range(0, n + 1, step)]
     return out
 
 

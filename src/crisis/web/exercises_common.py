@@ -37,6 +37,21 @@ WORDS = (
     N_("done"),
     N_("failed"),
 )
+#: Kinds of asset that measures go on, as reports name them ("substation bus-46").
+ASSET_KINDS = (
+    N_("substation"),
+    N_("hv substation"),
+    N_("node"),
+    N_("hospital"),
+    N_("cell tower"),
+    N_("telecom exchange"),
+    N_("pump"),
+    N_("scada centre"),
+    N_("fire station"),
+    N_("shelter"),
+    N_("reservoir"),
+    N_("tank"),
+)
 #: Paths under /exercises that are not exercise ids.
 RESERVED = frozenset({"authoring", "tabletop", "runs", "evidence", "new", "import"})
 
@@ -104,6 +119,19 @@ def catalogue(exercise: Exercise, lang: str, cache_dir: Path | None = None) -> l
 def money(value: float) -> str:
     """EUR amounts as people read them: EUR 1,200,000."""
     return f"EUR {value:,.0f}"
+
+
+def asset_kinds(exercise: Exercise, debrief: dict[str, Any]) -> dict[str, str]:
+    """The kind of each asset in the debrief's plans (``{"bus-46": "substation"}``), so that
+    pages name an asset by its kind and name rather than by its id alone."""
+    city = city_of(exercise)
+    out = {}
+    for plan in debrief["plans"].values():
+        for placement in plan["placements"]:
+            asset = placement.get("asset")
+            if asset and asset in city.index and city.asset_class[city.index[asset]]:
+                out[asset] = city.asset_class[city.index[asset]]
+    return out
 
 
 def money_in(lang: str) -> Callable[[float], str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from urllib.parse import urlsplit
+from collections.abc import Mapping
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -18,6 +18,7 @@ from crisis.store.tables import User
 from crisis.web.i18n import LANGUAGE_COOKIE
 from crisis.web.i18n import gettext as _
 from crisis.web.params import Count, Id
+from crisis.web.public import safe_next as _safe_next
 from crisis.web.rendering import render
 from crisis.web.security import (
     DEVICE_COOKIE,
@@ -36,23 +37,14 @@ from crisis.web.security import (
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
 
-def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths are followed after sign-in (no open redirects)."""
-    if not target:
-        return "/"
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/"
-    return target
-
-
 def secure_cookie(request: Request) -> bool:
     return request.url.scheme == "https" or request.app.state.settings.secure_cookies
 
 
 @router.get("/")
 def home(request: Request, user: User | None = Depends(optional_user)) -> Response:
-    return render(request, "home.html")
+    """The landing page for visitors; for a signed-in user, the parts their role may open."""
+    return render(request, "home.html", public=True)
 
 
 @router.get("/login")
@@ -170,7 +162,11 @@ def logout(request: Request, db: Session = Depends(get_db)) -> Response:
 def register_form(
     request: Request, code: str = "", user: User | None = Depends(optional_user)
 ) -> Response:
-    return render(request, "register.html", {"code": code})
+    return render(request, "register.html", _register_context(request, {"code": code}))
+
+
+def _register_context(request: Request, values: Mapping[str, object]) -> dict[str, object]:
+    return {"open_registration": request.app.state.settings.open_registration, **values}
 
 
 @router.post("/register")
@@ -199,12 +195,13 @@ def register(
         db.commit()
     except CrisisError as exc:
         db.rollback()
-        return render(
-            request,
-            "register.html",
-            {"error": str(exc), "code": code, "username": username, "display_name": display_name},
-            status_code=400,
-        )
+        values = {
+            "error": str(exc),
+            "code": code,
+            "username": username,
+            "display_name": display_name,
+        }
+        return render(request, "register.html", _register_context(request, values), status_code=400)
     return render(request, "login.html", {"next": "/", "notice": _("Account created. Sign in.")})
 
 
