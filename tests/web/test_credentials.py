@@ -46,14 +46,14 @@ def _hidden(html: str, name: str) -> str:
     return found.group(1)
 
 
-def take_test_correctly(client: TestClient) -> None:
-    """Answer every question of the adaptive test correctly."""
+def take_test_correctly(client: TestClient) -> str:
+    """Answer every question of the adaptive test correctly; the address the end leads to."""
     answers = {item.id: item.answer for item in load_bundled_items().items}
     client.post("/learning/test/start", data={"csrf_token": csrf_of(client)})
     for _ in range(120):
         page = client.get("/learning/test", follow_redirects=False)
         if page.status_code == 303:
-            return
+            return str(page.headers["location"])
         item = _hidden(page.text, "item")
         form = {
             "attempt": _hidden(page.text, "attempt"),
@@ -65,7 +65,7 @@ def take_test_correctly(client: TestClient) -> None:
         response = client.post("/learning/test/answer", data=form, follow_redirects=False)
         assert response.status_code == 303
         if response.headers["location"] != "/learning/test":
-            return
+            return response.headers["location"]
     raise AssertionError("the test did not end")
 
 
@@ -130,10 +130,13 @@ def _png_credential(png: bytes) -> str:
 def test_learner_earns_downloads_verifies_and_sees_revocation(client: TestClient) -> None:
     login(client, "learner")
     assert "No credential yet" in client.get("/credentials").text
-    take_test_correctly(client)
+    results = take_test_correctly(client)
+    # Awarded when the test ends, before the wallet is opened, and said on the results page.
+    assert "?awarded=" in results
+    assert "new credentials have been awarded to you" in client.get(results).text
     wallet = client.get("/credentials")
     assert wallet.status_code == 200
-    assert "new credentials have been awarded to you" in wallet.text
+    assert "new credentials have been awarded to you" not in wallet.text  # nothing new since
     mine = client.get("/api/v1/credentials").json()
     assert mine and all(c["level"] == 3 for c in mine)  # a perfect test shows Advanced
     credential = next(c for c in mine if c["competence"] == "C11")

@@ -18,6 +18,7 @@ from crisis.exceptions import ConflictError, ContentError
 from crisis.learners import statements
 from crisis.store import learning as store
 from crisis.store.tables import User
+from crisis.web import credentials_service
 from crisis.web import learning_journey as journey
 from crisis.web.catalogues import InUse, in_use
 from crisis.web.learning import LEARNERS, MAX_HOURS_PER_WEEK, check_scope
@@ -218,6 +219,10 @@ def post_answer(
         option=body.option,
     )
     db.commit()
+    if attempt.status == "finished":
+        # The evidence rule runs as soon as there is new evidence, not when the wallet opens.
+        credentials_service.award_due(db, request, user, used.catalogue, page_language(request))
+        db.commit()
     return {"correct": correct, **_question(request, db, user, used, lang), "attempt": attempt.id}
 
 

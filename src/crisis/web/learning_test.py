@@ -11,11 +11,12 @@ from crisis.exceptions import ConflictError
 from crisis.learners import CatConfig
 from crisis.store import learning as store
 from crisis.store.tables import User
+from crisis.web import credentials_service
 from crisis.web import learning_journey as journey
 from crisis.web.catalogues import InUse, in_use
 from crisis.web.i18n import gettext as _
 from crisis.web.learning import LEARNERS, page, parse_int
-from crisis.web.params import Id
+from crisis.web.params import Count, Id
 from crisis.web.rendering import page_language
 from crisis.web.security import csrf_protect, get_db
 
@@ -119,7 +120,13 @@ def answer_question(
         return _question_page(request, db, user, used, error=str(exc), status_code=409)
     db.commit()
     if row.status == "finished":
-        return RedirectResponse(f"/learning/test/{row.id}", status_code=303)
+        # The evidence rule runs as soon as there is new evidence, not when the wallet opens.
+        new = credentials_service.award_due(
+            db, request, user, used.catalogue, page_language(request)
+        )
+        db.commit()
+        awarded = f"?awarded={len(new)}" if new else ""
+        return RedirectResponse(f"/learning/test/{row.id}{awarded}", status_code=303)
     return RedirectResponse("/learning/test", status_code=303)
 
 
@@ -127,6 +134,7 @@ def answer_question(
 def test_review(
     request: Request,
     attempt_id: Id,
+    awarded: Count = 0,
     user: User = Depends(LEARNERS),
     used: InUse = Depends(in_use),
     db: Session = Depends(get_db),
@@ -159,5 +167,11 @@ def test_review(
         request,
         "test_review.html",
         used,
-        {"attempt": attempt, "result": result, "answers": answers, "areas": areas},
+        {
+            "attempt": attempt,
+            "result": result,
+            "answers": answers,
+            "areas": areas,
+            "awarded": awarded,
+        },
     )
