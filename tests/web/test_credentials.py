@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 from fastapi.testclient import TestClient
 from jwcrypto import jwk, jws
+from sqlalchemy import Engine
 
 from crisis.learners import load_bundled_items
 from crisis.settings import Settings
@@ -230,3 +231,53 @@ def test_issuer_profile_keys_and_achievements_are_public(client: TestClient) -> 
     assert achievement["achievementType"] == "Competency"
     assert client.get("/credentials/achievements/C11/9").status_code == 404
     assert client.post("/api/v1/credentials/verify", json={"credential": "x"}).status_code == 400
+
+
+def test_a_completed_module_earns_its_credential_once(client: TestClient, engine: Engine) -> None:
+    from tests.web.test_courses import M01, _finished_run, _practice_hazards, pass_quiz
+
+    login(client, "learner")
+    quiz, register, flood, quake = (u.id for u in M01)
+    for unit in (register, flood, quake):
+        assert client.get(f"/learning/courses/M01/{unit}").status_code == 200
+    pass_quiz(client, quiz)
+    _finished_run(engine, "learner", "river-flood", 12.0)
+    _finished_run(engine, "learner", "valley-earthquake", 35.0)
+    _practice_hazards(engine, "learner", 3)
+    assert 'id="module-complete"' in client.get("/learning/courses/M01").text
+
+    assert "awarded to you" in client.get("/credentials").text
+    mine = client.get("/api/v1/credentials").json()
+    modules = [c for c in mine if c["kind"] == "module"]
+    assert [c["module"] for c in modules] == ["M01"] and modules[0]["competence"] is None
+    assert not [c for c in mine if c["kind"] == "programme"]  # one module of twenty
+    token = modules[0]["jwt"]
+    assert independent_verdict(client, token) == "valid"
+    claims = _verified_claims(client, token)
+    achievement = claims["credentialSubject"]["achievement"]
+    assert achievement["achievementType"] == "Course" and achievement["humanCode"] == "M01"
+    assert achievement["id"] == f"{BASE}/credentials/achievements/modules/M01"
+    # The achievement is published where its id says, with its outcomes' competence levels.
+    public = client.get("/credentials/achievements/modules/M01").json()
+    assert public["id"] == achievement["id"]
+    assert {a["targetCode"] for a in public["alignment"]} >= {"C01-L2"}
+    image = client.get("/credentials/achievements/modules/M01/image.svg")
+    assert image.status_code == 200 and "M01" in image.text
+    assert client.get("/credentials/achievements/modules/M99").status_code == 404
+    ident = modules[0]["id"].rsplit("/", 1)[-1]
+    png = client.get(f"/credentials/{ident}/credential.png")
+    assert _png_credential(png.content) == token
+    assert "crisis-module-M01.png" in png.headers["content-disposition"]
+    # Opening the wallet again awards nothing twice.
+    assert "awarded to you" not in client.get("/credentials").text
+    assert len(client.get("/api/v1/credentials").json()) == len(mine)
+
+
+def test_the_programme_achievement_is_published(client: TestClient) -> None:
+    found = client.get("/credentials/achievements/programmes/scro-mooc")
+    assert found.status_code == 200
+    body = found.json()
+    assert body["achievementType"] == "Certificate"
+    assert "M01" in body["criteria"]["narrative"] and "M20" in body["criteria"]["narrative"]
+    assert client.get("/credentials/achievements/programmes/scro-mooc/image.svg").status_code == 200
+    assert client.get("/credentials/achievements/programmes/nowhere").status_code == 404

@@ -6,6 +6,9 @@ from crisis.credentials.achievements import (
     achievement_id,
     competence_achievement,
     module_achievement,
+    module_achievement_id,
+    programme_achievement,
+    programme_achievement_id,
 )
 from crisis.credentials.issuing import build, sign, status_list_credential
 from crisis.credentials.keys import KeyRing, SigningKey
@@ -22,6 +25,9 @@ __all__ = [
     "build",
     "competence_achievement",
     "module_achievement",
+    "module_achievement_id",
+    "programme_achievement",
+    "programme_achievement_id",
     "sign",
     "status_list_credential",
     "verify",

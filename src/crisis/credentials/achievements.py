@@ -4,8 +4,10 @@ A competence-level achievement (``achievementType`` *Competency*) says what the 
 (the competence's descriptor), how it is earned (:data:`CRITERIA`) and where it sits: an
 alignment to the level descriptor and to the competence in the CASE framework package, to each
 ESCO skill the competence is mapped to (by its ESCO URI) and to each e-CF competence (by the
-CASE association that records the mapping). Module (*Course*) achievements follow the same
-pattern; they are issued once the courses package records module completion.
+CASE association that records the mapping). A module (*Course*) achievement is earned when
+the courses package records the module complete by evidence, and a programme (*Certificate*)
+achievement when every module of the programme is; both align to the competence levels their
+learning outcomes reach.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from crisis.competences.case import to_case
-from crisis.competences.models import Catalogue, Competence, Module
+from crisis.competences.models import Catalogue, Competence, Module, Programme
 from crisis.competences.standards import ECF_COMPETENCES
 
 #: How sure the learner profile must be that the learner is at a level or above (0..1).
@@ -141,14 +143,53 @@ def competence_achievement(
     return achievement
 
 
+def module_achievement_id(issuer: Issuer, module: str) -> str:
+    """The URL of the achievement for completing ``module``."""
+    return f"{issuer.base_url}/credentials/achievements/modules/{quote(module, safe='')}"
+
+
+def programme_achievement_id(issuer: Issuer, programme: str) -> str:
+    """The URL of the achievement for completing every module of ``programme``."""
+    return f"{issuer.base_url}/credentials/achievements/programmes/{quote(programme, safe='')}"
+
+
+def _outcome_alignment(
+    cat: Catalogue, modules: list[Module], issuer: Issuer, lang: str
+) -> list[dict[str, Any]]:
+    """One alignment per competence level the modules' outcomes reach (the highest one)."""
+    items, _mappings = _case_uris(cat, issuer.base_url, lang)
+    framework = cat.framework.title.get(lang)
+    reached: dict[str, int] = {}
+    for module in modules:
+        for outcome in module.outcomes:
+            reached[outcome.competence] = max(
+                reached.get(outcome.competence, 0), int(outcome.level)
+            )
+    out = []
+    for cid, level in sorted(reached.items()):
+        comp = cat.competence(cid)
+        code = f"{cid}-L{level}"
+        out.append(
+            {
+                "type": ["Alignment"],
+                "targetName": f"{comp.title.get(lang)}: {cat.framework.scale.name(level, lang)}",
+                "targetUrl": items.get(code, items[cid]),
+                "targetCode": code,
+                "targetFramework": framework,
+                "targetType": "CFItem",
+            }
+        )
+    return out
+
+
 def module_achievement(
     cat: Catalogue, module: Module, issuer: Issuer, lang: str = "en"
 ) -> dict[str, Any]:
     """The ``Achievement`` (type *Course*) for completing ``module``: its outcomes reached."""
-    base = f"{issuer.base_url}/credentials/achievements/modules/{quote(module.id, safe='')}"
+    ident = module_achievement_id(issuer, module.id)
     outcomes = "; ".join(o.text.get(lang) for o in module.outcomes)
     return {
-        "id": base,
+        "id": ident,
         "type": ["Achievement"],
         "achievementType": "Course",
         "name": module.title.get(lang),
@@ -156,20 +197,44 @@ def module_achievement(
         if module.description
         else module.title.get(lang),
         "criteria": {
-            "narrative": f"Awarded on completing module {module.id} with its learning outcomes "
-            f"assessed as reached: {outcomes}"
+            "narrative": f"Awarded on completing module {module.id} ({module.hours:g} hours of "
+            "study): CRISIS recorded the evidence each of its units asks for (the knowledge "
+            "test, resilience exercises, workbench work). Its learning outcomes: "
+            f"{outcomes}"
         },
+        "alignment": _outcome_alignment(cat, [module], issuer, lang),
         "creator": issuer.profile(),
         "humanCode": module.id,
         "inLanguage": lang,
-        "alignment": [
-            {
-                "type": ["Alignment"],
-                "targetName": cat.competence(o.competence).title.get(lang),
-                "targetUrl": f"{issuer.base_url}/competences/{quote(o.competence)}",
-                "targetCode": f"{o.competence}-L{o.level}",
-                "targetFramework": cat.framework.title.get(lang),
-            }
-            for o in module.outcomes
-        ],
+        "image": {"id": f"{ident}/image.svg", "type": "Image"},
+    }
+
+
+def programme_achievement(
+    cat: Catalogue, programme: Programme, issuer: Issuer, lang: str = "en"
+) -> dict[str, Any]:
+    """The ``Achievement`` (type *Certificate*) for completing every module of ``programme``."""
+    ident = programme_achievement_id(issuer, programme.id)
+    modules = [cat.module(m) for m in programme.modules]
+    hours = sum(m.hours for m in modules)
+    return {
+        "id": ident,
+        "type": ["Achievement"],
+        "achievementType": "Certificate",
+        "name": programme.title.get(lang),
+        "description": programme.description.get(lang)
+        if programme.description
+        else programme.title.get(lang),
+        "criteria": {
+            "narrative": f"Awarded on completing all {len(modules)} modules of {programme.id} "
+            f"({hours:g} hours of study, {programme.ects:g} ECTS credits, EQF level "
+            f"{programme.eqf}), each with the evidence its units ask for: "
+            + ", ".join(m.id for m in modules)
+            + "."
+        },
+        "alignment": _outcome_alignment(cat, modules, issuer, lang),
+        "creator": issuer.profile(),
+        "humanCode": programme.id,
+        "inLanguage": lang,
+        "image": {"id": f"{ident}/image.svg", "type": "Image"},
     }

@@ -4,6 +4,7 @@ keys, status list and achievements, the verification page and endpoint, and down
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -12,8 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from crisis.competences.models import Catalogue
-from crisis.credentials import competence_achievement, issuing
+from crisis.competences.models import Catalogue, Programme
+from crisis.credentials import (
+    competence_achievement,
+    issuing,
+    module_achievement,
+    programme_achievement,
+)
 from crisis.credentials.baking import badge_png, badge_svg, bake_png, bake_svg
 from crisis.exceptions import ContentError, CrisisError, NotFoundError
 from crisis.store import credentials as store
@@ -45,10 +51,21 @@ CHECK_NAMES = (
     N_("status"),
     N_("revoked"),
 )
+#: What a credential that is not a competence level certifies, as its picture says.
+KIND_LABELS = {"module": N_("Module"), "programme": N_("Programme")}
 
 
 def _page(request: Request, template: str, context: dict[str, Any], status: int = 200) -> Response:
-    return render(request, f"credentials/{template}", context, status_code=status)
+    return render(
+        request, f"credentials/{template}", {"image_of": image_path, **context}, status_code=status
+    )
+
+
+def image_path(row: IssuedCredential) -> str:
+    """Where the picture of a credential's achievement is served."""
+    if row.kind == "competence":
+        return f"/credentials/achievements/{quote(row.subject, safe='')}/{row.level}/image.svg"
+    return f"/credentials/achievements/{row.kind}s/{quote(row.subject, safe='')}/image.svg"
 
 
 # --- the learner's wallet ------------------------------------------------------------------
@@ -172,6 +189,59 @@ def status_list(request: Request, db: Session = Depends(get_db)) -> Response:
     return Response(token, media_type="application/vc+jwt", headers=_JSON)
 
 
+@router.get("/credentials/achievements/modules/{module}")
+def module_achievement_json(
+    module: str, request: Request, used: InUse = Depends(in_use)
+) -> JSONResponse:
+    body = module_achievement(
+        used.catalogue,
+        used.catalogue.module(module),
+        service.issuer_of(request),
+        page_language(request),
+    )
+    return JSONResponse({"@context": issuing.CONTEXTS, **body}, headers=_JSON)
+
+
+@router.get("/credentials/achievements/modules/{module}/image.svg")
+def module_achievement_image(
+    module: str, request: Request, used: InUse = Depends(in_use)
+) -> Response:
+    mod = used.catalogue.module(module)
+    svg = badge_svg(mod.title.get(page_language(request)), 0, _(KIND_LABELS["module"]), mod.id)
+    return Response(svg, media_type="image/svg+xml")
+
+
+@router.get("/credentials/achievements/programmes/{programme}")
+def programme_achievement_json(
+    programme: str, request: Request, used: InUse = Depends(in_use)
+) -> JSONResponse:
+    body = programme_achievement(
+        used.catalogue,
+        _programme(used.catalogue, programme),
+        service.issuer_of(request),
+        page_language(request),
+    )
+    return JSONResponse({"@context": issuing.CONTEXTS, **body}, headers=_JSON)
+
+
+@router.get("/credentials/achievements/programmes/{programme}/image.svg")
+def programme_achievement_image(
+    programme: str, request: Request, used: InUse = Depends(in_use)
+) -> Response:
+    found = _programme(used.catalogue, programme)
+    svg = badge_svg(
+        found.title.get(page_language(request)), 0, _(KIND_LABELS["programme"]), found.id
+    )
+    return Response(svg, media_type="image/svg+xml")
+
+
+def _programme(cat: Catalogue, ident: str) -> Programme:
+    for programme in cat.curriculum.programmes:
+        if programme.id == ident:
+            return programme
+    raise NotFoundError(f"no programme {ident!r} in the curriculum")
+
+
 @router.get("/credentials/achievements/{competence}/{level}")
 def achievement(
     competence: str, level: int, request: Request, used: InUse = Depends(in_use)
@@ -253,7 +323,10 @@ def my_credentials(
         {
             "id": f"{base}/credentials/{row.uuid}",
             "title": row.title,
-            "competence": row.subject,
+            "kind": row.kind,
+            "competence": row.subject if row.kind == "competence" else None,
+            "module": row.subject if row.kind == "module" else None,
+            "programme": row.subject if row.kind == "programme" else None,
             "level": row.level,
             "issued_at": row.issued_at.isoformat(),
             "revoked": row.revoked_at is not None,
@@ -296,13 +369,17 @@ def download(
         raise NotFoundError(f"no credential {ident!r} was issued here")
     if fmt not in _FORMATS:
         raise NotFoundError(f"no download as {fmt!r}; expected jwt, json, png or svg")
-    name = f"crisis-{row.subject}-level-{row.level}".replace("/", "_")
+    name = (
+        f"crisis-{row.subject}-level-{row.level}"
+        if row.kind == "competence"
+        else f"crisis-{row.kind}-{row.subject}"
+    )
     headers = {"Content-Disposition": f'attachment; filename="{_safe(name)}.{fmt}"'}
     if fmt == "jwt":
         return Response(row.token, media_type="application/vc+jwt", headers=headers)
     if fmt == "json":
         return JSONResponse(service.enveloped(row.token), headers=headers)
-    title, level_name, code = _badge_text(row, used.catalogue)
+    title, level_name, code = _badge_text(row, used.catalogue, request)
     if fmt == "svg":
         svg = bake_svg(badge_svg(title, row.level, level_name, code), row.token)
         return Response(svg, media_type="image/svg+xml", headers=headers)
@@ -314,7 +391,12 @@ def _safe(name: str) -> str:
     return "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in name)
 
 
-def _badge_text(row: IssuedCredential, cat: Catalogue) -> tuple[str, str, str]:
+def _badge_text(row: IssuedCredential, cat: Catalogue, request: Request) -> tuple[str, str, str]:
+    if row.kind != "competence":
+        # The picture carries the title as issued, in the credential's language.
+        catalog = request.app.state.catalogs.get(row.language)
+        label = KIND_LABELS.get(row.kind, row.kind)
+        return row.title, catalog.gettext(label) if catalog else label, row.subject
     try:
         comp = cat.competence(row.subject)
         return (

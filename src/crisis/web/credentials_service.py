@@ -6,19 +6,22 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import Request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from crisis.competences.models import Catalogue
+from crisis.competences.models import Catalogue, Programme
 from crisis.credentials import (
     Issuer,
     KeyRing,
     Report,
     competence_achievement,
     issuing,
+    module_achievement,
+    programme_achievement,
     status,
     verify,
 )
@@ -29,7 +32,7 @@ from crisis.store import credentials as store
 from crisis.store.credential_tables import IssuedCredential
 from crisis.store.tables import User
 from crisis.web.addresses import public_url
-from crisis.web.learning_journey import profile_of
+from crisis.web.learning_journey import completed_of, profile_of
 
 
 def issuer_of(request: Request) -> Issuer:
@@ -63,12 +66,58 @@ def award(
     comp = cat.competence(competence)
     if level not in (1, 2, 3, 4):
         raise ContentError(f"level {level!r}: expected 1, 2, 3 or 4")
-    issuer, key = issuer_of(request), keyring_of(request).current()
-    achievement = competence_achievement(cat, comp, level, issuer, lang)
-    ident = str(uuid.uuid4())
-    now = datetime.now(UTC)
+    achievement = competence_achievement(cat, comp, level, issuer_of(request), lang)
     if by is not None and not evidence:
         evidence = f"Awarded by {by.display_name or by.username} after assessment."
+    return _issue(
+        db, request, learner, achievement, "competence", comp.id, level, lang, by, evidence
+    )
+
+
+def award_module(
+    db: Session, request: Request, learner: User, cat: Catalogue, module: str, *, lang: str
+) -> IssuedCredential:
+    """Issue the credential for completing ``module`` (its completion recorded by evidence).
+
+    Raises:
+        NotFoundError: no such module.
+    """
+    mod = cat.module(module)
+    achievement = module_achievement(cat, mod, issuer_of(request), lang)
+    evidence = f"Module {mod.id} completed in CRISIS: the evidence each of its units asks for."
+    return _issue(db, request, learner, achievement, "module", mod.id, 0, lang, None, evidence)
+
+
+def award_programme(
+    db: Session, request: Request, learner: User, cat: Catalogue, programme: Programme, *, lang: str
+) -> IssuedCredential:
+    """Issue the credential for completing every module of ``programme``."""
+    achievement = programme_achievement(cat, programme, issuer_of(request), lang)
+    evidence = (
+        f"All {len(programme.modules)} modules of {programme.id} completed in CRISIS: "
+        + ", ".join(programme.modules)
+        + "."
+    )
+    return _issue(
+        db, request, learner, achievement, "programme", programme.id, 0, lang, None, evidence
+    )
+
+
+def _issue(
+    db: Session,
+    request: Request,
+    learner: User,
+    achievement: dict[str, Any],
+    kind: str,
+    subject: str,
+    level: int,
+    lang: str,
+    by: User | None,
+    evidence: str | None,
+) -> IssuedCredential:
+    issuer, key = issuer_of(request), keyring_of(request).current()
+    ident = str(uuid.uuid4())
+    now = datetime.now(UTC)
     # Every request shares the issuer's list of bits: take the next free one in a savepoint
     # and try again when another request took it first (the unique key refuses a shared bit).
     for attempt in range(5):
@@ -85,8 +134,8 @@ def award(
         row = IssuedCredential(
             uuid=ident,
             user_id=learner.id,
-            kind="competence",
-            subject=comp.id,
+            kind=kind,
+            subject=subject,
             level=level,
             title=achievement["name"][:300],
             achievement_id=achievement["id"][:500],
@@ -109,15 +158,26 @@ def award(
 def award_due(
     db: Session, request: Request, learner: User, cat: Catalogue, lang: str
 ) -> list[IssuedCredential]:
-    """Issue every credential the learner's profile now earns (the evidence rule)."""
+    """Issue every credential the learner now earns: competence levels by the evidence rule,
+    modules completed by evidence, and programmes whose every module is completed."""
     # Two requests of the same learner at once must not both award the same level: the
     # learner's row is locked while the rule runs (SQLite serialises writers anyway).
     db.execute(select(User.id).where(User.id == learner.id).with_for_update())
     profile = profile_of(db, learner, cat)
-    return [
+    out = [
         award(db, request, learner, cat, d.competence, d.level, lang=lang, evidence=d.evidence)
         for d in due(profile, store.held(db, learner))
     ]
+    completed = set(completed_of(db, learner, cat))
+    held_modules = {subject for subject, _level in store.held(db, learner, "module")}
+    known = {m.id for m in cat.curriculum.modules}
+    for module in sorted(completed & known - held_modules):
+        out.append(award_module(db, request, learner, cat, module, lang=lang))
+    held_programmes = {subject for subject, _level in store.held(db, learner, "programme")}
+    for programme in cat.curriculum.programmes:
+        if programme.id not in held_programmes and set(programme.modules) <= completed:
+            out.append(award_programme(db, request, learner, cat, programme, lang=lang))
+    return out
 
 
 def status_list_token(db: Session, request: Request) -> str:
