@@ -124,7 +124,7 @@ def test_a_broken_glossary_names_file_line_and_field(tmp_path: Path) -> None:
     )
     with pytest.raises(ContentError) as info:
         load_glossary(path)
-    assert any(e.startswith("glossary.yaml:6: terms.0.pt.definition:") for e in info.value.errors)
+    assert any(e.startswith("glossary.yaml:6: terms[0].pt.definition:") for e in info.value.errors)
 
 
 def test_a_term_defined_twice_is_refused(tmp_path: Path) -> None:
