@@ -67,6 +67,14 @@ def test_the_issue_s_terminology_is_fixed_in_the_glossary() -> None:
         ),
         # A label that dropped the term altogether.
         ("Risk matrix", "Πίνακας", "el", "'risk' should be rendered «κίνδυνος»"),
+        # «Multirrisco» is accepted; «risco» alone for a hazard is still wrong.
+        ("The hazard of each district", "O risco de cada freguesia", "pt", "«risco» for 'hazard'"),
+        # Brazilian «equipe» for the team, as a noun, in running text and as a label.
+        ("The team decides together.", "A equipe decide em conjunto.", "pt", "for 'team'"),
+        ("Teams of the cohort", "Equipes da turma", "pt", "«Equipes» for 'team'"),
+        ("Team", "Equipe", "pt", "'team' should be rendered «equipa»"),
+        # A Stabsrahmenübung is another kind of exercise, not a tabletop.
+        ("Tabletop exercise", "Stabsrahmenübung", "de", "for 'tabletop exercise'"),
     ],
 )
 def test_a_term_rendered_otherwise_is_flagged(
@@ -94,6 +102,11 @@ def test_a_term_rendered_otherwise_is_flagged(
         ("Your workspaces", "Ihre Arbeitsbereiche", "de"),
         # Placeholders are not words of the source.
         ("prerequisite of %(modules)s", "προαπαιτούμενο των %(modules)s", "el"),
+        # «Multirrisco» is the Portuguese for multi-hazard, not «risco» for the hazard.
+        ("Describe the multi-hazard scenarios.", "Descrever os cenários multirrisco.", "pt"),
+        # The imperative of «equipar» is not the Brazilian noun «equipe».
+        ("Equip each team with radios.", "Equipe cada equipa com rádios.", "pt"),
+        ("Tabletop exercise", "Planspiel", "de"),
         # Groups of people are «ομάδες» even in a sentence about a cohort.
         (
             "Aggregates are shown for groups of at least 5 people; this cohort has 3.",
