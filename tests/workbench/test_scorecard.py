@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
 from crisis.exceptions import ContentError
-from crisis.workbench.actionplan import Action, action_plan, add_months, competences_for
+from crisis.workbench.actionplan import (
+    Action,
+    action_plan,
+    add_months,
+    competences_for,
+    in_language,
+)
 from crisis.workbench.scorecard import (
     Answer,
     ScorecardRound,
@@ -267,3 +274,29 @@ def test_a_plan_drafted_in_another_language_uses_its_texts_and_the_same_schedule
     }
     mayor = next(a for a in translated if a.question_id == "D1.01")
     assert mayor.owner == mayors_office[language]
+
+
+@pytest.mark.parametrize("language", ["el", "de", "pt"])
+def test_a_drafted_plan_reads_in_the_viewers_language_but_own_words_stay(language: str) -> None:
+    scorecard = bundled_scorecard("detailed")
+    scoring = ScorecardRound(
+        level="detailed", label="baseline", date=dt.date(2026, 1, 5),
+        answers={
+            q.id: Answer(score=0 if q.essential == 1 else scorecard.max_score)
+            for q in scorecard.questions.questions
+        },
+    )  # fmt: skip
+    today = dt.date(2026, 2, 1)
+    english = action_plan(scoring, scorecard, weakest=1, per_essential=3, today=today)
+    drafted_there = action_plan(
+        scoring, scorecard, weakest=1, per_essential=3, today=today, language=language
+    )
+    # An English draft read in another language is the draft of that language …
+    assert [in_language(a, language) for a in english] == drafted_there
+    # … and back: a draft in any language reads in English as the English draft.
+    assert [in_language(a, "en") for a in drafted_there] == english
+    # What the team wrote itself stays as written, field by field.
+    edited = replace(english[0], action="Ask the council for a resilience unit of three staff")
+    shown = in_language(edited, language)
+    assert shown.action == edited.action
+    assert shown.target == drafted_there[0].target != edited.target

@@ -33,6 +33,7 @@ from crisis.web.workbench_common import (
     read_upload,
     workspace_user,
 )
+from crisis.workbench.actionplan import Action, in_language
 from crisis.workbench.scorecard import (
     COSTS,
     LEVELS,
@@ -322,7 +323,8 @@ def _plan_page(
 ) -> Response:
     current = service.state(db, acc)
     lang = language(request)
-    plan = rows if rows is not None else (current.plan or [])
+    written_in = current.workspace.language
+    plan = rows if rows is not None else [_shown(r, lang, written_in) for r in current.plan or []]
     essentials = {e.number: e.title.get(lang) for e in bundled_scorecard("preliminary").essentials}
     return page(
         request,
@@ -368,6 +370,21 @@ def draft_plan(
     acc = access(db, user, name, "editor")
     service.draft_plan(db, acc, round)
     return RedirectResponse(f"/workbench/{name}/actions", status_code=303)
+
+
+def _shown(row: dict[str, Any], lang: str, written_in: str) -> dict[str, Any]:
+    """A stored action as the page shows it: texts still as drafted from the bundled
+    scorecard in the page's language, the team's own words in theirs (marked)."""
+    try:
+        drafted = Action.from_dict(row)
+    except (KeyError, TypeError, ValueError):
+        return row
+    shown = in_language(drafted, lang)
+    out = {**row, **{f: getattr(shown, f) for f in ("action", "owner", "target", "indicator")}}
+    out["target_shown"] = Shown(
+        shown.target, lang if shown.target != drafted.target else written_in
+    )
+    return out
 
 
 _PLAN_FIELDS = (

@@ -17,7 +17,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from crisis.exceptions import ContentError
@@ -33,6 +33,7 @@ from crisis.workbench.scorecard import (
     bundled_scorecard,
     essential_scores,
 )
+from crisis.workbench.taxonomy import LANGUAGES, Text
 
 #: Effort assumed for a question without a written action (a city's own question set).
 DEFAULT_EFFORT_MONTHS = 6
@@ -138,6 +139,43 @@ def _action_of(
         template.cost,
         template.indicator.get(language),
     )
+
+
+def in_language(action: Action, language: str) -> Action:
+    """The action with the texts drafted from the bundled scorecard shown in ``language``.
+
+    A text that is still, word for word, the bundled text of its question in some language
+    (the action, its owner, target anchor and indicator as drafted) is given in ``language``;
+    what a team wrote or edited itself stays exactly as written.
+    """
+    question = _bundled_question(action.question_id)
+    if question is None:
+        return action
+    essential = bundled_scorecard("preliminary").essential(question.essential)
+    template = question.action
+    texts: dict[str, tuple[Text, ...]] = {
+        "target": question.anchors,
+        "action": () if template is None else (template.text,),
+        "indicator": () if template is None else (template.indicator,),
+        "owner": (essential.owner,)
+        + (() if template is None or template.owner is None else (template.owner,)),
+    }
+    changes: dict[str, Any] = {}
+    for field, candidates in texts.items():
+        written = getattr(action, field)
+        for text in candidates:
+            if written and any(written == text.get(lang) for lang in LANGUAGES):
+                changes[field] = text.get(language)
+                break
+    return replace(action, **changes) if changes else action
+
+
+def _bundled_question(question_id: str) -> Question | None:
+    for level in ("preliminary", "detailed"):
+        for question in bundled_scorecard(level).questions.questions:
+            if question.id == question_id:
+                return question
+    return None
 
 
 def action_plan(

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from crisis.i18n.formats import format_date, format_number, format_percent
 from crisis.i18n.texts import texts_in
 from crisis.workbench._pdf import Box, Writer, unicode_font
-from crisis.workbench.actionplan import Action, action_plan
+from crisis.workbench.actionplan import Action, action_plan, in_language
 from crisis.workbench.anchors import bundled_anchors, bundled_likelihood
 from crisis.workbench.prioritise import RankedHazard, rank
 from crisis.workbench.risk import IMPACT_EMPHASIS, risk_band, risk_index
@@ -217,17 +217,25 @@ def profile(
                   h["competence"]]  # fmt: skip
         w.row(widths, header, bold=True, size=7.5)
         for action in plan:
-            text = written(action.action)
+            # Texts still as drafted from the bundled scorecard are given in the report's
+            # language; the team's own words keep their language, marked.
+            shown = in_language(action, language)
+
+            def field(name: str, drafted: Action = action, shown: Action = shown) -> str:
+                value = str(getattr(shown, name))
+                return value if value != getattr(drafted, name) else written(value)
+
+            text = field("action")
             if action.target:
-                text += f"\n{h['target']}: {written(action.target)}"
+                text += f"\n{h['target']}: {field('target')}"
             if action.indicator:
-                text += f"\n{h['indicator']}: {written(action.indicator)}"
+                text += f"\n{h['indicator']}: {field('indicator')}"
             w.row(
                 widths,
                 [
                     str(action.priority),
                     text,
-                    written(action.owner),
+                    field("owner"),
                     format_date(action.due, language),
                     h.get(f"cost_{action.cost}", action.cost) if action.cost else h["none"],
                     written(names.get(action.hazard_id, action.hazard_id))
