@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import re
 from typing import Any
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from crisis.store import users, workspaces
 from crisis.workbench.history import snapshot
+from crisis.workbench.scorecard import bundled_scorecard
 from tests.conftest import PASSWORD, csrf_of, login
 
 DEMO = "/workbench/portavera"
@@ -315,6 +317,21 @@ def test_action_plan_is_drafted_and_edited(client: TestClient, demo: str) -> Non
     pdf = client.get(DEMO + "/reports/profile.pdf?lang=el")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert pdf.headers["content-type"] == "application/pdf"
+    # Read in Greek, the targets drafted from the bundled scorecard are the Greek anchors;
+    # what the team typed stays as typed.
+    greek = client.get(DEMO + "/actions", headers={"Accept-Language": "el"}).text
+    question = bundled_scorecard("preliminary").question(_hidden(greek, "question_id-1"))
+    target = html.unescape(_hidden(greek, "target-1"))
+    assert target in {a.el for a in question.anchors} and target not in {
+        a.en for a in question.anchors
+    }
+    assert "Mayor&#39;s office" in greek and "Run a city-wide blackout exercise" in greek
+
+
+def _hidden(page: str, name: str) -> str:
+    found = re.search(rf'name="{re.escape(name)}" value="([^"]*)"', page)
+    assert found, f"no field {name}"
+    return found.group(1)
 
 
 def _xlsx(rows: list[list[Any]]) -> bytes:
