@@ -1,0 +1,437 @@
+"""The state of one scenario and the compiled rules that change it (written once).
+
+Both the hour loop (:mod:`crisis.simulation.kernel`) and the cascade sweeps
+(:mod:`crisis.simulation.sweeps`) change a scenario's state only through these functions:
+
+- :func:`spread_down`: failures spread — an asset whose dependency group has no running
+  member (and is not bridged by its store) stops, and a network member cut off from every
+  running source stops; the result is the largest consistent state below the one given.
+- :func:`restart`: assets that can run start — an asset not out whose groups all have a
+  running member (or are bridged) starts, a network member once it is a source or next to a
+  running member; the result is the smallest consistent state above the one given.
+
+Network connectivity is kept incrementally: each running network member has a *level*, and
+every running member that is not a source has a running neighbour of a lower level, so
+every running member is joined to a running source. When members stop, only those whose
+support ran through them are searched (lowest level first), and of those only the ones no
+running member outside the search can reach stop: work follows what changed, not the
+network's size.
+
+Stores (a generator's fuel, a battery, a tank's water) hold ``store_hours`` of autonomy.
+A store drains one hour per hour while a group it bridges has no running member — whether
+or not its owner runs, so that protecting an asset can never leave its store emptier — and
+refills while its supply runs, at its refill rate (batteries, tanks) or by fuel deliveries
+(generators). A group is bridged while its owner's store holds more than nothing.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+from crisis.simulation.flat import MODE_ANY, MODE_SHARE, STORE_NONE, Structure
+
+STEADY, DRAINING, REFILLING = 0, 1, 2
+
+
+class State(NamedTuple):
+    """One scenario's state and scratch space (every array owned by one thread)."""
+
+    working: npt.NDArray[np.bool_]  # (N,)
+    out: npt.NDArray[np.bool_]  # (N,) damaged or under water: cannot run
+    running: npt.NDArray[np.int32]  # (G,) running members of each group
+    level: npt.NDArray[np.int64]  # (N,) connectivity level of running network members
+    force: npt.NDArray[np.bool_]  # (G,) groups treated as satisfied (cascade sweeps)
+    s_level: npt.NDArray[np.float64]  # (N,) store level at s_time
+    s_time: npt.NDArray[np.float64]  # (N,) hour the store's current mode began
+    s_mode: npt.NDArray[np.int8]  # (N,) STEADY, DRAINING or REFILLING
+    missing: npt.NDArray[np.int32]  # (N,) bridgeable groups of the owner with no running member
+    sumw: npt.NDArray[np.float64]  # (K·D,) running share of each district's service assets
+    cnt: npt.NDArray[np.int64]  # (K·D,) running service assets
+    # scratch
+    queue: npt.NDArray[np.int64]  # assets to process (sized for every push of one hour)
+    lost: npt.NDArray[np.int64]  # network members that stopped in this round
+    heap: npt.NDArray[np.int64]  # (level, asset) min-heap, packed
+    cand: npt.NDArray[np.bool_]  # (N,) searched member without support
+    mark: npt.NDArray[np.bool_]  # (N,) member already queued for the search
+    listed: npt.NDArray[np.int64]  # members searched this round
+    found: npt.NDArray[np.int64]  # members reached again through the search region
+    # bookkeeping for reset and end-of-hour updates
+    a_dirty: npt.NDArray[np.bool_]  # (N,)
+    a_list: npt.NDArray[np.int64]
+    g_dirty: npt.NDArray[np.bool_]  # (G,)
+    g_list: npt.NDArray[np.int64]
+    o_dirty: npt.NDArray[np.bool_]  # (N,) owner whose store may change mode
+    o_list: npt.NDArray[np.int64]
+    sd_dirty: npt.NDArray[np.bool_]  # (K·D,)
+    sd_list: npt.NDArray[np.int64]
+    counters: npt.NDArray[np.int64]  # [a_list, g_list, o_list, sd_list] lengths
+
+
+A_N, G_N, O_N, SD_N = 0, 1, 2, 3
+
+
+@njit(cache=True)
+def new_state(st: Structure) -> State:
+    """A scenario state for ``st`` with everything running and every store full."""
+    n = st.network.shape[0]
+    g = st.g_owner.shape[0]
+    kd = st.pop.shape[0]
+    size = n + g + st.adj.shape[0] + 16
+    state = State(
+        np.ones(n, dtype=np.bool_),
+        np.zeros(n, dtype=np.bool_),
+        np.empty(g, dtype=np.int32),
+        st.level0.copy(),
+        np.zeros(g, dtype=np.bool_),
+        st.store_hours.copy(),
+        np.zeros(n),
+        np.zeros(n, dtype=np.int8),
+        np.zeros(n, dtype=np.int32),
+        np.zeros(kd),
+        np.zeros(kd, dtype=np.int64),
+        np.empty(size, dtype=np.int64),
+        np.empty(n, dtype=np.int64),
+        np.empty(n, dtype=np.int64),
+        np.zeros(n, dtype=np.bool_),
+        np.zeros(n, dtype=np.bool_),
+        np.empty(n, dtype=np.int64),
+        np.empty(n, dtype=np.int64),
+        np.zeros(n, dtype=np.bool_),
+        np.empty(n, dtype=np.int64),
+        np.zeros(g, dtype=np.bool_),
+        np.empty(g, dtype=np.int64),
+        np.zeros(n, dtype=np.bool_),
+        np.empty(n, dtype=np.int64),
+        np.zeros(kd, dtype=np.bool_),
+        np.empty(kd, dtype=np.int64),
+        np.zeros(4, dtype=np.int64),
+    )
+    for j in range(g):
+        state.running[j] = st.g_ptr[j + 1] - st.g_ptr[j]
+    for link in range(st.l_sd.shape[0]):
+        state.sumw[st.l_sd[link]] += st.l_weight[link]
+        state.cnt[st.l_sd[link]] += 1
+    return state
+
+
+@njit(cache=True)
+def reset(st: Structure, s: State, sumw0: np.ndarray, cnt0: np.ndarray) -> None:
+    """Back to everything running and every store full, touching only what changed."""
+    for i in range(s.counters[A_N]):
+        a = s.a_list[i]
+        s.a_dirty[a] = False
+        s.working[a] = True
+        s.out[a] = False
+        s.level[a] = st.level0[a]
+        s.s_level[a] = st.store_hours[a]
+        s.s_time[a] = 0.0
+        s.s_mode[a] = STEADY
+        s.missing[a] = 0
+    for i in range(s.counters[G_N]):
+        g = s.g_list[i]
+        s.g_dirty[g] = False
+        s.running[g] = st.g_ptr[g + 1] - st.g_ptr[g]
+        s.force[g] = False
+    for i in range(s.counters[O_N]):
+        s.o_dirty[s.o_list[i]] = False
+    for i in range(s.counters[SD_N]):
+        s.sd_dirty[s.sd_list[i]] = False
+    s.sumw[:] = sumw0
+    s.cnt[:] = cnt0
+    s.counters[:] = 0
+
+
+@njit(cache=True, inline="always")
+def touch_asset(s: State, a: int) -> None:
+    if not s.a_dirty[a]:
+        s.a_dirty[a] = True
+        s.a_list[s.counters[A_N]] = a
+        s.counters[A_N] += 1
+
+
+@njit(cache=True, inline="always")
+def touch_group(s: State, g: int) -> None:
+    if not s.g_dirty[g]:
+        s.g_dirty[g] = True
+        s.g_list[s.counters[G_N]] = g
+        s.counters[G_N] += 1
+
+
+@njit(cache=True, inline="always")
+def touch_owner(s: State, o: int) -> None:
+    touch_asset(s, o)
+    if not s.o_dirty[o]:
+        s.o_dirty[o] = True
+        s.o_list[s.counters[O_N]] = o
+        s.counters[O_N] += 1
+
+
+@njit(cache=True)
+def store_level(st: Structure, s: State, o: int, t: float) -> float:
+    """Hours left in ``o``'s store at the start of hour ``t``."""
+    mode = s.s_mode[o]
+    if mode == DRAINING:
+        return max(s.s_level[o] - (t - s.s_time[o]), 0.0)
+    if mode == REFILLING:
+        return min(st.store_hours[o], s.s_level[o] + (t - s.s_time[o]) * st.refill_rate[o])
+    return s.s_level[o]
+
+
+@njit(cache=True)
+def bridged(st: Structure, s: State, g: int, t: float) -> bool:
+    """Group ``g`` counts as satisfied at hour ``t`` whatever its members do."""
+    if s.force[g]:
+        return True
+    if not st.bridgeable[g]:
+        return False
+    o = st.g_owner[g]
+    return st.store_kind[o] != STORE_NONE and store_level(st, s, o, t) > 0.0
+
+
+@njit(cache=True)
+def flip(st: Structure, s: State, a: int, on: bool, t: int, log: list, tracing: bool) -> None:
+    """Set asset ``a`` running or stopped and keep the service sums."""
+    touch_asset(s, a)
+    s.working[a] = on
+    sign = 1.0 if on else -1.0
+    step = 1 if on else -1
+    for k in range(st.a_link_ptr[a], st.a_link_ptr[a + 1]):
+        link = st.a_links[k]
+        sd = st.l_sd[link]
+        s.sumw[sd] += sign * st.l_weight[link]
+        s.cnt[sd] += step
+        if not s.sd_dirty[sd]:
+            s.sd_dirty[sd] = True
+            s.sd_list[s.counters[SD_N]] = sd
+            s.counters[SD_N] += 1
+    if tracing:
+        log.append((t, a, 1 if on else 0))
+
+
+@njit(cache=True)
+def _heap_push(heap: np.ndarray, size: int, key: int, value: int) -> int:
+    # Keys (levels) and values (assets) packed in one int64: key · 2³² + value.
+    item = (key << 32) | value
+    i = size
+    heap[i] = item
+    while i > 0:
+        parent = (i - 1) >> 1
+        if heap[parent] <= item:
+            break
+        heap[i] = heap[parent]
+        i = parent
+    heap[i] = item
+    return size + 1
+
+
+@njit(cache=True)
+def _heap_pop(heap: np.ndarray, size: int) -> tuple[int, int]:
+    top = heap[0]
+    size -= 1
+    last = heap[size]
+    i = 0
+    while True:
+        child = 2 * i + 1
+        if child >= size:
+            break
+        if child + 1 < size and heap[child + 1] < heap[child]:
+            child += 1
+        if heap[child] >= last:
+            break
+        heap[i] = heap[child]
+        i = child
+    if size > 0:
+        heap[i] = last
+    return top & 0xFFFFFFFF, size
+
+
+@njit(cache=True)
+def _cut_off(
+    st: Structure, s: State, n_lost: int, tail: int, t: int, log: list, tracing: bool
+) -> int:
+    """Stop the running members that lost their last path to a source; returns ``tail``."""
+    lv, adj, ptr = s.level, st.adj, st.adj_ptr
+    size = 0
+    n_listed = 0
+    for i in range(n_lost):
+        lost = s.lost[i]
+        for k in range(ptr[lost], ptr[lost + 1]):
+            w = adj[k]
+            if s.working[w] and not s.mark[w] and not st.source[w] and lv[w] > lv[lost]:
+                s.mark[w] = True
+                s.listed[n_listed] = w
+                n_listed += 1
+                size = _heap_push(s.heap, size, lv[w], w)
+    # Lowest level first: a member is supported by a running, unsearched, lower neighbour.
+    n_cand = 0
+    while size > 0:
+        w, size = _heap_pop(s.heap, size)
+        supported = False
+        for k in range(ptr[w], ptr[w + 1]):
+            u = adj[k]
+            if s.working[u] and not s.cand[u] and lv[u] < lv[w]:
+                supported = True
+                break
+        if supported:
+            continue
+        s.cand[w] = True
+        s.found[n_cand] = w
+        n_cand += 1
+        for k in range(ptr[w], ptr[w + 1]):
+            y = adj[k]
+            if s.working[y] and not s.mark[y] and not st.source[y] and lv[y] > lv[w]:
+                s.mark[y] = True
+                s.listed[n_listed] = y
+                n_listed += 1
+                size = _heap_push(s.heap, size, lv[y], y)
+    # Searched members next to a running member outside the search are still joined to a
+    # source, and so is whatever they reach inside it (levels renumbered on the way).
+    reached = 0
+    for i in range(n_cand):
+        c = s.found[i]
+        best = -1
+        for k in range(ptr[c], ptr[c + 1]):
+            u = adj[k]
+            if s.working[u] and not s.cand[u] and (best < 0 or lv[u] < best):
+                best = lv[u]
+        if best >= 0:
+            s.cand[c] = False
+            touch_asset(s, c)
+            lv[c] = best + 1
+            s.heap[reached] = c
+            reached += 1
+    head = 0
+    while head < reached:
+        c = s.heap[head]
+        head += 1
+        for k in range(ptr[c], ptr[c + 1]):
+            y = adj[k]
+            if s.cand[y]:
+                s.cand[y] = False
+                touch_asset(s, y)
+                lv[y] = lv[c] + 1
+                s.heap[reached] = y
+                reached += 1
+    for i in range(n_cand):
+        c = s.found[i]
+        if s.cand[c]:
+            s.cand[c] = False
+            flip(st, s, c, False, t, log, tracing)
+            s.queue[tail] = c
+            tail += 1
+    for i in range(n_listed):
+        s.mark[s.listed[i]] = False
+    return tail
+
+
+@njit(cache=True)
+def spread_down(
+    st: Structure, s: State, head: int, tail: int, t: int, log: list, tracing: bool
+) -> int:
+    """Spread the failures of ``queue[head:tail]`` (already stopped) until nothing changes.
+
+    Returns the new end of the queue (everything that stopped is in ``queue[head:]``).
+    """
+    while head < tail:
+        n_lost = 0
+        while head < tail:
+            f = s.queue[head]
+            head += 1
+            if st.network[f] >= 0:
+                s.lost[n_lost] = f
+                n_lost += 1
+            for k in range(st.m_ptr[f], st.m_ptr[f + 1]):
+                g = st.m_groups[k]
+                touch_group(s, g)
+                s.running[g] -= 1
+                if s.running[g] == 0:
+                    o = st.g_owner[g]
+                    if st.bridgeable[g]:
+                        s.missing[o] += 1
+                        touch_owner(s, o)
+                    if s.working[o] and not bridged(st, s, g, t):
+                        flip(st, s, o, False, t, log, tracing)
+                        s.queue[tail] = o
+                        tail += 1
+        if n_lost:
+            tail = _cut_off(st, s, n_lost, tail, t, log, tracing)
+    return tail
+
+
+@njit(cache=True)
+def can_run(st: Structure, s: State, a: int, t: int) -> bool:
+    """Every group of ``a`` has a running member or is bridged; a network member that is
+    not a source has a running neighbour."""
+    for g in range(st.o_ptr[a], st.o_ptr[a + 1]):
+        if s.running[g] == 0 and not bridged(st, s, g, t):
+            return False
+    if st.network[a] >= 0 and not st.source[a]:
+        for k in range(st.adj_ptr[a], st.adj_ptr[a + 1]):  # noqa: SIM110 (compiled loop)
+            if s.working[st.adj[k]]:
+                return True
+        return False
+    return True
+
+
+@njit(cache=True)
+def restart(st: Structure, s: State, head: int, tail: int, t: int, log: list, tracing: bool) -> int:
+    """Start whatever can run among ``queue[head:tail]`` and what their start enables."""
+    while head < tail:
+        a = s.queue[head]
+        head += 1
+        if s.working[a] or s.out[a] or not can_run(st, s, a, t):
+            continue
+        flip(st, s, a, True, t, log, tracing)
+        if st.network[a] >= 0:
+            if st.source[a]:
+                s.level[a] = 0
+            else:
+                best = -1
+                for k in range(st.adj_ptr[a], st.adj_ptr[a + 1]):
+                    u = st.adj[k]
+                    if s.working[u] and u != a and (best < 0 or s.level[u] < best):
+                        best = s.level[u]
+                s.level[a] = best + 1
+        need = (st.m_ptr[a + 1] - st.m_ptr[a]) + (st.adj_ptr[a + 1] - st.adj_ptr[a])
+        if tail + need > s.queue.shape[0]:
+            # Cannot happen with the queue sized for every push; keep the invariant loud.
+            raise IndexError("restart queue overflow")
+        for k in range(st.m_ptr[a], st.m_ptr[a + 1]):
+            g = st.m_groups[k]
+            touch_group(s, g)
+            s.running[g] += 1
+            if s.running[g] == 1:
+                o = st.g_owner[g]
+                if st.bridgeable[g]:
+                    s.missing[o] -= 1
+                    touch_owner(s, o)
+                s.queue[tail] = o
+                tail += 1
+        if st.network[a] >= 0:
+            for k in range(st.adj_ptr[a], st.adj_ptr[a + 1]):
+                s.queue[tail] = st.adj[k]
+                tail += 1
+    return tail
+
+
+@njit(cache=True)
+def share(st: Structure, s: State, sd: int, n_d: int) -> float:
+    """Share of district-service ``sd`` served now (share or any mode)."""
+    full = st.sd_ptr[sd + 1] - st.sd_ptr[sd]
+    if full == 0:
+        return 1.0
+    c = s.cnt[sd]
+    mode = st.mode[sd // n_d]
+    if c == full:
+        return 1.0
+    if c == 0:
+        return 0.0
+    if mode == MODE_ANY:
+        return 1.0
+    if mode == MODE_SHARE:
+        return min(max(s.sumw[sd], 0.0), 1.0)
+    return 1.0  # capacity: the flow decides (see the kernel)
