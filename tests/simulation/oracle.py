@@ -93,8 +93,8 @@ def schedule_one(
 ) -> tuple[list[float], dict[int, float]]:
     """Hour each outage ``(asset, down, ready, hours, crew)`` ends, and road reachability.
 
-    Crews of each sector take their outages in ``order``; road members' sectors first and
-    without waiting for roads; then the rest, leaving once a road from a depot is open.
+    Crews of each sector take their outages in ``order``; the sectors that own roads first
+    and without waiting for roads; then the rest, leaving once a road from a depot is open.
     """
     st = structure(city)
     position = {int(a): k for k, a in enumerate(order)}
@@ -103,7 +103,7 @@ def schedule_one(
         (i for i, o in enumerate(outages) if o[4]),
         key=lambda i: (int(city.sector[outages[i][0]]), position[outages[i][0]]),
     )
-    road_sectors = {int(city.sector[outages[i][0]]) for i in crewed if st.road[outages[i][0]]}
+    road_sectors = {int(c) for c in city.sector[st.road]}  # sectors that own roads
     reach: dict[int, float] = {}
     for phase in (0, 1):
         if phase == 1 and any(st.road[o[0]] for o in outages):

@@ -92,6 +92,11 @@ class Structure(NamedTuple):
     travel: F64
     #: ``(N,)`` member of the road network.
     road: B
+    #: ``(R,)`` the road network's members, and its depots (sources).
+    road_nodes: I64
+    depots: I64
+    #: ``(len(SECTORS),)`` sectors that own road members: their crews clear their own way.
+    road_sector: B
 
 
 _STRUCTURES: weakref.WeakKeyDictionary[City, Structure] = weakref.WeakKeyDictionary()
@@ -165,6 +170,9 @@ def structure(city: City) -> Structure:
         access_node=access,
         travel=travel,
         road=code == NETWORKS.index("roads"),
+        road_nodes=np.flatnonzero(code == NETWORKS.index("roads")).astype(i64),
+        depots=np.flatnonzero((code == NETWORKS.index("roads")) & city.source).astype(i64),
+        road_sector=np.isin(np.arange(len(SECTORS)), city.sector[code == NETWORKS.index("roads")]),
     )
     _STRUCTURES[city] = built
     return built

@@ -310,7 +310,7 @@ def _worker(
     s = new_state(st)
     sumw0 = s.sumw.copy()
     cnt0 = s.cnt.copy()
-    heap = np.empty(n, dtype=np.int64)
+    pool = np.empty(2 * (n + st.adj.shape[0]), dtype=np.int64)
     opens = np.zeros(n)
     reach = np.zeros(n)
     log = [(0, 0, 0)]
@@ -331,7 +331,7 @@ def _worker(
             aid_at,
             speed[j],
             horizon,
-            heap,
+            pool,
             opens,
             reach,
             up[lo:hi],
@@ -442,7 +442,7 @@ def run_traced(
     """One scenario with its trace: ``(flips, store events)`` as lists of tuples."""
     n = st.network.shape[0]
     s = new_state(st)
-    heap = np.empty(n, dtype=np.int64)
+    pool = np.empty(2 * (n + st.adj.shape[0]), dtype=np.int64)
     opens = np.zeros(n)
     log = [(0, 0, 0)]
     log.pop()
@@ -460,7 +460,7 @@ def run_traced(
         aid_at,
         speed,
         horizon,
-        heap,
+        pool,
         opens,
         reach,
         up,

@@ -3,7 +3,9 @@
 Each sector's crews work down one priority list (the policy's order). A free crew takes the
 next damaged asset of its sector: it leaves its depot once a road from a depot to the asset
 is open, travels there, waits until the asset is dry, works (longer when an epidemic thins
-the staff) and travels back. Road crews clear their own way and need no open road.
+the staff) and travels back. The crews of the sectors that own roads clear their own way
+and need no open road; they are scheduled first, and the hours their roads reopen decide
+when the other crews can get through.
 
 A road node is reachable from the hour every element of some path from a depot to it is
 passable again (a bottleneck path: the latest-opening element on the best path). Roads
@@ -21,7 +23,6 @@ import numpy as np
 from numba import njit
 
 from crisis.simulation.flat import Structure
-from crisis.simulation.spread import _heap_pop, _heap_push
 
 INF = np.inf
 
@@ -33,34 +34,51 @@ def _sort_by(keys: np.ndarray) -> np.ndarray:
 
 @njit(cache=True)
 def reachable(
-    st: Structure, opens: np.ndarray, heap: np.ndarray, horizon: int, out: np.ndarray
+    st: Structure, opens: np.ndarray, pool: np.ndarray, horizon: int, out: np.ndarray
 ) -> None:
     """``out[v]``: first hour road node ``v`` is reachable from a depot (``inf``: never).
 
-    ``opens`` holds the hour each road member is passable again (0 for those never out).
-    Hours are whole, so the bottleneck search keys on them exactly.
+    ``opens`` holds the hour each road member is passable again (0 for those never out);
+    ``pool`` is scratch space (two entries per road node and link end). Hours are whole,
+    so the bottleneck search takes nodes hour by hour from buckets.
     """
-    n = st.network.shape[0]
-    for v in range(n):
-        out[v] = INF
-    size = 0
-    for v in range(n):
-        if st.road[v] and st.source[v]:
-            key = opens[v]
-            if key < out[v]:
-                out[v] = key
-                size = _heap_push(heap, size, int(min(key, horizon + 1)), v)
-    while size > 0:
-        v, size = _heap_pop(heap, size)
-        here = out[v]
-        for k in range(st.adj_ptr[v], st.adj_ptr[v + 1]):
-            u = st.adj[k]
-            if not st.road[u]:
-                continue
-            key = max(here, opens[u])
-            if key < out[u]:
-                out[u] = key
-                size = _heap_push(heap, size, int(min(key, horizon + 1)), u)
+    nodes, depots, adj, ptr, road = st.road_nodes, st.depots, st.adj, st.adj_ptr, st.road
+    for i in range(nodes.shape[0]):
+        out[nodes[i]] = INF
+    top = horizon + 1
+    head = np.full(top + 1, -1, dtype=np.int64)
+    half = pool.shape[0] // 2
+    nxt, val = pool[:half], pool[half:]
+    used = 0
+    for i in range(depots.shape[0]):
+        v = depots[i]
+        key = opens[v]
+        if key <= top and key < out[v]:
+            out[v] = key
+            b = int(key)
+            val[used] = v
+            nxt[used] = head[b]
+            head[b] = used
+            used += 1
+    for b in range(top + 1):
+        while head[b] >= 0:
+            x = head[b]
+            head[b] = nxt[x]
+            v = val[x]
+            if out[v] < b:
+                continue  # reached earlier through a better path
+            for k in range(ptr[v], ptr[v + 1]):
+                u = adj[k]
+                if not road[u]:
+                    continue
+                key = max(float(b), opens[u])
+                if key <= top and key < out[u]:
+                    out[u] = key
+                    c = int(key)
+                    val[used] = u
+                    nxt[used] = head[c]
+                    head[c] = used
+                    used += 1
 
 
 @njit(cache=True)
@@ -76,7 +94,7 @@ def crews(
     aid_at: np.ndarray,
     speed: float,
     horizon: int,
-    heap: np.ndarray,
+    pool: np.ndarray,
     opens: np.ndarray,
     reach: np.ndarray,
     up: np.ndarray,
@@ -88,7 +106,6 @@ def crews(
     then gives every other asset the hour it is reachable (``reach``, per road node).
     """
     m = asset.shape[0]
-    n_sectors = local.shape[0]
     n = st.network.shape[0]
     crewed = 0
     any_road = False
@@ -110,23 +127,20 @@ def crews(
             order[j] = i
             j += 1
     order = order[_sort_by(keys)]
-    road_sector = np.zeros(n_sectors, dtype=np.bool_)
-    for i in range(m):
-        if needs_crew[i] and st.road[asset[i]]:
-            road_sector[st.sector[asset[i]]] = True
+    road_sector = st.road_sector
     if any_road:
         for i in range(m):
             if needs_crew[i] and road_sector[st.sector[asset[i]]]:
                 up[i] = INF  # scheduled below
     for phase in range(2):
         if phase == 1 and any_road:
-            for v in range(n):
-                opens[v] = 0.0
+            for i in range(st.road_nodes.shape[0]):
+                opens[st.road_nodes[i]] = 0.0
             for i in range(m):
                 a = asset[i]
                 if st.road[a]:
                     opens[a] = max(opens[a], np.ceil(up[i]))
-            reachable(st, opens, heap, horizon, reach)
+            reachable(st, opens, pool, horizon, reach)
         start = 0
         while start < crewed:
             code = st.sector[asset[order[start]]]
@@ -163,5 +177,5 @@ def crews(
                     free[best] = done + st.travel[a]
             start = stop
     if not any_road:
-        for v in range(n):
-            reach[v] = 0.0
+        for i in range(st.road_nodes.shape[0]):
+            reach[st.road_nodes[i]] = 0.0

@@ -145,79 +145,165 @@ def reset(st: Structure, s: State, sumw0: np.ndarray, cnt0: np.ndarray) -> None:
     s.counters[:] = 0
 
 
-@njit(cache=True, inline="always")
+# Small helpers take arrays, not the State or Structure records: passing a record of ~30
+# arrays into a compiled call costs a reference count per array, which in inner loops
+# costs more than the work itself.
+
+
+@njit(cache=True)
+def _touch(dirty: np.ndarray, items: np.ndarray, counters: np.ndarray, slot: int, x: int) -> None:
+    if not dirty[x]:
+        dirty[x] = True
+        items[counters[slot]] = x
+        counters[slot] += 1
+
+
+@njit(cache=True)
 def touch_asset(s: State, a: int) -> None:
-    if not s.a_dirty[a]:
-        s.a_dirty[a] = True
-        s.a_list[s.counters[A_N]] = a
-        s.counters[A_N] += 1
+    """Mark ``a`` changed (so that :func:`reset` restores it)."""
+    _touch(s.a_dirty, s.a_list, s.counters, A_N, a)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def touch_group(s: State, g: int) -> None:
-    if not s.g_dirty[g]:
-        s.g_dirty[g] = True
-        s.g_list[s.counters[G_N]] = g
-        s.counters[G_N] += 1
+    """Mark group ``g`` changed."""
+    _touch(s.g_dirty, s.g_list, s.counters, G_N, g)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def touch_owner(s: State, o: int) -> None:
-    touch_asset(s, o)
-    if not s.o_dirty[o]:
-        s.o_dirty[o] = True
-        s.o_list[s.counters[O_N]] = o
-        s.counters[O_N] += 1
+    """Mark ``o``'s store for the end-of-hour update."""
+    _touch(s.a_dirty, s.a_list, s.counters, A_N, o)
+    _touch(s.o_dirty, s.o_list, s.counters, O_N, o)
+
+
+@njit(cache=True)
+def _level(
+    s_mode: np.ndarray,
+    s_level: np.ndarray,
+    s_time: np.ndarray,
+    cap: np.ndarray,
+    rate: np.ndarray,
+    o: int,
+    t: float,
+) -> float:
+    mode = s_mode[o]
+    if mode == DRAINING:
+        return max(s_level[o] - (t - s_time[o]), 0.0)
+    if mode == REFILLING:
+        return min(cap[o], s_level[o] + (t - s_time[o]) * rate[o])
+    return s_level[o]
 
 
 @njit(cache=True)
 def store_level(st: Structure, s: State, o: int, t: float) -> float:
     """Hours left in ``o``'s store at the start of hour ``t``."""
-    mode = s.s_mode[o]
-    if mode == DRAINING:
-        return max(s.s_level[o] - (t - s.s_time[o]), 0.0)
-    if mode == REFILLING:
-        return min(st.store_hours[o], s.s_level[o] + (t - s.s_time[o]) * st.refill_rate[o])
-    return s.s_level[o]
+    return _level(s.s_mode, s.s_level, s.s_time, st.store_hours, st.refill_rate, o, t)
+
+
+@njit(cache=True)
+def _bridged(
+    force: np.ndarray,
+    bridgeable: np.ndarray,
+    g_owner: np.ndarray,
+    kind: np.ndarray,
+    s_mode: np.ndarray,
+    s_level: np.ndarray,
+    s_time: np.ndarray,
+    cap: np.ndarray,
+    rate: np.ndarray,
+    g: int,
+    t: float,
+) -> bool:
+    if force[g]:
+        return True
+    if not bridgeable[g]:
+        return False
+    o = g_owner[g]
+    return kind[o] != STORE_NONE and _level(s_mode, s_level, s_time, cap, rate, o, t) > 0.0
 
 
 @njit(cache=True)
 def bridged(st: Structure, s: State, g: int, t: float) -> bool:
     """Group ``g`` counts as satisfied at hour ``t`` whatever its members do."""
-    if s.force[g]:
-        return True
-    if not st.bridgeable[g]:
-        return False
-    o = st.g_owner[g]
-    return st.store_kind[o] != STORE_NONE and store_level(st, s, o, t) > 0.0
+    return _bridged(
+        s.force,
+        st.bridgeable,
+        st.g_owner,
+        st.store_kind,
+        s.s_mode,
+        s.s_level,
+        s.s_time,
+        st.store_hours,
+        st.refill_rate,
+        g,
+        t,
+    )
 
 
 @njit(cache=True)
-def flip(st: Structure, s: State, a: int, on: bool, t: int, log: list, tracing: bool) -> None:
-    """Set asset ``a`` running or stopped and keep the service sums."""
-    touch_asset(s, a)
-    s.working[a] = on
+def _flip(
+    working: np.ndarray,
+    a_link_ptr: np.ndarray,
+    a_links: np.ndarray,
+    l_sd: np.ndarray,
+    l_weight: np.ndarray,
+    sumw: np.ndarray,
+    cnt: np.ndarray,
+    sd_dirty: np.ndarray,
+    sd_list: np.ndarray,
+    a_dirty: np.ndarray,
+    a_list: np.ndarray,
+    counters: np.ndarray,
+    a: int,
+    on: bool,
+    t: int,
+    log: list,
+    tracing: bool,
+) -> None:
+    _touch(a_dirty, a_list, counters, A_N, a)
+    working[a] = on
     sign = 1.0 if on else -1.0
     step = 1 if on else -1
-    for k in range(st.a_link_ptr[a], st.a_link_ptr[a + 1]):
-        link = st.a_links[k]
-        sd = st.l_sd[link]
-        s.sumw[sd] += sign * st.l_weight[link]
-        s.cnt[sd] += step
-        if not s.sd_dirty[sd]:
-            s.sd_dirty[sd] = True
-            s.sd_list[s.counters[SD_N]] = sd
-            s.counters[SD_N] += 1
+    for k in range(a_link_ptr[a], a_link_ptr[a + 1]):
+        link = a_links[k]
+        sd = l_sd[link]
+        sumw[sd] += sign * l_weight[link]
+        cnt[sd] += step
+        _touch(sd_dirty, sd_list, counters, SD_N, sd)
     if tracing:
         log.append((t, a, 1 if on else 0))
 
 
 @njit(cache=True)
+def flip(st: Structure, s: State, a: int, on: bool, t: int, log: list, tracing: bool) -> None:
+    """Set asset ``a`` running or stopped and keep the service sums."""
+    _flip(
+        s.working,
+        st.a_link_ptr,
+        st.a_links,
+        st.l_sd,
+        st.l_weight,
+        s.sumw,
+        s.cnt,
+        s.sd_dirty,
+        s.sd_list,
+        s.a_dirty,
+        s.a_list,
+        s.counters,
+        a,
+        on,
+        t,
+        log,
+        tracing,
+    )
+
+
+@njit(cache=True)
 def _heap_push(heap: np.ndarray, size: int, key: int, value: int) -> int:
-    # Keys (levels) and values (assets) packed in one int64: key · 2³² + value.
+    # Keys (levels, hours) and values (assets) packed in one int64: key · 2³² + value.
     item = (key << 32) | value
     i = size
-    heap[i] = item
     while i > 0:
         parent = (i - 1) >> 1
         if heap[parent] <= item:
@@ -254,77 +340,107 @@ def _cut_off(
     st: Structure, s: State, n_lost: int, tail: int, t: int, log: list, tracing: bool
 ) -> int:
     """Stop the running members that lost their last path to a source; returns ``tail``."""
-    lv, adj, ptr = s.level, st.adj, st.adj_ptr
+    lv, adj, ptr, source = s.level, st.adj, st.adj_ptr, st.source
+    working, mark, cand, listed, found, heap, lost = (
+        s.working,
+        s.mark,
+        s.cand,
+        s.listed,
+        s.found,
+        s.heap,
+        s.lost,
+    )
+    queue, a_dirty, a_list, counters = s.queue, s.a_dirty, s.a_list, s.counters
+    a_link_ptr, a_links, l_sd, l_weight = st.a_link_ptr, st.a_links, st.l_sd, st.l_weight
+    sumw, cnt, sd_dirty, sd_list = s.sumw, s.cnt, s.sd_dirty, s.sd_list
     size = 0
     n_listed = 0
     for i in range(n_lost):
-        lost = s.lost[i]
-        for k in range(ptr[lost], ptr[lost + 1]):
+        gone = lost[i]
+        for k in range(ptr[gone], ptr[gone + 1]):
             w = adj[k]
-            if s.working[w] and not s.mark[w] and not st.source[w] and lv[w] > lv[lost]:
-                s.mark[w] = True
-                s.listed[n_listed] = w
+            if working[w] and not mark[w] and not source[w] and lv[w] > lv[gone]:
+                mark[w] = True
+                listed[n_listed] = w
                 n_listed += 1
-                size = _heap_push(s.heap, size, lv[w], w)
+                size = _heap_push(heap, size, lv[w], w)
     # Lowest level first: a member is supported by a running, unsearched, lower neighbour.
     n_cand = 0
     while size > 0:
-        w, size = _heap_pop(s.heap, size)
+        w, size = _heap_pop(heap, size)
         supported = False
         for k in range(ptr[w], ptr[w + 1]):
             u = adj[k]
-            if s.working[u] and not s.cand[u] and lv[u] < lv[w]:
+            if working[u] and not cand[u] and lv[u] < lv[w]:
                 supported = True
                 break
         if supported:
             continue
-        s.cand[w] = True
-        s.found[n_cand] = w
+        cand[w] = True
+        found[n_cand] = w
         n_cand += 1
         for k in range(ptr[w], ptr[w + 1]):
             y = adj[k]
-            if s.working[y] and not s.mark[y] and not st.source[y] and lv[y] > lv[w]:
-                s.mark[y] = True
-                s.listed[n_listed] = y
+            if working[y] and not mark[y] and not source[y] and lv[y] > lv[w]:
+                mark[y] = True
+                listed[n_listed] = y
                 n_listed += 1
-                size = _heap_push(s.heap, size, lv[y], y)
+                size = _heap_push(heap, size, lv[y], y)
     # Searched members next to a running member outside the search are still joined to a
     # source, and so is whatever they reach inside it (levels renumbered on the way).
     reached = 0
     for i in range(n_cand):
-        c = s.found[i]
+        c = found[i]
         best = -1
         for k in range(ptr[c], ptr[c + 1]):
             u = adj[k]
-            if s.working[u] and not s.cand[u] and (best < 0 or lv[u] < best):
+            if working[u] and not cand[u] and (best < 0 or lv[u] < best):
                 best = lv[u]
         if best >= 0:
-            s.cand[c] = False
-            touch_asset(s, c)
+            cand[c] = False
+            _touch(a_dirty, a_list, counters, A_N, c)
             lv[c] = best + 1
-            s.heap[reached] = c
+            heap[reached] = c
             reached += 1
     head = 0
     while head < reached:
-        c = s.heap[head]
+        c = heap[head]
         head += 1
         for k in range(ptr[c], ptr[c + 1]):
             y = adj[k]
-            if s.cand[y]:
-                s.cand[y] = False
-                touch_asset(s, y)
+            if cand[y]:
+                cand[y] = False
+                _touch(a_dirty, a_list, counters, A_N, y)
                 lv[y] = lv[c] + 1
-                s.heap[reached] = y
+                heap[reached] = y
                 reached += 1
     for i in range(n_cand):
-        c = s.found[i]
-        if s.cand[c]:
-            s.cand[c] = False
-            flip(st, s, c, False, t, log, tracing)
-            s.queue[tail] = c
+        c = found[i]
+        if cand[c]:
+            cand[c] = False
+            _flip(
+                working,
+                a_link_ptr,
+                a_links,
+                l_sd,
+                l_weight,
+                sumw,
+                cnt,
+                sd_dirty,
+                sd_list,
+                a_dirty,
+                a_list,
+                counters,
+                c,
+                False,
+                t,
+                log,
+                tracing,
+            )
+            queue[tail] = c
             tail += 1
     for i in range(n_listed):
-        s.mark[s.listed[i]] = False
+        mark[listed[i]] = False
     return tail
 
 
@@ -336,26 +452,62 @@ def spread_down(
 
     Returns the new end of the queue (everything that stopped is in ``queue[head:]``).
     """
+    queue, lost, running, working = s.queue, s.lost, s.running, s.working
+    m_ptr, m_groups, g_owner, network = st.m_ptr, st.m_groups, st.g_owner, st.network
+    bridgeable, kind, cap, rate = st.bridgeable, st.store_kind, st.store_hours, st.refill_rate
+    force, s_mode, s_level, s_time = s.force, s.s_mode, s.s_level, s.s_time
+    missing, counters = s.missing, s.counters
+    g_dirty, g_list, a_dirty, a_list, o_dirty, o_list = (
+        s.g_dirty,
+        s.g_list,
+        s.a_dirty,
+        s.a_list,
+        s.o_dirty,
+        s.o_list,
+    )
+    a_link_ptr, a_links, l_sd, l_weight = st.a_link_ptr, st.a_links, st.l_sd, st.l_weight
+    sumw, cnt, sd_dirty, sd_list = s.sumw, s.cnt, s.sd_dirty, s.sd_list
     while head < tail:
         n_lost = 0
         while head < tail:
-            f = s.queue[head]
+            f = queue[head]
             head += 1
-            if st.network[f] >= 0:
-                s.lost[n_lost] = f
+            if network[f] >= 0:
+                lost[n_lost] = f
                 n_lost += 1
-            for k in range(st.m_ptr[f], st.m_ptr[f + 1]):
-                g = st.m_groups[k]
-                touch_group(s, g)
-                s.running[g] -= 1
-                if s.running[g] == 0:
-                    o = st.g_owner[g]
-                    if st.bridgeable[g]:
-                        s.missing[o] += 1
-                        touch_owner(s, o)
-                    if s.working[o] and not bridged(st, s, g, t):
-                        flip(st, s, o, False, t, log, tracing)
-                        s.queue[tail] = o
+            for k in range(m_ptr[f], m_ptr[f + 1]):
+                g = m_groups[k]
+                _touch(g_dirty, g_list, counters, G_N, g)
+                running[g] -= 1
+                if running[g] == 0:
+                    o = g_owner[g]
+                    if bridgeable[g]:
+                        missing[o] += 1
+                        _touch(a_dirty, a_list, counters, A_N, o)
+                        _touch(o_dirty, o_list, counters, O_N, o)
+                    if working[o] and not _bridged(
+                        force, bridgeable, g_owner, kind, s_mode, s_level, s_time, cap, rate, g, t
+                    ):
+                        _flip(
+                            working,
+                            a_link_ptr,
+                            a_links,
+                            l_sd,
+                            l_weight,
+                            sumw,
+                            cnt,
+                            sd_dirty,
+                            sd_list,
+                            a_dirty,
+                            a_list,
+                            counters,
+                            o,
+                            False,
+                            t,
+                            log,
+                            tracing,
+                        )
+                        queue[tail] = o
                         tail += 1
         if n_lost:
             tail = _cut_off(st, s, n_lost, tail, t, log, tracing)
@@ -366,12 +518,57 @@ def spread_down(
 def can_run(st: Structure, s: State, a: int, t: int) -> bool:
     """Every group of ``a`` has a running member or is bridged; a network member that is
     not a source has a running neighbour."""
-    for g in range(st.o_ptr[a], st.o_ptr[a + 1]):
-        if s.running[g] == 0 and not bridged(st, s, g, t):
+    return _can_run(
+        st.o_ptr,
+        s.running,
+        s.force,
+        st.bridgeable,
+        st.g_owner,
+        st.store_kind,
+        s.s_mode,
+        s.s_level,
+        s.s_time,
+        st.store_hours,
+        st.refill_rate,
+        st.network,
+        st.source,
+        st.adj_ptr,
+        st.adj,
+        s.working,
+        a,
+        t,
+    )
+
+
+@njit(cache=True)
+def _can_run(
+    o_ptr: np.ndarray,
+    running: np.ndarray,
+    force: np.ndarray,
+    bridgeable: np.ndarray,
+    g_owner: np.ndarray,
+    kind: np.ndarray,
+    s_mode: np.ndarray,
+    s_level: np.ndarray,
+    s_time: np.ndarray,
+    cap: np.ndarray,
+    rate: np.ndarray,
+    network: np.ndarray,
+    source: np.ndarray,
+    adj_ptr: np.ndarray,
+    adj: np.ndarray,
+    working: np.ndarray,
+    a: int,
+    t: int,
+) -> bool:
+    for g in range(o_ptr[a], o_ptr[a + 1]):
+        if running[g] == 0 and not _bridged(
+            force, bridgeable, g_owner, kind, s_mode, s_level, s_time, cap, rate, g, t
+        ):
             return False
-    if st.network[a] >= 0 and not st.source[a]:
-        for k in range(st.adj_ptr[a], st.adj_ptr[a + 1]):  # noqa: SIM110 (compiled loop)
-            if s.working[st.adj[k]]:
+    if network[a] >= 0 and not source[a]:
+        for k in range(adj_ptr[a], adj_ptr[a + 1]):  # noqa: SIM110 (compiled loop)
+            if working[adj[k]]:
                 return True
         return False
     return True
@@ -380,40 +577,96 @@ def can_run(st: Structure, s: State, a: int, t: int) -> bool:
 @njit(cache=True)
 def restart(st: Structure, s: State, head: int, tail: int, t: int, log: list, tracing: bool) -> int:
     """Start whatever can run among ``queue[head:tail]`` and what their start enables."""
+    queue, working, out, running, level = s.queue, s.working, s.out, s.running, s.level
+    m_ptr, m_groups, g_owner, network = st.m_ptr, st.m_groups, st.g_owner, st.network
+    source, adj_ptr, adj, o_ptr = st.source, st.adj_ptr, st.adj, st.o_ptr
+    bridgeable, kind, cap, rate = st.bridgeable, st.store_kind, st.store_hours, st.refill_rate
+    force, s_mode, s_level, s_time = s.force, s.s_mode, s.s_level, s.s_time
+    missing, counters = s.missing, s.counters
+    g_dirty, g_list, a_dirty, a_list, o_dirty, o_list = (
+        s.g_dirty,
+        s.g_list,
+        s.a_dirty,
+        s.a_list,
+        s.o_dirty,
+        s.o_list,
+    )
+    a_link_ptr, a_links, l_sd, l_weight = st.a_link_ptr, st.a_links, st.l_sd, st.l_weight
+    sumw, cnt, sd_dirty, sd_list = s.sumw, s.cnt, s.sd_dirty, s.sd_list
     while head < tail:
-        a = s.queue[head]
+        a = queue[head]
         head += 1
-        if s.working[a] or s.out[a] or not can_run(st, s, a, t):
+        if working[a] or out[a]:
             continue
-        flip(st, s, a, True, t, log, tracing)
-        if st.network[a] >= 0:
-            if st.source[a]:
-                s.level[a] = 0
+        if not _can_run(
+            o_ptr,
+            running,
+            force,
+            bridgeable,
+            g_owner,
+            kind,
+            s_mode,
+            s_level,
+            s_time,
+            cap,
+            rate,
+            network,
+            source,
+            adj_ptr,
+            adj,
+            working,
+            a,
+            t,
+        ):
+            continue
+        _flip(
+            working,
+            a_link_ptr,
+            a_links,
+            l_sd,
+            l_weight,
+            sumw,
+            cnt,
+            sd_dirty,
+            sd_list,
+            a_dirty,
+            a_list,
+            counters,
+            a,
+            True,
+            t,
+            log,
+            tracing,
+        )
+        if network[a] >= 0:
+            if source[a]:
+                level[a] = 0
             else:
                 best = -1
-                for k in range(st.adj_ptr[a], st.adj_ptr[a + 1]):
-                    u = st.adj[k]
-                    if s.working[u] and u != a and (best < 0 or s.level[u] < best):
-                        best = s.level[u]
-                s.level[a] = best + 1
-        need = (st.m_ptr[a + 1] - st.m_ptr[a]) + (st.adj_ptr[a + 1] - st.adj_ptr[a])
-        if tail + need > s.queue.shape[0]:
+                for k in range(adj_ptr[a], adj_ptr[a + 1]):
+                    u = adj[k]
+                    if working[u] and u != a and (best < 0 or level[u] < best):
+                        best = level[u]
+                level[a] = best + 1
+        need = (m_ptr[a + 1] - m_ptr[a]) + (adj_ptr[a + 1] - adj_ptr[a])
+        if tail + need > queue.shape[0]:
             # Cannot happen with the queue sized for every push; keep the invariant loud.
             raise IndexError("restart queue overflow")
-        for k in range(st.m_ptr[a], st.m_ptr[a + 1]):
-            g = st.m_groups[k]
-            touch_group(s, g)
-            s.running[g] += 1
-            if s.running[g] == 1:
-                o = st.g_owner[g]
-                if st.bridgeable[g]:
-                    s.missing[o] -= 1
-                    touch_owner(s, o)
-                s.queue[tail] = o
+        for k in range(m_ptr[a], m_ptr[a + 1]):
+            g = m_groups[k]
+            _touch(g_dirty, g_list, counters, G_N, g)
+            running[g] += 1
+            if running[g] == 1:
+                o = g_owner[g]
+                if bridgeable[g]:
+                    missing[o] -= 1
+                    _touch(a_dirty, a_list, counters, A_N, o)
+                    _touch(o_dirty, o_list, counters, O_N, o)
+                queue[tail] = o
                 tail += 1
-        if st.network[a] >= 0:
-            for k in range(st.adj_ptr[a], st.adj_ptr[a + 1]):
-                s.queue[tail] = st.adj[k]
+        if network[a] >= 0:
+            for k in range(adj_ptr[a], adj_ptr[a + 1]):
+                queue[tail] = adj[k]
                 tail += 1
     return tail
 
@@ -421,17 +674,24 @@ def restart(st: Structure, s: State, head: int, tail: int, t: int, log: list, tr
 @njit(cache=True)
 def share(st: Structure, s: State, sd: int, n_d: int) -> float:
     """Share of district-service ``sd`` served now (share or any mode)."""
-    full = st.sd_ptr[sd + 1] - st.sd_ptr[sd]
+    return _share(st.sd_ptr, st.mode, s.cnt, s.sumw, sd, n_d)
+
+
+@njit(cache=True)
+def _share(
+    sd_ptr: np.ndarray, mode: np.ndarray, cnt: np.ndarray, sumw: np.ndarray, sd: int, n_d: int
+) -> float:
+    full = sd_ptr[sd + 1] - sd_ptr[sd]
     if full == 0:
         return 1.0
-    c = s.cnt[sd]
-    mode = st.mode[sd // n_d]
+    c = cnt[sd]
     if c == full:
         return 1.0
     if c == 0:
         return 0.0
-    if mode == MODE_ANY:
+    m = mode[sd // n_d]
+    if m == MODE_ANY:
         return 1.0
-    if mode == MODE_SHARE:
-        return min(max(s.sumw[sd], 0.0), 1.0)
+    if m == MODE_SHARE:
+        return min(max(sumw[sd], 0.0), 1.0)
     return 1.0  # capacity: the flow decides (see the kernel)
