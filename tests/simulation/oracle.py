@@ -89,6 +89,7 @@ def schedule_one(
     city: City,
     outages: list[tuple[int, float, float, float, bool]],
     order: np.ndarray,
+    horizon: int,
     speed: float = 1.0,
 ) -> tuple[list[float], dict[int, float]]:
     """Hour each outage ``(asset, down, ready, hours, crew)`` ends, and road reachability.
@@ -110,7 +111,7 @@ def schedule_one(
             opens: dict[int, float] = {}
             for i, (a, *_rest) in enumerate(outages):
                 if st.road[a]:
-                    opens[a] = max(opens.get(a, 0.0), math.ceil(up[i]))
+                    opens[a] = max(opens.get(a, 0.0), min(math.ceil(up[i]), horizon + 1))
             reach = reach_one(city, opens)
         for code in sorted({int(city.sector[outages[i][0]]) for i in crewed}):
             if (code in road_sectors) != (phase == 0):

@@ -94,11 +94,10 @@ def test_mutual_aid_crew_arrives_after_its_delay(small_city: City) -> None:
 
 
 def test_repairs_past_the_horizon_are_not_recovered(small_city: City) -> None:
-    # The topology policy repairs L1 first (it feeds everything else): 10 h; S2 then ends
-    # at 15 h, past a 12 h horizon.
-    timeline = simulate(small_city, _flooded(small_city), horizon=12)
-    assert timeline.completion[small_city.index["L1"], 0] == 10
-    assert np.isinf(timeline.completion[small_city.index["S2"], 0])
+    # S2 first (5 h), then L1 ends at 15 h, past a 12 h horizon.
+    timeline = simulate(small_city, _flooded(small_city), horizon=12, policy="criticality")
+    assert timeline.completion[small_city.index["S2"], 0] == 5
+    assert np.isinf(timeline.completion[small_city.index["L1"], 0])
     pop, vul = service_population(small_city)
     m = scenario_metrics(timeline.served, timeline.served_vulnerable, pop, vul)
     assert np.isnan(m["t90"][POWER, 0])
@@ -141,7 +140,7 @@ def _check_against_reference(city: City, impact: Impact, horizon: int, **kwargs)
             )
             for i in range(lo, hi)
         ]
-        up, reach = schedule_one(city, outages, order)
+        up, reach = schedule_one(city, outages, order, horizon)
         np.testing.assert_allclose(timeline.up[lo:hi], up, rtol=1e-12)
         expected = hours_one(
             city,
@@ -264,3 +263,116 @@ def test_hour_loop_equals_reference_with_tanks_as_stores() -> None:
     tanks = np.array([c == "tank" for c in city.asset_class])
     assert not timeline.working[:, tanks, :].all()  # some tank ran dry
     _check_against_reference(city, impact, 48)
+
+
+def _two_hospitals(capacity: float | None) -> City:
+    """The small city with a second hospital H2; D2 may use either, D1 only H.
+
+    With ``capacity`` each hospital can care for that many people.
+    """
+    from .conftest import small_city_records
+
+    meta, features = small_city_records()
+    h2 = {**features[-1], "properties": {**features[-1]["properties"], "id": "H2"}}
+    features.append(h2)
+    if capacity is not None:
+        for f in features[-2:]:
+            f["properties"]["capacity"] = capacity
+    meta["districts"][1]["services"]["health"] = ["H", "H2"]
+    return city_from_records(meta, features)
+
+
+def test_a_hospital_over_capacity_lowers_health_care() -> None:
+    # D1 (1,000 people) goes to H; D2 (3,000) to H or H2; each hospital takes 2,500.
+    # With both running, everyone is cared for (D2 split between them). H2 is damaged
+    # for 10 h: D2's patients move to H, which has room for 1,500 of them, so 2,500 of
+    # 4,000 people are cared for (Q = 0.625) until H2 is back. Without capacities, H alone
+    # would care for everyone.
+    for capacity, during in ((2500.0, 0.625), (None, 1.0)):
+        city = _two_hospitals(capacity)
+        damaged = np.zeros((city.n_assets, 1), dtype=bool)
+        damaged[city.index["H2"]] = True
+        timeline = simulate(
+            city, Impact.from_dense(damaged, damaged * 10.0), horizon=24, trace=True
+        )
+        assert timeline.served[HEALTH, :, 0].tolist() == [during] * 10 + [1.0] * 14, capacity
+    assert timeline.district_served is not None
+
+
+def test_demand_above_capacity_lowers_health_care_in_an_epidemic() -> None:
+    from crisis.simulation.hazards import Epidemic, sample_hazards
+
+    roomy = _two_hospitals(2500.0)
+    impact = sample_hazards([Epidemic(hospital_load=10, r0=3)], roomy, 1, 3, horizon=240)
+    assert impact.health_demand is not None and impact.health_demand.max() > 1.25
+    q = simulate(roomy, impact, horizon=240).served[HEALTH, :, 0]
+    # 5,000 beds for 4,000 people: full care until demand passes 1.25× normal (and staff
+    # thins), then less.
+    busy = impact.health_demand[:, 0] * 4000 > 5000 * impact.workforce[:, 0]
+    assert q[~busy].min() == pytest.approx(1.0) and q[busy].max() < 1.0
+
+
+def _road_town() -> City:
+    """A depot D and three intersections X, Y, Z on a road; a plant G feeds substation S,
+    which stands by Z, 3 km from the depot (one crew, 30 km/h: 0.1 h each way)."""
+    from .conftest import _asset
+
+    def road(asset_id: str, a: str, b: str, x: float) -> dict:
+        return _asset(
+            asset_id,
+            "transport",
+            x,
+            network="roads",
+            **{"from": a, "to": b, "class": "road segment"},
+        )
+
+    features = [
+        _asset("D", "transport", 0, network="roads", source=True, **{"class": "depot"}),
+        _asset("X", "transport", 1000, network="roads", **{"class": "intersection"}),
+        _asset("Y", "transport", 2000, network="roads", **{"class": "intersection"}),
+        _asset("Z", "transport", 3000, network="roads", **{"class": "intersection"}),
+        road("R1", "D", "X", 500),
+        road("R2", "X", "Y", 1500),
+        road("R3", "Y", "Z", 2500),
+        _asset("G", "power", 0, network="power", source=True, **{"class": "plant"}),
+        _asset("S", "power", 3000, network="power", population=500, **{"class": "substation"}),
+        _asset("L", "power", 1500, network="power", **{"from": "G", "to": "S", "class": "cable"}),
+    ]
+    features[-2]["geometry"]["coordinates"] = [3000.0, 0.0]
+    meta = {
+        "name": "Road town",
+        "crews": {"power": {"local": 1}, "transport": {"local": 1}},
+        "districts": [
+            {"id": "D1", "population": 500, "vulnerable_share": 0.1, "services": {"power": ["S"]}}
+        ],
+    }
+    return city_from_records(meta, features)
+
+
+def test_a_flooded_road_delays_the_crew() -> None:
+    # S is damaged (5 h of work). The road R2 between the depot and S is under water from
+    # hour 0 to hour 20: the power crew can leave only then, drives 0.1 h, works 5 h.
+    # Without the flooded road it is back after 5.1 h (rounded up: hour 6).
+    from crisis.simulation.hazards import Outages
+
+    city = _road_town()
+    s, r2 = city.index["S"], city.index["R2"]
+    assert city.crew_speed_kmh == 30
+    dry = Outages.of([0], [s], 2, np.array([0.01]), hours=[5.0], crew=True)
+    wet = Outages.of(
+        [0, 0],
+        [s, r2],
+        2,
+        np.array([0.01]),
+        hours=[5.0, 0.0],
+        crew=[True, False],
+        ready=[0.0, 20.0],
+        damaged=[True, False],
+    )
+    power = SERVICES.index("power")
+    fast = simulate(city, Impact.from_outages(city.n_assets, dry), horizon=40)
+    slow = simulate(city, Impact.from_outages(city.n_assets, wet), horizon=40)
+    assert fast.up[0] == pytest.approx(5.1)
+    assert slow.up[0] == pytest.approx(25.1)
+    assert fast.served[power, :, 0].tolist() == [0.0] * 6 + [1.0] * 34
+    assert slow.served[power, :, 0].tolist() == [0.0] * 26 + [1.0] * 14

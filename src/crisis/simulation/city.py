@@ -36,7 +36,11 @@ Districts and services
     in COO form (``link_service``, ``link_district``, ``link_asset``, ``link_weight``): district
     ``d`` receives service ``s`` from those assets. For a *share* service (see
     :data:`SERVICE_MODES`) the served fraction is the weight share of working assets; for an
-    *any* service the district is served while any of its assets works.
+    *any* service the district is served while any of its assets works; for a *capacity*
+    service (health care) the working assets with a ``capacity`` (people they can serve)
+    take the districts' demand as far as their capacity goes, patients going to any
+    working asset their district lists (the most the working hospitals can take, a
+    maximum flow); an asset without a capacity takes any demand.
 
 Crews
     ``crews`` maps a sector name to a :class:`Crews` record (local crews, mutual-aid crews and
@@ -82,7 +86,7 @@ SERVICE_MODES: dict[str, str] = {
     "power": "share",
     "water": "share",
     "telecom": "share",
-    "health": "any",
+    "health": "capacity",
     "emergency": "any",
     "mobility": "share",
 }

@@ -38,6 +38,11 @@ def as_hazards(hazards: HazardsLike) -> list[HazardModel]:
     ]
 
 
+def _ready(city: City, hazards: Sequence[HazardModel]) -> np.ndarray:
+    """Hour each asset can typically be worked on under the hazards (the latest)."""
+    return np.max([h.expected_ready(city) for h in hazards], axis=0)
+
+
 def run_chunk(
     city: City,
     hazards: list[HazardModel],
@@ -113,7 +118,7 @@ def run_ensemble(
     planned = apply_plan(city, plan)
     n_chunks = -(-n_scenarios // chunk_size)
     sizes = [min(chunk_size, n_scenarios - c * chunk_size) for c in range(n_chunks)]
-    order = np.asarray(priority_order(city, policy), dtype=np.int64)
+    order = np.asarray(priority_order(city, policy, _ready(city, models)), dtype=np.int64)
     args = [
         (models, seed, c * chunk_size, sizes[c], horizon, policy, order) for c in range(n_chunks)
     ]
@@ -223,7 +228,7 @@ def replay(result: EnsembleResult, city: City, scenario: int) -> tuple[City, Any
     models = as_hazards(result.hazards)
     planned = apply_plan(city, result.interventions)
     impact = sample_hazards(models, planned, 1, result.seed, result.horizon, first=scenario)
-    order = priority_order(city, result.policy)
+    order = priority_order(city, result.policy, _ready(city, models))
     timeline = simulate(
         planned, impact, horizon=result.horizon, policy=result.policy, trace=True, order=order
     )

@@ -97,6 +97,18 @@ class Structure(NamedTuple):
     depots: I64
     #: ``(len(SECTORS),)`` sectors that own road members: their crews clear their own way.
     road_sector: B
+    #: ``(1,)`` the capacity-mode service (-1: none) and the flow graph of its districts:
+    #: ``f_ptr`` (D+1) into ``f_node`` (each district's assets, as flow nodes), flow node →
+    #: asset (``f_asset``), the edges into each node (``r_ptr``/``r_edge``) and each node's
+    #: capacity (``inf`` when unlimited).
+    cap_service: I64
+    f_ptr: I64
+    f_node: I64
+    f_dist: I64
+    f_asset: I64
+    r_ptr: I64
+    r_edge: I64
+    f_capacity: F64
 
 
 _STRUCTURES: weakref.WeakKeyDictionary[City, Structure] = weakref.WeakKeyDictionary()
@@ -137,6 +149,7 @@ def structure(city: City) -> Structure:
     rate = np.where(refill > 0, backup / np.where(refill > 0, refill, 1.0), 0.0)
     modes = {"share": MODE_SHARE, "any": MODE_ANY, "capacity": MODE_CAPACITY}
     access, travel = _roads(city)
+    flow = _flow_graph(city)
     built = Structure(
         g_ptr=city.group_indptr.astype(i64),
         g_members=members,
@@ -173,9 +186,43 @@ def structure(city: City) -> Structure:
         road_nodes=np.flatnonzero(code == NETWORKS.index("roads")).astype(i64),
         depots=np.flatnonzero((code == NETWORKS.index("roads")) & city.source).astype(i64),
         road_sector=np.isin(np.arange(len(SECTORS)), city.sector[code == NETWORKS.index("roads")]),
+        cap_service=flow["cap_service"],
+        f_ptr=flow["f_ptr"],
+        f_node=flow["f_node"],
+        f_dist=flow["f_dist"],
+        f_asset=flow["f_asset"],
+        r_ptr=flow["r_ptr"],
+        r_edge=flow["r_edge"],
+        f_capacity=flow["f_capacity"],
     )
     _STRUCTURES[city] = built
     return built
+
+
+def _flow_graph(city: City) -> dict[str, np.ndarray]:
+    """The bipartite districts → assets graph of the capacity-mode service."""
+    capacity_services = [k for k, s in enumerate(SERVICES) if SERVICE_MODES[s] == "capacity"]
+    k = capacity_services[0] if capacity_services else -1
+    d = city.n_districts
+    sel = city.link_service == k
+    district, asset = city.link_district[sel].astype(np.int64), city.link_asset[sel]
+    order = np.lexsort((asset, district))
+    district, asset = district[order], asset[order]
+    nodes, node_of = np.unique(asset, return_inverse=True)
+    f_ptr = np.searchsorted(district, np.arange(d + 1)).astype(np.int64)
+    by_node = np.argsort(node_of, kind="stable")
+    r_ptr = np.concatenate([[0], np.cumsum(np.bincount(node_of, minlength=nodes.size))])
+    cap = city.capacity[nodes]
+    return {
+        "cap_service": np.asarray([k], dtype=np.int64),
+        "f_ptr": f_ptr,
+        "f_node": node_of.astype(np.int64),
+        "f_dist": district,
+        "f_asset": nodes.astype(np.int64),
+        "r_ptr": r_ptr.astype(np.int64),
+        "r_edge": by_node.astype(np.int64),
+        "f_capacity": np.where(cap > 0, cap, np.inf).astype(np.float64),
+    }
 
 
 def _levels(city: City) -> I64:

@@ -32,6 +32,7 @@ from crisis.simulation.spread import (
     SD_N,
     STEADY,
     State,
+    capacity_flow,
     flip,
     new_state,
     reset,
@@ -68,9 +69,13 @@ def hours(
     fuel_every: float,
     horizon: int,
     n_d: int,
+    demand: np.ndarray,
+    staff: np.ndarray,
+    use_flow: bool,
     served: np.ndarray,
     served_v: np.ndarray,
     gap_hours: np.ndarray,
+    district: np.ndarray,
     log: list,
     slog: list,
     tracing: bool,
@@ -81,8 +86,12 @@ def hours(
         asset, down, up: The scenario's outages: asset, first hour out, hour back (``up``
             may be fractional or infinite; it counts from the hour after).
         reach: Hour each road node is reachable from a depot (for fuel deliveries).
+        demand, staff: ``(H,)`` health-care demand and staff available, relative to normal
+            (used by the capacity flow when ``use_flow``).
         served, served_v: ``(K, H)`` Q per service and hour (all, vulnerable), written.
         gap_hours: ``(K·D,)`` outage hours of each district per service, written.
+        district: ``(H, K·D)`` share of each district-service each hour, written when
+            tracing.
     """
     m = asset.shape[0]
     kd = st.pop.shape[0]
@@ -136,17 +145,22 @@ def hours(
     sums = st.total.copy()
     sums_v = st.total_v.copy()
     restarts = np.empty(0, dtype=np.int64)
+    cap_k = st.cap_service[0]
     for t in range(horizon):
+        moved = use_flow and t > 0 and (demand[t] != demand[t - 1] or staff[t] != staff[t - 1])
         if (
             t > 0
             and d_ptr[t + 1] == d_ptr[t]
             and u_ptr[t + 1] == u_ptr[t]
             and ex_head[t] < 0
             and not deliver[t]
+            and not moved
         ):
             for k in range(n_k):
                 served[k, t] = served[k, t - 1]
                 served_v[k, t] = served_v[k, t - 1]
+            if tracing:
+                district[t, :] = district[t - 1, :]
             continue
         n_restart = 0
         if deliver[t]:
@@ -251,6 +265,21 @@ def hours(
                 if tracing:
                     slog.append((t, o, S_BACK, left))
         s.counters[O_N] = 0
+        # The capacity service's flow, when its assets or its demand changed.
+        if use_flow:
+            again = t == 0 or moved
+            for q in range(s.counters[SD_N]):
+                if s.sd_list[q] // n_d == cap_k:
+                    again = True
+                    break
+            if again:
+                capacity_flow(st, s.working, demand[t], staff[t], n_d, s.cap_share)
+                for d in range(n_d):
+                    sd = cap_k * n_d + d
+                    if not s.sd_dirty[sd]:
+                        s.sd_dirty[sd] = True
+                        s.sd_list[s.counters[SD_N]] = sd
+                        s.counters[SD_N] += 1
         # Services of the districts whose assets changed.
         for q in range(s.counters[SD_N]):
             sd = s.sd_list[q]
@@ -277,6 +306,8 @@ def hours(
         for k in range(n_k):
             served[k, t] = sums[k] / st.total[k] if st.total[k] > 0 else 1.0
             served_v[k, t] = sums_v[k] / st.total_v[k] if st.total_v[k] > 0 else 1.0
+        if tracing:
+            district[t, :] = now
     for sd in range(kd):
         gap_hours[sd] += gap_value[sd] * (horizon - gap_since[sd])
 
@@ -299,6 +330,9 @@ def _worker(
     fuel_every: float,
     horizon: int,
     n_d: int,
+    demand: np.ndarray,
+    staff: np.ndarray,
+    use_flow: bool,
     up: np.ndarray,
     served: np.ndarray,
     served_v: np.ndarray,
@@ -317,6 +351,7 @@ def _worker(
     log.pop()
     slog = [(0, 0, 0, 0.0)]
     slog.pop()
+    no_trace = np.empty((1, 1))
     for j in range(first, ptr.shape[0] - 1, step):
         lo, hi = ptr[j], ptr[j + 1]
         crews(
@@ -347,9 +382,13 @@ def _worker(
             fuel_every,
             horizon,
             n_d,
+            demand[:, j],
+            staff[:, j],
+            use_flow,
             served[j],
             served_v[j],
             gap_hours[j],
+            no_trace,
             log,
             slog,
             False,
@@ -375,6 +414,9 @@ def run_all(
     fuel_every: float,
     horizon: int,
     n_d: int,
+    demand: np.ndarray,
+    staff: np.ndarray,
+    use_flow: bool,
     up: np.ndarray,
     served: np.ndarray,
     served_v: np.ndarray,
@@ -407,6 +449,9 @@ def run_all(
             fuel_every,
             horizon,
             n_d,
+            demand,
+            staff,
+            use_flow,
             up,
             served,
             served_v,
@@ -433,10 +478,14 @@ def run_traced(
     fuel_every: float,
     horizon: int,
     n_d: int,
+    demand: np.ndarray,
+    staff: np.ndarray,
+    use_flow: bool,
     up: np.ndarray,
     served: np.ndarray,
     served_v: np.ndarray,
     gap_hours: np.ndarray,
+    district: np.ndarray,
     reach: np.ndarray,
 ) -> tuple:
     """One scenario with its trace: ``(flips, store events)`` as lists of tuples."""
@@ -476,9 +525,13 @@ def run_traced(
         fuel_every,
         horizon,
         n_d,
+        demand,
+        staff,
+        use_flow,
         served,
         served_v,
         gap_hours,
+        district,
         log,
         slog,
         True,

@@ -28,10 +28,9 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
 
 from crisis.exceptions import SimulationError
-from crisis.simulation.city import SERVICE_MODES, SERVICES, City
+from crisis.simulation.city import SERVICES, City
 from crisis.simulation.hazards import Impact
 
 POLICIES: tuple[str, ...] = ("topology", "criticality", "nearest", "sources")
@@ -88,21 +87,29 @@ class Timeline:
         return out
 
 
-def priority_order(city: City, policy: str) -> npt.NDArray[np.intp]:
+def priority_order(
+    city: City, policy: str, ready: npt.NDArray[np.float64] | None = None
+) -> npt.NDArray[np.intp]:
     """Asset indices in the order crews repair them under ``policy``.
 
-    ``topology`` (default): most people-services lost when the asset alone fails — its own
-    service and everything that depends on it downstream, through networks and dependency
-    groups, backups aside — so a zero-population substation that feeds a pumping station
-    and a hospital comes before a busy leaf; ``criticality``: most population served by the
-    asset itself first; ``sources``: network sources, then other network nodes, then the
-    rest, each by population; ``nearest``: closest to the sector's depot (the centre of its
-    sources, else of its assets) first. Ties go to the lower index.
+    ``topology`` (default): assets that can be worked on soonest first (``ready``: the
+    hour a hazard typically lets crews at each asset, in blocks of :data:`READY_BLOCK`
+    hours — a crew waiting for a flooded substation to dry is a crew not repairing a dry
+    one), then the most people-services lost per hour of repair when the asset alone
+    fails — its own service and everything that depends on it downstream, through
+    networks and dependency groups, backups aside (Smith's rule) — so a zero-population
+    substation that feeds a pumping station and a hospital comes before a busy leaf;
+    ``criticality``: most population served by the asset itself first; ``sources``:
+    network sources, then other network nodes, then the rest, each by population;
+    ``nearest``: closest to the sector's depot (the centre of its sources, else of its
+    assets) first. Ties go to the lower index.
     """
     index = np.arange(city.n_assets)
     people = -(city.population + city.criticality)
     if policy == "topology":
-        return np.lexsort((index, people, -downstream_loss(city)))
+        rate = downstream_loss(city) / np.maximum(city.repair_median, 1e-9)
+        block = np.zeros(city.n_assets) if ready is None else np.floor(ready / READY_BLOCK)
+        return np.lexsort((index, people, -rate, block))
     if policy == "criticality":
         return np.lexsort((index, people))
     if policy == "sources":
@@ -117,6 +124,10 @@ def priority_order(city: City, policy: str) -> npt.NDArray[np.intp]:
             dist[mask] = np.hypot(city.x[mask] - cx, city.y[mask] - cy)
         return np.lexsort((index, dist))
     raise SimulationError(f"field 'policy' = {policy!r}: expected one of {POLICIES}")
+
+
+#: Hours of a block of readiness in the topology policy.
+READY_BLOCK = 12.0
 
 
 _LOSSES: dict[int, tuple[Any, npt.NDArray[np.float64]]] = {}
@@ -153,35 +164,6 @@ def ranks(order: npt.NDArray[np.intp]) -> npt.NDArray[np.int64]:
     rank = np.empty(order.size, dtype=np.int64)
     rank[order] = np.arange(order.size)
     return rank
-
-
-class _Services:
-    """Sparse maps from asset states to each district's served share, per service."""
-
-    def __init__(self, city: City) -> None:
-        d, n = city.n_districts, city.n_assets
-        self.maps: list[sparse.csr_matrix] = []
-        self.any_mode: list[bool] = []
-        for k, name in enumerate(SERVICES):
-            sel = city.link_service == k
-            w = city.link_weight[sel]
-            m = sparse.csr_matrix(
-                (w, (city.link_district[sel], city.link_asset[sel])), shape=(d, n)
-            )
-            totals = np.asarray(m.sum(axis=1)).ravel()
-            has = totals > 0
-            scale = np.divide(1.0, totals, out=np.zeros(d), where=has)
-            self.maps.append((sparse.diags(scale) @ m).tocsr())
-            self.any_mode.append(SERVICE_MODES[name] != "share")
-
-    def district_share(self, working: npt.NDArray[np.bool_]) -> npt.NDArray[np.float32]:
-        """``(len(SERVICES), D, S)`` share served per district."""
-        x = working.astype(np.float32)
-        out = np.stack([m @ x for m in self.maps])
-        for k, any_mode in enumerate(self.any_mode):
-            if any_mode:
-                out[k] = out[k] > 1e-9
-        return np.minimum(out, 1.0).astype(np.float32)
 
 
 def simulate(
@@ -226,6 +208,13 @@ def simulate(
     fuel_every = float(city.fuel.interval_hours) if city.fuel is not None else 0.0
     k = len(SERVICES)
     d = city.n_districts
+    use_flow = bool(st.cap_service[0] >= 0 and np.isfinite(st.f_capacity).any())
+    demand = np.ones((horizon, s))
+    staff = np.ones((horizon, s))
+    if impact.health_demand is not None:
+        demand = np.ascontiguousarray(impact.health_demand[:horizon], dtype=np.float64)
+    if impact.workforce is not None:
+        staff = np.ascontiguousarray(impact.workforce[:horizon], dtype=np.float64)
     served = np.empty((s, k, horizon))
     served_v = np.empty((s, k, horizon))
     gaps = np.zeros((s, k * d))
@@ -242,10 +231,13 @@ def simulate(
         aid_at,
     )
     trace_w = None
+    district = None
     stores: list[list[tuple[int, int, int, float]]] = []
     if trace:
         trace_w = np.ones((horizon, n, s), dtype=bool)
+        district = np.empty((k, horizon, d, s), dtype=np.float32)
         one: Any = kernel.run_traced
+        shares = np.empty((horizon, k * d))
         for j in range(s):
             lo, hi = int(impact.ptr[j]), int(impact.ptr[j + 1])
             reach = np.zeros(n)
@@ -259,12 +251,17 @@ def simulate(
                     fuel_every,
                     horizon,
                     d,
+                    demand[:, j],
+                    staff[:, j],
+                    use_flow,
                     up[lo:hi],
                     served[j],
                     served_v[j],
                     gaps[j],
+                    shares,
                     reach,
                 )
+            district[:, :, :, j] = shares.reshape(horizon, k, d).transpose(1, 0, 2)
             for hour, asset, on in flips:
                 trace_w[hour:, asset, j] = bool(on)
             stores.append(list(events))
@@ -280,6 +277,9 @@ def simulate(
                 fuel_every,
                 horizon,
                 d,
+                demand,
+                staff,
+                use_flow,
                 up,
                 served,
                 served_v,
@@ -288,18 +288,19 @@ def simulate(
             )
     q = np.ascontiguousarray(served.transpose(1, 2, 0), dtype=np.float32)
     q_v = np.ascontiguousarray(served_v.transpose(1, 2, 0), dtype=np.float32)
-    _staff_limits(q, impact)
-    _staff_limits(q_v, impact)
-    district = None
-    if trace_w is not None:
-        services = _Services(city)
-        district = np.stack([services.district_share(trace_w[t]) for t in range(horizon)], axis=1)
+    if not use_flow:
+        _staff_limits(q, impact)
+        _staff_limits(q_v, impact)
     outage = gaps.reshape(s, k, d).transpose(1, 2, 0).astype(np.float32)
     return Timeline(q, q_v, impact, up, horizon, trace_w, district, outage, stores)
 
 
 def _staff_limits(served: npt.NDArray[np.float32], impact: Impact) -> None:
-    """Health care also needs staff: Q_health ≤ workforce / demand (both per hour)."""
+    """Health care also needs staff: Q_health ≤ workforce / demand (both per hour).
+
+    For a city whose hospitals have no stated capacity; with capacities, the flow in the
+    kernel already weighs demand against staffed capacity, hospital by hospital.
+    """
     h = served.shape[1]
     workforce, demand = impact.workforce, impact.health_demand
     if workforce is None and demand is None:

@@ -139,7 +139,8 @@ def crews(
             for i in range(m):
                 a = asset[i]
                 if st.road[a]:
-                    opens[a] = max(opens[a], np.ceil(up[i]))
+                    # A road back after the horizon counts as back just after it.
+                    opens[a] = max(opens[a], min(np.ceil(up[i]), horizon + 1.0))
             reachable(st, opens, pool, horizon, reach)
         start = 0
         while start < crewed:

@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
-from crisis.simulation.flat import MODE_ANY, MODE_SHARE, STORE_NONE, Structure
+from crisis.simulation.flat import MODE_CAPACITY, MODE_SHARE, STORE_NONE, Structure
 
 STEADY, DRAINING, REFILLING = 0, 1, 2
 
@@ -51,6 +51,7 @@ class State(NamedTuple):
     missing: npt.NDArray[np.int32]  # (N,) bridgeable groups of the owner with no running member
     sumw: npt.NDArray[np.float64]  # (K·D,) running share of each district's service assets
     cnt: npt.NDArray[np.int64]  # (K·D,) running service assets
+    cap_share: npt.NDArray[np.float64]  # (K·D,) share a capacity flow gives (-1: none yet)
     # scratch
     queue: npt.NDArray[np.int64]  # assets to process (sized for every push of one hour)
     lost: npt.NDArray[np.int64]  # network members that stopped in this round
@@ -93,6 +94,7 @@ def new_state(st: Structure) -> State:
         np.zeros(n, dtype=np.int32),
         np.zeros(kd),
         np.zeros(kd, dtype=np.int64),
+        np.full(kd, -1.0),
         np.empty(size, dtype=np.int64),
         np.empty(n, dtype=np.int64),
         np.empty(n, dtype=np.int64),
@@ -142,6 +144,7 @@ def reset(st: Structure, s: State, sumw0: np.ndarray, cnt0: np.ndarray) -> None:
         s.sd_dirty[s.sd_list[i]] = False
     s.sumw[:] = sumw0
     s.cnt[:] = cnt0
+    s.cap_share[:] = -1.0
     s.counters[:] = 0
 
 
@@ -673,25 +676,118 @@ def restart(st: Structure, s: State, head: int, tail: int, t: int, log: list, tr
 
 @njit(cache=True)
 def share(st: Structure, s: State, sd: int, n_d: int) -> float:
-    """Share of district-service ``sd`` served now (share or any mode)."""
-    return _share(st.sd_ptr, st.mode, s.cnt, s.sumw, sd, n_d)
+    """Share of district-service ``sd`` served now."""
+    return _share(st.sd_ptr, st.mode, s.cnt, s.sumw, s.cap_share, sd, n_d)
 
 
 @njit(cache=True)
 def _share(
-    sd_ptr: np.ndarray, mode: np.ndarray, cnt: np.ndarray, sumw: np.ndarray, sd: int, n_d: int
+    sd_ptr: np.ndarray,
+    mode: np.ndarray,
+    cnt: np.ndarray,
+    sumw: np.ndarray,
+    cap_share: np.ndarray,
+    sd: int,
+    n_d: int,
 ) -> float:
     full = sd_ptr[sd + 1] - sd_ptr[sd]
     if full == 0:
         return 1.0
+    m = mode[sd // n_d]
+    if m == MODE_CAPACITY and cap_share[sd] >= 0:
+        return cap_share[sd]
     c = cnt[sd]
     if c == full:
         return 1.0
     if c == 0:
         return 0.0
-    m = mode[sd // n_d]
-    if m == MODE_ANY:
-        return 1.0
     if m == MODE_SHARE:
         return min(max(sumw[sd], 0.0), 1.0)
-    return 1.0  # capacity: the flow decides (see the kernel)
+    return 1.0  # any working asset serves the district
+
+
+@njit(cache=True)
+def capacity_flow(
+    st: Structure, working: np.ndarray, demand: float, staff: float, n_d: int, out: np.ndarray
+) -> None:
+    """Each district's share of the capacity service: the most its working assets can take.
+
+    District ``d`` needs ``pop · demand`` and may go to any working asset it lists; an asset
+    takes up to ``capacity · staff``. Augmenting paths (a patient moved from one hospital to
+    another to make room) give a maximum flow; districts are served in order, each as far
+    as the flow can go, and the shares are written to ``out[k·D + d]``.
+    """
+    k = st.cap_service[0]
+    f_ptr, f_node, f_dist, f_asset = st.f_ptr, st.f_node, st.f_dist, st.f_asset
+    r_ptr, r_edge = st.r_ptr, st.r_edge
+    n_nodes = f_asset.shape[0]
+    n_edges = f_node.shape[0]
+    need = np.empty(n_d)
+    left = np.empty(n_nodes)
+    flow = np.zeros(n_edges)
+    total = 0.0
+    for d in range(n_d):
+        need[d] = st.pop[k * n_d + d] * demand
+        total += need[d]
+    eps = 1e-12 * max(total, 1.0)
+    for h in range(n_nodes):
+        left[h] = st.f_capacity[h] * staff if working[f_asset[h]] else 0.0
+    seen_d = np.zeros(n_d, dtype=np.int64) - 1
+    seen_h = np.zeros(n_nodes, dtype=np.int64) - 1
+    via_h = np.empty(n_nodes, dtype=np.int64)
+    via_d = np.empty(n_d, dtype=np.int64)
+    queue = np.empty(n_d, dtype=np.int64)
+    rounds = 0
+    for d0 in range(n_d):
+        while need[d0] > eps:
+            rounds += 1
+            head, tail = 0, 1
+            queue[0] = d0
+            seen_d[d0] = rounds
+            end = -1
+            while head < tail and end < 0:
+                d = queue[head]
+                head += 1
+                for e in range(f_ptr[d], f_ptr[d + 1]):
+                    h = f_node[e]
+                    if seen_h[h] == rounds or not working[f_asset[h]]:
+                        continue
+                    seen_h[h] = rounds
+                    via_h[h] = e
+                    if left[h] > eps:
+                        end = h
+                        break
+                    for q in range(r_ptr[h], r_ptr[h + 1]):
+                        e2 = r_edge[q]
+                        d2 = f_dist[e2]
+                        if flow[e2] > eps and seen_d[d2] != rounds:
+                            seen_d[d2] = rounds
+                            via_d[d2] = e2
+                            queue[tail] = d2
+                            tail += 1
+            if end < 0:
+                break
+            amount = min(need[d0], left[end])
+            h = end
+            d = f_dist[via_h[h]]
+            while d != d0:
+                e2 = via_d[d]
+                amount = min(amount, flow[e2])
+                h = f_node[e2]
+                d = f_dist[via_h[h]]
+            left[end] -= amount
+            h = end
+            e = via_h[h]
+            flow[e] += amount
+            d = f_dist[e]
+            while d != d0:
+                e2 = via_d[d]
+                flow[e2] -= amount
+                h = f_node[e2]
+                e = via_h[h]
+                flow[e] += amount
+                d = f_dist[e]
+            need[d0] -= amount
+    for d in range(n_d):
+        want = st.pop[k * n_d + d] * demand
+        out[k * n_d + d] = 1.0 if want <= 0 else min(max(1.0 - need[d] / want, 0.0), 1.0)

@@ -50,6 +50,10 @@ class HazardModel(BaseModel):
         """The outages of ``draw.n`` scenarios of this hazard on ``city``."""
         raise NotImplementedError  # pragma: no cover - every hazard overrides it
 
+    def expected_ready(self, city: City) -> npt.NDArray[np.float64]:
+        """``(N,)`` hour work on each asset can typically start (0 unless a flood holds it)."""
+        return np.zeros(city.n_assets)
+
 
 @dataclass(frozen=True)
 class Draw:

@@ -194,6 +194,20 @@ class Flood(HazardModel):
         out.exposure = exposure if draw.detail else None
         return out
 
+    def expected_ready(self, city: City) -> np.ndarray:
+        """Hour the water leaves each asset in a typical flood (its median peak stage)."""
+        if self.return_period is None:
+            peak = self.gumbel_location - self.gumbel_scale * np.log(np.log(2.0))
+        else:
+            peak = self.stage(self.return_period)
+        wet = city.elevation < peak
+        fall = (
+            self.rise_hours
+            + self.peak_hours
+            + self.recession_hours * (1.0 - np.clip(city.elevation, 0.0, None) / max(peak, 1e-9))
+        )
+        return np.where(wet, fall, 0.0)
+
     def water_level(self, peak: float, hours: Any) -> np.ndarray:
         """Stage (m) at ``hours`` for a flood peaking at ``peak`` (for maps and tests)."""
         t = np.asarray(hours, dtype=float)
