@@ -439,23 +439,35 @@ class City:
                 more = f" and {dead.size - 8} more" if dead.size > 8 else ""
                 errors.append(
                     f"{at(dead[0])}: dependency cycle that can never start: {names}{more} "
-                    "depend only on each other with no source or backup (field 'needs')"
+                    "depend only on each other with no source or backup to break the loop "
+                    "(field 'needs')"
                 )
         if errors:
             summary = errors[0] if len(errors) == 1 else f"{errors[0]} (and {len(errors) - 1} more)"
             raise ContentError(summary, errors=errors)
 
-    def bootstrap(self) -> BoolArray:
+    def bootstrap(self, black_start: bool = True) -> BoolArray:
         """Assets that can start from nothing: the least fixed point of the cascade rules.
 
         Starting with every asset down, an asset comes up once each of its groups has a member
         up (a backup-bridged group counts as up) and, for a network member, once a path of up
-        members joins it to a source.
+        members joins it to a source. With ``black_start``, a network source's supply from
+        another network counts as up too: a source breaks a loop of mutual dependencies
+        between networks (a plant that needs the water its power pumps).
         """
         up = np.zeros(self.n_assets, dtype=bool)
         in_net = self.network >= 0
+        bridged = self.group_backup.copy()
+        if black_start and self.n_groups:
+            owner = self.group_owner
+            members_net = self.network[self.group_members]
+            of_group = np.repeat(np.arange(self.n_groups), np.diff(self.group_indptr))
+            other = np.zeros(self.n_groups, dtype=bool)
+            np.logical_or.at(other, of_group, members_net != self.network[owner][of_group])
+            supply = self.group_type == GROUP_TYPES.index("supply")
+            bridged |= supply & other & self.source[owner] & (self.network[owner] >= 0)
         while True:
-            ok = _groups_ok(self, up[:, None], self.group_backup[:, None])[:, 0]
+            ok = _groups_ok(self, up[:, None], bridged[:, None])[:, 0]
             new = ok & ~in_net
             new |= ok & in_net & _connected_to_source(self, ok & in_net)
             if np.array_equal(new, up):
