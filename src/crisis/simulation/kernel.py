@@ -23,7 +23,7 @@ import numpy as np
 from numba import njit, prange
 
 from crisis.simulation.flat import STORE_FUEL, STORE_NONE, Structure
-from crisis.simulation.schedule import crews
+from crisis.simulation.schedule import crews, new_scratch
 from crisis.simulation.spread import (
     A_N,
     DRAINING,
@@ -32,15 +32,15 @@ from crisis.simulation.spread import (
     SD_N,
     STEADY,
     State,
+    _flip,
+    _level,
+    _share,
+    _touch,
     capacity_flow,
-    flip,
     new_state,
     reset,
     restart,
-    share,
     spread_down,
-    store_level,
-    touch_asset,
 )
 
 INF = np.inf
@@ -146,6 +146,13 @@ def hours(
     sums_v = st.total_v.copy()
     restarts = np.empty(0, dtype=np.int64)
     cap_k = st.cap_service[0]
+    # Arrays used in the loops below, taken out of the records once (see spread.py).
+    s_mode, s_level, s_time = s.s_mode, s.s_level, s.s_time
+    cap, rate = st.store_hours, st.refill_rate
+    working, a_dirty, a_list, counters = s.working, s.a_dirty, s.a_list, s.counters
+    a_link_ptr, a_links, l_sd, l_weight = st.a_link_ptr, st.a_links, st.l_sd, st.l_weight
+    sumw, cnt, sd_dirty, sd_list, cap_share = s.sumw, s.cnt, s.sd_dirty, s.sd_list, s.cap_share
+    sd_ptr, mode = st.sd_ptr, st.mode
     for t in range(horizon):
         moved = use_flow and t > 0 and (demand[t] != demand[t - 1] or staff[t] != staff[t - 1])
         if (
@@ -173,7 +180,7 @@ def hours(
                 if node >= 0 and not reach[node] <= t:
                     continue
                 full = st.store_hours[o]
-                if store_level(st, s, o, t) >= full:
+                if _level(s_mode, s_level, s_time, cap, rate, o, t) >= full:
                     continue
                 s.s_level[o] = full
                 s.s_time[o] = t
@@ -201,11 +208,29 @@ def hours(
                 continue
             s.out[a] = True
             if s.working[a]:
-                flip(st, s, a, False, t, log, tracing)
+                _flip(
+                    working,
+                    a_link_ptr,
+                    a_links,
+                    l_sd,
+                    l_weight,
+                    sumw,
+                    cnt,
+                    sd_dirty,
+                    sd_list,
+                    a_dirty,
+                    a_list,
+                    counters,
+                    a,
+                    False,
+                    t,
+                    log,
+                    tracing,
+                )
                 s.queue[tail] = a
                 tail += 1
             else:
-                touch_asset(s, a)  # so that reset clears it
+                _touch(a_dirty, a_list, counters, A_N, a)  # so that reset clears it
         x = ex_head[t]
         while x >= 0:
             o = ex_owner[x]
@@ -218,7 +243,25 @@ def hours(
                 continue
             for g in range(st.o_ptr[o], st.o_ptr[o + 1]):
                 if st.bridgeable[g] and s.running[g] == 0 and not s.force[g]:
-                    flip(st, s, o, False, t, log, tracing)
+                    _flip(
+                        working,
+                        a_link_ptr,
+                        a_links,
+                        l_sd,
+                        l_weight,
+                        sumw,
+                        cnt,
+                        sd_dirty,
+                        sd_list,
+                        a_dirty,
+                        a_list,
+                        counters,
+                        o,
+                        False,
+                        t,
+                        log,
+                        tracing,
+                    )
                     s.queue[tail] = o
                     tail += 1
                     break
@@ -242,7 +285,7 @@ def hours(
             if st.store_kind[o] == STORE_NONE:
                 continue
             if s.missing[o] > 0 and s.s_mode[o] != DRAINING:
-                left = store_level(st, s, o, t)
+                left = _level(s_mode, s_level, s_time, cap, rate, o, t)
                 s.s_level[o] = left
                 s.s_time[o] = t
                 s.s_mode[o] = DRAINING
@@ -258,7 +301,7 @@ def hours(
                         ex_head[e] = n_ex
                         n_ex += 1
             elif s.missing[o] == 0 and s.s_mode[o] == DRAINING:
-                left = store_level(st, s, o, t)
+                left = _level(s_mode, s_level, s_time, cap, rate, o, t)
                 s.s_level[o] = left
                 s.s_time[o] = t
                 s.s_mode[o] = REFILLING if st.refill_rate[o] > 0 else STEADY
@@ -284,7 +327,7 @@ def hours(
         for q in range(s.counters[SD_N]):
             sd = s.sd_list[q]
             s.sd_dirty[sd] = False
-            new = share(st, s, sd, n_d)
+            new = _share(sd_ptr, mode, cnt, sumw, cap_share, sd, n_d)
             old = now[sd]
             if new == old:
                 continue
@@ -344,8 +387,7 @@ def _worker(
     s = new_state(st)
     sumw0 = s.sumw.copy()
     cnt0 = s.cnt.copy()
-    pool = np.empty(2 * (n + st.adj.shape[0]), dtype=np.int64)
-    opens = np.zeros(n)
+    scratch = new_scratch(st)
     reach = np.zeros(n)
     log = [(0, 0, 0)]
     log.pop()
@@ -354,7 +396,7 @@ def _worker(
     no_trace = np.empty((1, 1))
     for j in range(first, ptr.shape[0] - 1, step):
         lo, hi = ptr[j], ptr[j + 1]
-        crews(
+        region = crews(
             st,
             asset[lo:hi],
             ready[lo:hi],
@@ -366,8 +408,7 @@ def _worker(
             aid_at,
             speed[j],
             horizon,
-            pool,
-            opens,
+            scratch,
             reach,
             up[lo:hi],
         )
@@ -394,6 +435,8 @@ def _worker(
             False,
         )
         reset(st, s, sumw0, cnt0)
+        for i in range(region):
+            reach[scratch.region[i]] = 0.0
 
 
 @njit(cache=True, parallel=True)
@@ -489,10 +532,8 @@ def run_traced(
     reach: np.ndarray,
 ) -> tuple:
     """One scenario with its trace: ``(flips, store events)`` as lists of tuples."""
-    n = st.network.shape[0]
     s = new_state(st)
-    pool = np.empty(2 * (n + st.adj.shape[0]), dtype=np.int64)
-    opens = np.zeros(n)
+    scratch = new_scratch(st)
     log = [(0, 0, 0)]
     log.pop()
     slog = [(0, 0, 0, 0.0)]
@@ -509,8 +550,7 @@ def run_traced(
         aid_at,
         speed,
         horizon,
-        pool,
-        opens,
+        scratch,
         reach,
         up,
     )

@@ -13,9 +13,9 @@ Both the hour loop (:mod:`crisis.simulation.kernel`) and the cascade sweeps
 Network connectivity is kept incrementally: each running network member has a *level*, and
 every running member that is not a source has a running neighbour of a lower level, so
 every running member is joined to a running source. When members stop, only those whose
-support ran through them are searched (lowest level first), and of those only the ones no
-running member outside the search can reach stop: work follows what changed, not the
-network's size.
+support ran through them are searched (a member is searched when every lower neighbour is
+stopped or searched), and of those only the ones no running member outside the search can
+reach stop: work follows what changed, not the network's size.
 
 Stores (a generator's fuel, a battery, a tank's water) hold ``store_hours`` of autonomy.
 A store drains one hour per hour while a group it bridges has no running member — whether
@@ -55,10 +55,9 @@ class State(NamedTuple):
     # scratch
     queue: npt.NDArray[np.int64]  # assets to process (sized for every push of one hour)
     lost: npt.NDArray[np.int64]  # network members that stopped in this round
-    heap: npt.NDArray[np.int64]  # (level, asset) min-heap, packed
+    heap: npt.NDArray[np.int64]  # (N,) circular queue of the search, then its reached members
     cand: npt.NDArray[np.bool_]  # (N,) searched member without support
-    mark: npt.NDArray[np.bool_]  # (N,) member already queued for the search
-    listed: npt.NDArray[np.int64]  # members searched this round
+    mark: npt.NDArray[np.bool_]  # (N,) member queued for the search
     found: npt.NDArray[np.int64]  # members reached again through the search region
     # bookkeeping for reset and end-of-hour updates
     a_dirty: npt.NDArray[np.bool_]  # (N,)
@@ -100,7 +99,6 @@ def new_state(st: Structure) -> State:
         np.empty(n, dtype=np.int64),
         np.zeros(n, dtype=np.bool_),
         np.zeros(n, dtype=np.bool_),
-        np.empty(n, dtype=np.int64),
         np.empty(n, dtype=np.int64),
         np.zeros(n, dtype=np.bool_),
         np.empty(n, dtype=np.int64),
@@ -153,7 +151,7 @@ def reset(st: Structure, s: State, sumw0: np.ndarray, cnt0: np.ndarray) -> None:
 # costs more than the work itself.
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _touch(dirty: np.ndarray, items: np.ndarray, counters: np.ndarray, slot: int, x: int) -> None:
     if not dirty[x]:
         dirty[x] = True
@@ -180,7 +178,7 @@ def touch_owner(s: State, o: int) -> None:
     _touch(s.o_dirty, s.o_list, s.counters, O_N, o)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _level(
     s_mode: np.ndarray,
     s_level: np.ndarray,
@@ -204,7 +202,7 @@ def store_level(st: Structure, s: State, o: int, t: float) -> float:
     return _level(s.s_mode, s.s_level, s.s_time, st.store_hours, st.refill_rate, o, t)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _bridged(
     force: np.ndarray,
     bridgeable: np.ndarray,
@@ -244,7 +242,7 @@ def bridged(st: Structure, s: State, g: int, t: float) -> bool:
     )
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _flip(
     working: np.ndarray,
     a_link_ptr: np.ndarray,
@@ -303,52 +301,15 @@ def flip(st: Structure, s: State, a: int, on: bool, t: int, log: list, tracing: 
 
 
 @njit(cache=True)
-def _heap_push(heap: np.ndarray, size: int, key: int, value: int) -> int:
-    # Keys (levels, hours) and values (assets) packed in one int64: key · 2³² + value.
-    item = (key << 32) | value
-    i = size
-    while i > 0:
-        parent = (i - 1) >> 1
-        if heap[parent] <= item:
-            break
-        heap[i] = heap[parent]
-        i = parent
-    heap[i] = item
-    return size + 1
-
-
-@njit(cache=True)
-def _heap_pop(heap: np.ndarray, size: int) -> tuple[int, int]:
-    top = heap[0]
-    size -= 1
-    last = heap[size]
-    i = 0
-    while True:
-        child = 2 * i + 1
-        if child >= size:
-            break
-        if child + 1 < size and heap[child + 1] < heap[child]:
-            child += 1
-        if heap[child] >= last:
-            break
-        heap[i] = heap[child]
-        i = child
-    if size > 0:
-        heap[i] = last
-    return top & 0xFFFFFFFF, size
-
-
-@njit(cache=True)
 def _cut_off(
     st: Structure, s: State, n_lost: int, tail: int, t: int, log: list, tracing: bool
 ) -> int:
     """Stop the running members that lost their last path to a source; returns ``tail``."""
     lv, adj, ptr, source = s.level, st.adj, st.adj_ptr, st.source
-    working, mark, cand, listed, found, heap, lost = (
+    working, mark, cand, found, heap, lost = (
         s.working,
         s.mark,
         s.cand,
-        s.listed,
         s.found,
         s.heap,
         s.lost,
@@ -356,21 +317,28 @@ def _cut_off(
     queue, a_dirty, a_list, counters = s.queue, s.a_dirty, s.a_list, s.counters
     a_link_ptr, a_links, l_sd, l_weight = st.a_link_ptr, st.a_links, st.l_sd, st.l_weight
     sumw, cnt, sd_dirty, sd_list = s.sumw, s.cnt, s.sd_dirty, s.sd_list
+    # Members whose every lower neighbour is lost or searched have no support left. Work
+    # through them in any order, looking again at a member whenever a lower neighbour
+    # joins the search (a circular queue; ``mark``: queued).
+    n = lv.shape[0]
+    head = 0
     size = 0
-    n_listed = 0
     for i in range(n_lost):
         gone = lost[i]
         for k in range(ptr[gone], ptr[gone + 1]):
             w = adj[k]
             if working[w] and not mark[w] and not source[w] and lv[w] > lv[gone]:
                 mark[w] = True
-                listed[n_listed] = w
-                n_listed += 1
-                size = _heap_push(heap, size, lv[w], w)
-    # Lowest level first: a member is supported by a running, unsearched, lower neighbour.
+                heap[(head + size) % n] = w
+                size += 1
     n_cand = 0
     while size > 0:
-        w, size = _heap_pop(heap, size)
+        w = heap[head]
+        head = (head + 1) % n
+        size -= 1
+        mark[w] = False
+        if cand[w]:
+            continue
         supported = False
         for k in range(ptr[w], ptr[w + 1]):
             u = adj[k]
@@ -384,11 +352,10 @@ def _cut_off(
         n_cand += 1
         for k in range(ptr[w], ptr[w + 1]):
             y = adj[k]
-            if working[y] and not mark[y] and not source[y] and lv[y] > lv[w]:
+            if working[y] and not mark[y] and not cand[y] and not source[y] and lv[y] > lv[w]:
                 mark[y] = True
-                listed[n_listed] = y
-                n_listed += 1
-                size = _heap_push(heap, size, lv[y], y)
+                heap[(head + size) % n] = y
+                size += 1
     # Searched members next to a running member outside the search are still joined to a
     # source, and so is whatever they reach inside it (levels renumbered on the way).
     reached = 0
@@ -442,8 +409,6 @@ def _cut_off(
             )
             queue[tail] = c
             tail += 1
-    for i in range(n_listed):
-        mark[listed[i]] = False
     return tail
 
 
@@ -543,7 +508,7 @@ def can_run(st: Structure, s: State, a: int, t: int) -> bool:
     )
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _can_run(
     o_ptr: np.ndarray,
     running: np.ndarray,
@@ -680,7 +645,7 @@ def share(st: Structure, s: State, sd: int, n_d: int) -> float:
     return _share(st.sd_ptr, st.mode, s.cnt, s.sumw, s.cap_share, sd, n_d)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _share(
     sd_ptr: np.ndarray,
     mode: np.ndarray,

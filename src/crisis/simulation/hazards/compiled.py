@@ -154,58 +154,24 @@ def flood(
 
     ``rows`` are the assets that can get wet, sorted by ``thr`` (ground plus barrier);
     a scenario looks only at those below its peak stage plus ``reach`` (the largest local
-    scatter a draw can give).
+    scatter a draw can give). Each scenario writes into room for all its candidates, and
+    the outages are then packed.
     """
     n = scenarios.shape[0]
-    counts = np.zeros(n + 1, dtype=np.int64)
-    dummy_i = np.zeros(1, dtype=np.int32)
-    dummy_f = np.zeros(1, dtype=np.float32)
-    dummy_b = np.zeros(1, dtype=np.bool_)
-    for j in prange(n):
-        s = np.uint64(scenarios[j])
-        counts[j + 1] = _flood_scenario(
-            j,
-            scenario_key(seed, streams[0], s),
-            scenario_key(seed, streams[1], s),
-            scenario_key(seed, streams[2], s),
-            peaks[j],
-            peaks[j] + reach,
-            rows,
-            thr,
-            elevation,
-            barrier,
-            theta,
-            beta,
-            road,
-            repair_median,
-            repair_beta,
-            local_sigma,
-            passable,
-            rise,
-            hold,
-            fall,
-            False,
-            0,
-            dummy_i,
-            dummy_f,
-            dummy_f,
-            dummy_f,
-            dummy_f,
-            dummy_b,
-            False,
-            exposure,
-        )
-    ptr = np.cumsum(counts)
-    total = ptr[n]
+    room = np.zeros(n + 1, dtype=np.int64)
+    for j in range(n):
+        room[j + 1] = room[j] + np.searchsorted(thr, peaks[j] + reach)
+    total = room[n]
     o_asset = np.empty(total, dtype=np.int32)
     o_value = np.empty(total, dtype=np.float32)
     o_down = np.empty(total, dtype=np.float32)
     o_ready = np.empty(total, dtype=np.float32)
     o_hours = np.empty(total, dtype=np.float32)
     o_crew = np.empty(total, dtype=np.bool_)
+    counts = np.zeros(n, dtype=np.int64)
     for j in prange(n):
         s = np.uint64(scenarios[j])
-        _flood_scenario(
+        counts[j] = _flood_scenario(
             j,
             scenario_key(seed, streams[0], s),
             scenario_key(seed, streams[1], s),
@@ -227,7 +193,7 @@ def flood(
             hold,
             fall,
             True,
-            ptr[j],
+            room[j],
             o_asset,
             o_value,
             o_down,
@@ -237,7 +203,22 @@ def flood(
             detail,
             exposure,
         )
-    return ptr, o_asset, o_value, o_down, o_ready, o_hours, o_crew
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    for j in range(n):
+        ptr[j + 1] = ptr[j] + counts[j]
+    keep = np.empty(ptr[n], dtype=np.int64)
+    for j in range(n):
+        for q in range(counts[j]):
+            keep[ptr[j] + q] = room[j] + q
+    return (
+        ptr,
+        o_asset[keep],
+        o_value[keep],
+        o_down[keep],
+        o_ready[keep],
+        o_hours[keep],
+        o_crew[keep],
+    )
 
 
 @njit(cache=True)
