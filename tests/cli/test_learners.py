@@ -5,14 +5,10 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import yaml
 from typer.testing import CliRunner
 
-from crisis.cli.learners import app, cohort_app, items_app
+from crisis.cli.learners import app, cohort_app
 from crisis.exceptions import ContentError
-from crisis.learners.calibration import load_calibration
-from crisis.learners.irt import probability
-from crisis.learners.items import apply_calibration, load_bundled_items
 
 runner = CliRunner()
 
@@ -96,7 +92,7 @@ def test_cohort_needs_with_budget_and_export(tmp_path):
     assert sorted(data["matrix"]) == ["person1", "person3", "person5", "person7"]
     text = export.read_text(encoding="utf-8")
     assert "person" not in text.split("\n", 1)[1]
-    assert text.startswith("participant,C01")
+    assert text.startswith("participant,source,C01")
 
 
 def test_cohort_of_four_hides_aggregates(tmp_path):
@@ -106,52 +102,3 @@ def test_cohort_of_four_hides_aggregates(tmp_path):
     assert result.exit_code == 0, result.output
     assert "Aggregates hidden" in result.output
     assert "Distribution per competence" not in result.output
-
-
-def test_items_check_passes_on_bundled_bank():
-    result = runner.invoke(items_app, ["check", "--json"])
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
-    assert data["problems"] == [] and data["items"] >= 120
-
-
-def test_items_calibrate_writes_parameters(tmp_path):
-    bank = load_bundled_items()
-    rng = np.random.default_rng(0)
-    chosen = list(bank)[:15]
-    lines = ["person,item,correct"]
-    for person in range(400):
-        theta = rng.normal()
-        for item in chosen:
-            right = rng.random() < probability(theta, 1.0, item.irt.b + 0.8)
-            lines.append(f"u{person},{item.id},{int(right)}")
-    responses = tmp_path / "responses.csv"
-    responses.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    out = tmp_path / "calibrated.yaml"
-    result = runner.invoke(items_app, ["calibrate", str(responses), "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    params = yaml.safe_load(out.read_text(encoding="utf-8"))["parameters"]
-    assert all(params[item.id]["calibrated"] for item in chosen)
-    # The simulated items are 0.8 harder than their level suggests; calibration sees that.
-    shift = np.mean([params[item.id]["b"] - item.irt.b for item in chosen])
-    assert 0.4 < shift < 1.2
-    calibrated = apply_calibration(bank, load_calibration(out))
-    assert calibrated.item(chosen[0].id).irt.b == params[chosen[0].id]["b"]
-    untouched = next(i for i in bank if i not in chosen)
-    assert params[untouched.id] == {
-        "a": untouched.irt.a,
-        "b": untouched.irt.b,
-        "responses": 0,
-        "calibrated": False,
-    }
-
-
-def test_items_calibrate_rejects_bad_rows(tmp_path):
-    responses = tmp_path / "responses.csv"
-    responses.write_text("person,item,correct\nu1,C01-01,1\nu1,C01-01,0\nu2,NOPE,1\n")
-    result = runner.invoke(items_app, ["calibrate", str(responses)])
-    assert isinstance(result.exception, ContentError)
-    assert result.exception.errors == [
-        "responses.csv:3: u1 answered C01-01 already on line 2",
-        "responses.csv:4: item 'NOPE' is not in the item bank",
-    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from crisis.competences import LANGUAGES, load_bundled
 from crisis.competences.audit import audit
 from crisis.competences.standards import CRI_DIMENSIONS, UNDRR_ESSENTIALS
+from crisis.competences.text import LocalText
 
 
 def test_every_competence_is_fully_described():
@@ -34,7 +35,10 @@ def test_curriculum_shape():
 def test_greek_text_falls_back_to_english_per_field():
     comp = load_bundled().competence("C01")
     assert comp.title.get("el") == "Συστημική σκέψη για την αστική ανθεκτικότητα"
-    assert comp.knowledge[0].get("el") == comp.knowledge[0].get("en")  # statements: English only
+    assert comp.knowledge[0].get("el").startswith("Οι αιφνίδιες κρίσεις")
+    english_only = LocalText.of("Only in English")
+    assert english_only.get("el") == "Only in English"
+    assert english_only.resolve("el") == ("Only in English", "en")
 
 
 def test_bundled_audit_is_clean():

@@ -16,6 +16,7 @@ from crisis.learners.cat import (
     level_of,
     simulate_answers,
 )
+from crisis.learners.irt import eap
 from crisis.learners.items import load_bundled_items
 
 
@@ -149,3 +150,45 @@ def test_answers_in_other_areas_inform_an_area_through_the_correlation(bundled):
             assert np.sign(round(area.theta, 6)) == expected_sign
             # An area with no answers of its own is never more certain than the population.
             assert area.se <= 1.0
+
+
+def test_each_competence_starts_from_its_own_areas_prior(bundled):
+    """A competence's estimate depends on its area and its own answers, never on which
+    competence of the area happened to be computed before it."""
+    bank, catalogue = bundled
+    test = AdaptiveTest.start(bank, catalogue, seed=11)
+    areas = [a.id for a in catalogue.framework.areas]
+    simulate_answers(
+        test, dict(zip(areas, [1.2, -0.8, 0.3, 2.0], strict=True)), np.random.default_rng(4)
+    )
+    result = test.result()
+    rho = test.state.config.area_correlation
+    answered = [(bank.item(i), o == bank.item(i).answer) for i, o in test.state.answers.items()]
+
+    def fit(pairs, mean=0.0, sd=1.0):
+        return eap(
+            [r for _, r in pairs],
+            [i.irt.a for i, _ in pairs],
+            [i.irt.b for i, _ in pairs],
+            [i.irt.c for i, _ in pairs],
+            prior_mean=mean,
+            prior_sd=sd,
+        )
+
+    area_of = {c.id: c.area for c in catalogue.framework.competences}
+    checked = 0
+    for entry in result.competences:
+        outside = fit([(i, r) for i, r in answered if area_of[i.competence] != entry.area])
+        mean, sd = rho * outside.theta, np.sqrt(1 - rho**2 + rho**2 * outside.se**2)
+        same_area = [(i, r) for i, r in answered if area_of[i.competence] == entry.area]
+        rest = fit([(i, r) for i, r in same_area if i.competence != entry.competence], mean, sd)
+        own = fit(
+            [(i, r) for i, r in same_area if i.competence == entry.competence],
+            rest.theta,
+            float(np.hypot(rest.se, 0.6)),
+        )
+        assert entry.theta == pytest.approx(own.theta, abs=1e-9), entry.competence
+        assert entry.se == pytest.approx(own.se, abs=1e-9), entry.competence
+        checked += 1
+    # Several competences per area were tested, so a value leaking between them would show.
+    assert checked >= 12

@@ -11,9 +11,14 @@ from crisis.exceptions import ContentError, PermissionDeniedError
 from crisis.learners.cohorts import Member, anonymised_rows, recommend_modules, training_needs
 
 
-def _cohort(n, consented=()):
+def _cohort(n, consented=(), imported=False):
     return [
-        Member(f"p{k}", {"C01": k % 3, "C02": 1, "C03": 3}, consented=k in consented)
+        Member(
+            f"p{k}",
+            {"C01": k % 3, "C02": 1, "C03": 3},
+            consented=k in consented,
+            imported=imported,
+        )
         for k in range(n)
     ]
 
@@ -33,21 +38,54 @@ def test_cohort_of_four_shows_no_aggregates(small_catalogue):
     assert sorted(needs.matrix) == ["p0", "p1", "p2", "p3"]
 
 
-def test_cohort_of_five_shows_aggregates_and_only_consented_rows(small_catalogue):
+def test_five_consenting_learners_show_aggregates_of_exactly_their_rows(small_catalogue):
+    members = [
+        *_cohort(5, consented=range(5)),
+        # A learner who does not share, with levels unlike anyone else's.
+        Member("secret", {"C01": 4, "C02": 4, "C03": 4}),
+    ]
     needs = training_needs(
-        _cohort(5, consented={1, 3}),
-        small_catalogue.profile("role"),
-        small_catalogue,
-        budget_hours=20,
+        members, small_catalogue.profile("role"), small_catalogue, budget_hours=20
     )
     assert needs.aggregates_visible
-    assert sorted(needs.matrix) == ["p1", "p3"]
-    assert needs.hidden == 3
+    assert sorted(needs.matrix) == ["p0", "p1", "p2", "p3", "p4"]
+    assert (needs.size, needs.hidden, needs.learners, needs.withheld) == (6, 1, 5, 1)
     first = needs.distributions[0]
     assert first.competence == "C01"
-    assert first.counts == [2, 2, 1, 0, 0]
-    assert first.below_target == 4  # target 2 for C01: levels 0, 1, 2, 0, 1
+    assert first.counts == [2, 2, 1, 0, 0]  # levels 0, 1, 2, 0, 1: nobody at 4
+    assert first.below_target == 4  # target 2 for C01
+    assert needs.imported_distributions is None
     assert needs.as_dict()["coverage"] is not None
+
+
+def test_learners_who_do_not_consent_change_nothing_but_the_count(small_catalogue):
+    profile = small_catalogue.profile("role")
+    base = [*_cohort(6, consented={0, 2, 3, 4, 5}), *_cohort(5, imported=True)]
+    base = [
+        Member(f"{m.person}-{k}", m.levels, m.consented, m.imported) for k, m in enumerate(base)
+    ]
+    before = training_needs(base, profile, small_catalogue, budget_hours=20).as_dict()
+    joined = [*base, Member("secret", {"C01": 4, "C02": 0, "C03": 4})]
+    after = training_needs(joined, profile, small_catalogue, budget_hours=20).as_dict()
+    changed = {k for k in before if before[k] != after[k]}
+    assert changed == {"size", "hidden", "withheld"}
+    rows_before = anonymised_rows(base, profile, small_catalogue, rng=1)
+    rows_after = anonymised_rows(joined, profile, small_catalogue, rng=1)
+    assert rows_before == rows_after
+
+
+def test_imported_rows_are_reported_apart(small_catalogue):
+    members = [*_cohort(4, consented=range(4)), *_cohort(5, imported=True)]
+    members = [
+        Member(f"{m.person}-{k}", m.levels, m.consented, m.imported) for k, m in enumerate(members)
+    ]
+    needs = training_needs(members, small_catalogue.profile("role"), small_catalogue)
+    # Four consenting learners are too few for their own figures; imported rows have theirs.
+    assert needs.distributions is None
+    assert needs.imported_distributions is not None
+    assert sum(needs.imported_distributions[0].counts) == 5
+    rows = anonymised_rows(members, small_catalogue.profile("role"), small_catalogue, rng=2)
+    assert {r["source"] for r in rows} == {"imported"} and len(rows) == 5
 
 
 def test_members_with_bad_levels_are_rejected(small_catalogue):
@@ -97,14 +135,16 @@ def test_budgeted_coverage_equals_brute_force(small_catalogue, seed):
     )
 
 
-def test_anonymised_export_has_no_names_and_needs_five(small_catalogue):
+def test_anonymised_export_has_no_names_no_withheld_learner_and_needs_five(small_catalogue):
     profile = small_catalogue.profile("role")
-    rows = anonymised_rows(_cohort(6), profile, small_catalogue, rng=1)
-    assert [r["participant"] for r in rows] == [f"P{k}" for k in range(1, 7)]
+    members = [*_cohort(6, consented={0, 1, 2, 3, 4}), Member("secret", {"C01": 4})]
+    rows = anonymised_rows(members, profile, small_catalogue, rng=1)
+    assert [r["participant"] for r in rows] == [f"P{k}" for k in range(1, 6)]
     assert not any(str(v).startswith("p") for r in rows for v in r.values())
-    assert set(rows[0]) == {"participant", *profile.targets, "open_gaps"}
+    assert set(rows[0]) == {"participant", "source", *profile.targets, "open_gaps"}
+    assert all(r["source"] == "learner" and r["C01"] != 4 for r in rows)
     with pytest.raises(PermissionDeniedError, match="at least 5"):
-        anonymised_rows(_cohort(4), profile, small_catalogue)
+        anonymised_rows(_cohort(6, consented={0, 1, 2, 3}), profile, small_catalogue)
 
 
 def test_join_codes_are_unambiguous_and_distinct():

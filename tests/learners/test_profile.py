@@ -88,3 +88,38 @@ def test_area_estimate_stands_in_for_untested_competences_with_less_weight():
     assert borrowed.confidence < direct.confidence
     # Competences of areas the test never reached get no test evidence.
     assert profile.level("C17").evidence == []
+
+
+@pytest.mark.slow
+def test_unbiased_self_ratings_are_rarely_marked_and_inflated_ones_often():
+    """Simulated learners take the real adaptive test and rate themselves around their true
+    level (one level of noise either way): few ratings may be marked; ratings two levels too
+    high must be."""
+    import numpy as np
+
+    from crisis.learners.cat import AdaptiveTest, continuous_level, simulate_answers
+    from crisis.learners.items import load_bundled_items
+
+    catalogue, bank = load_bundled(), load_bundled_items()
+    areas = [a.id for a in catalogue.framework.areas]
+    rng = np.random.default_rng(31)
+    marks = {0: [], 2: []}
+    for learner in range(40):
+        general = rng.normal()
+        abilities = {a: 0.8 * general + 0.6 * rng.normal() for a in areas}
+        test = AdaptiveTest.start(bank, catalogue, seed=learner)
+        simulate_answers(test, abilities, rng)
+        result = test.result()
+        for bias, flags in marks.items():
+            ratings = {
+                c.id: int(
+                    np.clip(
+                        np.rint(continuous_level(abilities[c.area]) + bias + rng.normal()), 0, 4
+                    )
+                )
+                for c in catalogue.framework.competences
+            }
+            profile = build_profile(catalogue, self_ratings=ratings, test=result)
+            flags += [entry.calibration != "consistent" for entry in profile.levels]
+    assert np.mean(marks[0]) < 0.08
+    assert np.mean(marks[2]) > 0.25

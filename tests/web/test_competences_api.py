@@ -24,9 +24,12 @@ DATA = bundled_path()
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, cache_dir: Path) -> Settings:
     return Settings(
-        data_dir=tmp_path / "data", secret_key="test-secret-key-0123456789", max_upload_mb=1
+        data_dir=tmp_path / "data",
+        secret_key="test-secret-key-0123456789",
+        max_upload_mb=1,
+        cache_dir=cache_dir,
     )
 
 
@@ -68,8 +71,9 @@ def test_framework_in_the_requested_language(client: TestClient) -> None:
     c01 = competences[0]
     assert c01["title"] == cat.competence("C01").title.get("el")
     assert [d["level"] for d in c01["levels"]] == [1, 2, 3, 4]
-    # Statements without a Greek translation come back in English.
-    assert c01["knowledge"][0] == cat.competence("C01").knowledge[0].get("en")
+    # The knowledge, skill and attitude statements come back in Greek too.
+    assert c01["knowledge"][0] == cat.competence("C01").knowledge[0].get("el")
+    assert c01["knowledge"][0] != cat.competence("C01").knowledge[0].get("en")
 
 
 def test_language_defaults_to_the_interface_language(client: TestClient) -> None:

@@ -178,14 +178,17 @@ def test_profile_path_and_report(learner: TestClient) -> None:
         "hours_per_week": "6",
         "start": "2027-01-04",
         "objective": "hours",
-        "completed": ["M01"],
+        "scope": "scro-mooc",
+        "completed": ["M01"],  # no longer a setting: completion comes from evidence
         "csrf_token": csrf_of(learner),
     }
     assert learner.post("/learning/path", data=settings, follow_redirects=False).status_code == 303
     path = learner.get("/learning/path")
     assert path.status_code == 200
-    assert "2027-01-04" in path.text and 'class="calendar"' in path.text
-    assert 'value="M01" id="done-M01" checked' in path.text
+    assert "2027-01-04" in path.text and 'class="calendar' in path.text
+    assert 'value="scro-mooc" checked' in path.text
+    assert 'name="completed"' not in path.text and "M01 " in path.text
+    assert 'id="beyond-scope"' in path.text  # level-3 targets are beyond the open course
     report = learner.get("/learning/report")
     assert report.status_code == 200 and "Competence report" in report.text
     pdf = learner.get("/learning/report.pdf")
@@ -200,7 +203,7 @@ def test_profile_path_and_report(learner: TestClient) -> None:
         ("hours_per_week", "0", "hours per week"),
         ("hours_per_week", "lots", "hours per week"),
         ("start", "next monday", "start date"),
-        ("completed", "M99", "M99"),
+        ("scope", "astrology", "astrology"),
         ("profile", "astronaut", "astronaut"),
     ],
 )
@@ -272,3 +275,28 @@ def test_learning_pages_in_every_language(learner: TestClient, lang: str) -> Non
         assert f'<html lang="{lang}">' in response.text
         assert "Self-assessment</a>" not in response.text, path  # the sub-navigation is translated
     assert learner.get("/learning/report.pdf").content.startswith(b"%PDF")
+
+
+def test_a_test_begun_on_a_retired_item_bank_gives_way_to_a_new_one(
+    learner: TestClient, engine: Engine
+) -> None:
+    """A test started before the second edition of the bank refers to items that are gone:
+    the learner gets a fresh test instead of an error, and the old one never counts."""
+    with Session(engine) as db, db.begin():
+        user = users.get_user(db, "learner")
+        db.add(
+            LearningAttempt(
+                user_id=user.id,
+                status="running",
+                state={"seed": 1, "asked": ["C01-01"], "answers": {}, "pending": "C01-01"},
+            )
+        )
+    page = learner.get("/learning/test")
+    assert page.status_code == 200 and "Start the test" in page.text
+    started = learner.post(
+        "/learning/test/start", data={"csrf_token": csrf_of(learner)}, follow_redirects=True
+    )
+    assert started.status_code == 200 and "at most 40" in started.text
+    with Session(engine) as db:
+        statuses = db.scalars(select(LearningAttempt.status).order_by(LearningAttempt.id)).all()
+    assert statuses == ["retired", "running"]

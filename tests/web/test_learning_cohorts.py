@@ -91,7 +91,7 @@ def test_a_cohort_of_five_shows_heatmap_distributions_and_modules(
     export = client.get(f"/learning/cohorts/{cohort}/export.csv")
     assert export.status_code == 200
     lines = export.text.strip().splitlines()
-    assert lines[0].startswith("participant,C01") and len(lines) == 6
+    assert lines[0].startswith("participant,source,C01") and len(lines) == 6
     assert "staff" not in export.text
 
 

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from pathlib import Path
 from typing import Any
 
 import typer
-import yaml
 
 from crisis.cli._output import JSON_OPTION_HELP, console, print_json, print_table
 from crisis.exceptions import ContentError, FormatError
+from crisis.formats.tables import SafeDictWriter
 
 app = typer.Typer(help="A learner's gaps and optimal learning path.", no_args_is_help=True)
 cohort_app = typer.Typer(help="Training needs of a group of staff.", no_args_is_help=True)
-items_app = typer.Typer(help="The knowledge-test item bank.", no_args_is_help=True)
 
 ITEMS_HELP = "Item file or folder (default: bundled)."
 CATALOGUE_HELP = "Folder with framework.yaml, profiles.yaml, curriculum.yaml (default: bundled)."
@@ -31,11 +29,6 @@ def _learner() -> None:
 @cohort_app.callback()
 def _cohort() -> None:
     """Training needs of a group of staff."""
-
-
-@items_app.callback()
-def _items() -> None:
-    """The knowledge-test item bank."""
 
 
 def _catalogue(path: Path | None) -> Any:
@@ -65,6 +58,9 @@ def path(
     hours_per_week: float = typer.Option(4.0, "--hours-per-week", help="Study hours per week."),
     start: str | None = typer.Option(None, help="First day of week 1, YYYY-MM-DD (default today)."),
     objective: str = typer.Option("hours", help="Minimise 'hours' or 'ects'."),
+    scope: str = typer.Option(
+        "all", help="What the path may use: a programme id (e.g. scro-mooc) or 'all'."
+    ),
     lang: str = typer.Option("en", help="Language: en, el, de, pt."),
     pdf: Path | None = typer.Option(None, "--pdf", help="Also write the PDF report here."),
     catalogue_dir: Path | None = typer.Option(None, "--catalogue", help=CATALOGUE_HELP),
@@ -72,7 +68,7 @@ def path(
 ) -> None:
     """Gaps against a job profile and the cheapest ordered set of modules that closes them."""
     from crisis.learners.gaps import analyse_gaps
-    from crisis.learners.schedule import plan_path
+    from crisis.learners.schedule import plan_path, scope_modules
     from crisis.learners.selfassessment import load_ratings
 
     if objective not in ("hours", "ects"):
@@ -89,6 +85,7 @@ def path(
         start=_date(start),
         objective="ects" if objective == "ects" else "hours",
         lang=lang,
+        scope=scope_modules(catalogue.curriculum, scope),
     )
     if pdf is not None:
         from crisis.learners.report import learner_report_pdf
@@ -160,7 +157,7 @@ def needs(
     if export is not None:
         rows = anonymised_rows(members, job, catalogue, rng=seed)
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+        writer = SafeDictWriter(buffer, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
         export.write_text(buffer.getvalue(), encoding="utf-8")
@@ -174,17 +171,20 @@ def needs(
             ["person", *analysis.competences],
             [(p, *levels.values()) for p, levels in analysis.matrix.items()],
         )
-    if analysis.distributions is None:
+    if not analysis.aggregates_visible:
         console.print(f"Aggregates hidden: {analysis.note}")
         return
-    print_table(
-        "Distribution per competence",
-        ["competence", "target", "0", "1", "2", "3", "4", "below target"],
-        [
-            (d.competence, d.target, *d.counts, f"{d.below_target}/{analysis.size}")
-            for d in analysis.distributions
-        ],
-    )
+    for title, group, count in (
+        ("learners who share their results", analysis.distributions, analysis.learners),
+        ("imported people", analysis.imported_distributions, analysis.imported),
+    ):
+        if group is None:
+            continue
+        print_table(
+            f"Distribution per competence: {count} {title}",
+            ["competence", "target", "0", "1", "2", "3", "4", "below target"],
+            [(d.competence, d.target, *d.counts, f"{d.below_target}/{count}") for d in group],
+        )
     if analysis.coverage is not None:
         c = analysis.coverage
         console.print(
@@ -193,80 +193,3 @@ def needs(
         )
     if export is not None:
         console.print(f"Anonymised results written to {export}")
-
-
-@items_app.command("check")
-def check(
-    items: Path | None = typer.Option(
-        None, "--items", help="Item file or folder (default: bundled)."
-    ),
-    catalogue_dir: Path | None = typer.Option(None, "--catalogue", help=CATALOGUE_HELP),
-    as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
-) -> None:
-    """Validate an item bank and check it covers every competence of the framework."""
-    from crisis.learners.items import load_items
-
-    catalogue = _catalogue(catalogue_dir)
-    bank = load_items(items, catalogue=catalogue)
-    counts = {
-        c.id: [sum(1 for i in bank.for_competence(c.id) if i.level == lvl) for lvl in (1, 2, 3, 4)]
-        for c in catalogue.framework.competences
-    }
-    problems = bank.coverage_problems(catalogue)
-    if as_json:
-        print_json({"items": len(bank), "per_competence": counts, "problems": problems})
-    else:
-        print_table(
-            f"{len(bank)} items",
-            ["competence", "level 1", "level 2", "level 3", "level 4", "total"],
-            [(cid, *row, sum(row)) for cid, row in counts.items()],
-        )
-    if problems:
-        raise ContentError(f"the item bank is incomplete: {problems[0]}", errors=problems)
-
-
-@items_app.command("calibrate")
-def calibrate(
-    responses: Path = typer.Argument(..., help="CSV with columns person, item, correct."),
-    out: Path | None = typer.Option(None, "--out", help="Write calibrated parameters (YAML)."),
-    min_responses: int = typer.Option(200, help="Responses an item needs to be recalibrated."),
-    items: Path | None = typer.Option(
-        None, "--items", help="Item file or folder (default: bundled)."
-    ),
-    as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
-) -> None:
-    """Re-estimate item discrimination and difficulty from responses (Bock–Aitkin MML)."""
-    from crisis.learners.calibration import calibrate_bank
-    from crisis.learners.items import load_items
-
-    bank = load_items(items)
-    result = calibrate_bank(responses, bank, min_responses=min_responses)
-    parameters = result.as_dict()
-    if out is not None:
-        document = {
-            "min_responses": min_responses,
-            "iterations": result.iterations,
-            "converged": result.converged,
-            "parameters": parameters,
-        }
-        out.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
-    if as_json:
-        print_json(
-            {"converged": result.converged, "iterations": result.iterations, "items": parameters}
-        )
-        return
-    changed = [(iid, p) for iid, p in parameters.items() if p["calibrated"]]
-    print_table(
-        f"{len(changed)} of {len(parameters)} items recalibrated",
-        ["item", "responses", "a (was)", "a", "b (was)", "b"],
-        [
-            (iid, p["responses"], bank.item(iid).irt.a, p["a"], bank.item(iid).irt.b, p["b"])
-            for iid, p in changed
-        ],
-    )
-    kept = len(parameters) - len(changed)
-    console.print(
-        f"{kept} items kept their parameters (fewer than {min_responses} responses); "
-        f"EM {'converged' if result.converged else 'did not converge'} "
-        f"after {result.iterations} cycles" + (f"; written to {out}" if out else "")
-    )

@@ -22,6 +22,21 @@ def _schema_extra(schema: dict[str, Any]) -> None:
     schema["anyOf"] = [{"type": "string", "minLength": 1}, {**mapping, "required": ["en"]}]
 
 
+class Shown(str):
+    """A text as shown on a page, knowing the language it is written in.
+
+    It is an ordinary string everywhere (JSON, PDF, f-strings); the page helper ``local``
+    reads ``lang`` to mark a passage that fell back to another language than the page's.
+    """
+
+    lang: str
+
+    def __new__(cls, text: str, lang: str) -> Shown:
+        value = super().__new__(cls, text)
+        value.lang = lang
+        return value
+
+
 class LocalText(RootModel[dict[Language, _Text]]):
     """A text in several languages; ``get(lang)`` falls back to English.
 
@@ -47,6 +62,21 @@ class LocalText(RootModel[dict[Language, _Text]]):
     def get(self, lang: str) -> str:
         """Return the text in ``lang``, or the English text where that translation is missing."""
         return self.root.get(lang) or self.root["en"]  # type: ignore[call-overload]
+
+    def resolve(self, lang: str) -> tuple[str, str]:
+        """The text to show in ``lang`` and the language it is written in.
+
+        The second value differs from ``lang`` when the text falls back to English: pages then
+        mark the passage (see docs/languages.md), never mixing languages silently.
+        """
+        text = self.root.get(lang)  # type: ignore[call-overload]
+        if text:
+            return text, lang
+        return self.root["en"], "en"
+
+    def shown(self, lang: str) -> Shown:
+        """The text for ``lang`` as a :class:`Shown` string (English where not translated)."""
+        return Shown(*self.resolve(lang))
 
     def has(self, lang: str) -> bool:
         """Whether a translation into ``lang`` is present (not a fallback)."""

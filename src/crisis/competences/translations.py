@@ -3,15 +3,22 @@
 A catalogue folder may hold ``translations/<lang>.yaml`` beside its YAML files. Each one is
 keyed by id, so translators never touch the structure of the framework::
 
-    framework: {title: ...}
-    scale: {0: ..., 1: ...}
+    framework: {title: ..., description: ...}
+    scale: {0: {name: ..., description: ...}, 1: ...}      # or 0: <name> alone
     areas: {A-TRA: {title: ..., description: ...}}
     competences:
-      C01: {title: ..., description: ..., levels: {1: ..., 2: ..., 3: ..., 4: ...}}
+      C01:
+        title: ...
+        description: ...
+        knowledge: [..., ...]        # as many statements as in English, in the same order
+        skills: [...]
+        attitudes: [...]
+        levels: {1: ..., 2: ..., 3: ..., 4: ...}
     profiles: {scro: {title: ..., description: ...}}
-    modules: {M01: {title: ..., description: ...}}
+    curriculum: {title: ..., description: ...}
+    modules: {M01: {title: ..., description: ..., outcomes: {M01.1: ..., M01.2: ...}}}
     programmes: {scro-mooc: {title: ..., description: ...}}
-    methods: {teaching: {case-study: {title: ...}}, assessment: {quiz: {title: ...}}}
+    methods: {teaching: {case-study: {title: ..., description: ...}}, assessment: {...}}
 
 Texts may also be written inline (``title: {en: ..., el: ...}``); both are merged before the
 files are validated.
@@ -27,10 +34,11 @@ from crisis.competences.sources import Source
 from crisis.competences.text import LANGUAGES, LocalText
 
 _TEXT_FIELDS = ("title", "description")
+_STATEMENTS = ("knowledge", "skills", "attitudes")
 
 
-def _set(target: dict[Any, Any], key: Any, lang: str, text: Any) -> None:
-    current = target.get(key)
+def _set(target: dict[Any, Any] | list[Any], key: Any, lang: str, text: Any) -> None:
+    current = target[key] if isinstance(target, list) else target.get(key)
     if isinstance(current, str):
         current = {"en": current}
     if not isinstance(current, dict):
@@ -83,7 +91,32 @@ def apply(
             errors.append(f"{tr.where(path)}: expected a mapping of fields")
             return
         for name, text in entry.items():
-            if name == "levels" and "levels" in allowed:
+            if name in _STATEMENTS and name in allowed:
+                statements = target.get(name)
+                if not isinstance(text, list) or not isinstance(statements, list):
+                    errors.append(f"{tr.where((*path, name))}: expected a list of statements")
+                elif len(text) != len(statements):
+                    errors.append(
+                        f"{tr.where((*path, name))}: {len(text)} statement(s) for the "
+                        f"{len(statements)} of the English text; keep the same number and order"
+                    )
+                else:
+                    for index, statement in enumerate(text):
+                        _set(statements, index, lang, statement)
+            elif name == "outcomes" and "outcomes" in allowed:
+                outcomes = _index(target.get("outcomes"))
+                if not isinstance(text, dict):
+                    errors.append(f"{tr.where((*path, name))}: expected outcome id: text")
+                    continue
+                for outcome_id, outcome_text in text.items():
+                    outcome = outcomes.get(str(outcome_id))
+                    if outcome is None:
+                        errors.append(
+                            f"{tr.where((*path, name, outcome_id))}: no outcome {outcome_id!r}"
+                        )
+                    else:
+                        _set(outcome, "text", lang, outcome_text)
+            elif name == "levels" and "levels" in allowed:
                 levels = target.get("levels")
                 if not isinstance(text, dict) or not isinstance(levels, dict):
                     errors.append(f"{tr.where((*path, name))}: expected levels 1-4")
@@ -111,6 +144,8 @@ def apply(
             for value, name in (entries or {}).items():
                 if str(value) not in levels:
                     errors.append(f"{tr.where((*at, value))}: no scale level {value!r}")
+                elif isinstance(name, dict):
+                    fields((*at, value), name, levels[str(value)], ("name", "description"))
                 else:
                     _set(levels[str(value)], "name", lang, name)
         elif section == "methods":
@@ -124,7 +159,10 @@ def apply(
                     else:
                         fields((*at, kind, method), entry, vocabulary[method], _TEXT_FIELDS)
         elif section in tables:
-            allowed = (*_TEXT_FIELDS, "levels") if section == "competences" else _TEXT_FIELDS
+            allowed = {
+                "competences": (*_TEXT_FIELDS, *_STATEMENTS, "levels"),
+                "modules": (*_TEXT_FIELDS, "outcomes"),
+            }.get(section, _TEXT_FIELDS)
             for ident, entry in (entries or {}).items():
                 target = tables[section].get(str(ident))
                 if target is None:
@@ -150,7 +188,8 @@ def required_texts(cat: Catalogue) -> Iterator[tuple[str, LocalText]]:
         yield f"area {area.id} title", area.title
         for comp in area.competences:
             yield f"competence {comp.id} title", comp.title
-            yield f"competence {comp.id} description", comp.description
+            if comp.description is not None:
+                yield f"competence {comp.id} description", comp.description
             for level_value, descriptor in comp.levels.items():
                 yield f"competence {comp.id} level {level_value}", descriptor
     for profile in cat.profiles.values():

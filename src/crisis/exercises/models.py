@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from crisis.competences.text import Shown
 from crisis.exceptions import SimulationError
 from crisis.simulation import parse_hazard
 
@@ -36,6 +37,15 @@ class Text(BaseModel):
         """The text in ``lang``, else in English."""
         value = getattr(self, lang, None) if lang in LANGUAGES else None
         return value or self.en
+
+    def resolve(self, lang: str) -> tuple[str, str]:
+        """The text to show in ``lang`` and the language it is written in (English fallback)."""
+        value = getattr(self, lang, None) if lang in LANGUAGES else None
+        return (value, lang) if value else (self.en, "en")
+
+    def shown(self, lang: str) -> Shown:
+        """The text for ``lang`` as a string that knows its language (see :class:`Shown`)."""
+        return Shown(*self.resolve(lang))
 
     def missing(self) -> list[str]:
         """Languages without a translation."""

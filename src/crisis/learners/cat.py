@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -38,6 +38,8 @@ from crisis.learners.items import Item, ItemBank
 #: θ at which levels 1, 2, 3, 4 begin; below the first is level 0 ("not yet"). They equal the
 #: initial item difficulties per level (see :mod:`crisis.learners.items`).
 CUT_SCORES: tuple[float, float, float, float] = (-1.5, -0.5, 0.5, 1.5)
+#: How far a competence's ability may differ from its area's, in θ units.
+COMPETENCE_SPREAD = 0.6
 
 
 def level_of(theta: float, cuts: tuple[float, ...] = CUT_SCORES) -> int:
@@ -67,10 +69,16 @@ class CatConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    max_items: Annotated[int, Field(ge=1, le=500)] = 32
+    max_items: Annotated[int, Field(ge=1, le=500)] = 40
     se_target: Annotated[float, Field(gt=0, le=1)] = 0.45
     min_per_area: Annotated[int, Field(ge=0)] = 4
+    #: How exposure is controlled: ``progressive`` (a random part that fades as the test goes
+    #: on) or ``randomesque`` (one of the ``randomesque`` most informative at random).
+    exposure: Literal["progressive", "randomesque"] = "progressive"
     randomesque: Annotated[int, Field(ge=1)] = 3
+    #: Items shown to this share of earlier tests or more are passed over while others remain
+    #: (when the test is given the exposure rates, see :class:`AdaptiveTest`).
+    max_exposure: Annotated[float, Field(gt=0, le=1)] = 0.25
     #: Assumed correlation between a person's abilities in different areas; answers in the
     #: other areas then inform each area's prior. 0 treats the areas as unrelated.
     area_correlation: Annotated[float, Field(ge=0, le=0.95)] = 0.6
@@ -124,15 +132,25 @@ class AdaptiveTest:
         bank: The item bank.
         catalogue: Gives each competence its area; items on unknown competences are skipped.
         state: A stored state to resume; see :meth:`start` for a new test.
+        exposure: Item id → share of earlier tests that showed the item, where known; items
+            at or above ``config.max_exposure`` are passed over while others remain.
     """
 
-    def __init__(self, bank: ItemBank, catalogue: Catalogue, state: CatState) -> None:
+    def __init__(
+        self,
+        bank: ItemBank,
+        catalogue: Catalogue,
+        state: CatState,
+        *,
+        exposure: Mapping[str, float] | None = None,
+    ) -> None:
         self.bank = bank
         self.state = state
         self.area_of: dict[str, str] = {c.id: c.area for c in catalogue.framework.competences}
         self.areas: list[str] = [a.id for a in catalogue.framework.areas]
         self._a = bank.a
         self._b = bank.b
+        self._c = bank.c
         self._answer = np.array([item.answer for item in bank.items])
         self._area_index = np.array(
             [
@@ -141,6 +159,8 @@ class AdaptiveTest:
             ]
         )
         self._usable = [k for k, item in enumerate(bank.items) if item.competence in self.area_of]
+        rates = exposure or {}
+        self._rate = np.array([float(rates.get(item.id, 0.0)) for item in bank.items])
         for iid in [*state.asked, *state.answers]:
             if iid not in bank:
                 raise ContentError(f"stored test refers to item {iid!r}, not in the item bank")
@@ -153,9 +173,11 @@ class AdaptiveTest:
         *,
         seed: int,
         config: CatConfig | None = None,
+        exposure: Mapping[str, float] | None = None,
     ) -> AdaptiveTest:
         """Begin a new test; ``seed`` fixes the exposure-control draws."""
-        return cls(bank, catalogue, CatState(seed=int(seed), config=config or CatConfig()))
+        state = CatState(seed=int(seed), config=config or CatConfig())
+        return cls(bank, catalogue, state, exposure=exposure)
 
     # -- asking ---------------------------------------------------------------------------
 
@@ -234,11 +256,20 @@ class AdaptiveTest:
         per_competence = self._count_by("competence")
         least = min(per_competence.get(self.bank.items[k].competence, 0) for k in pool)
         pool = [k for k in pool if per_competence.get(self.bank.items[k].competence, 0) == least]
-        idx = np.array(pool)
-        info = information(estimates[area].theta, self._a[idx], self._b[idx])
-        order = np.argsort(-info, kind="stable")[: config.randomesque]
+        rate = self._rate[pool]
+        allowed = rate < config.max_exposure
+        # When every candidate has reached the limit, the least exposed ones are used.
+        idx = np.array(pool)[allowed if allowed.any() else rate <= rate.min()]
+        info = information(estimates[area].theta, self._a[idx], self._b[idx], self._c[idx])
         rng = np.random.default_rng([self.state.seed, len(self.state.asked)])
-        return int(idx[order[int(rng.integers(len(order)))]])
+        if config.exposure == "randomesque":
+            order = np.argsort(-info, kind="stable")[: config.randomesque]
+            return int(idx[order[int(rng.integers(len(order)))]])
+        # Progressive method: a random part that fades as the test goes on, so the first
+        # items vary most between learners and the last ones are the most informative.
+        weight = len(self.state.asked) / config.max_items
+        score = (1 - weight) * rng.uniform(0, info.max(), size=len(idx)) + weight * info
+        return int(idx[int(np.argmax(score))])
 
     def _count_by(self, what: str) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -285,7 +316,8 @@ class AdaptiveTest:
         right = np.array(
             [option == self._answer[k] for (_, option), k in zip(answered, idx, strict=True)]
         )
-        p = np.clip(probability(QUADRATURE[:, None], self._a[idx], self._b[idx]), 1e-12, 1 - 1e-12)
+        p = probability(QUADRATURE[:, None], self._a[idx], self._b[idx], self._c[idx])
+        p = np.clip(p, 1e-12, 1 - 1e-12)
         loglik = np.where(right[None, :], np.log(p), np.log1p(-p))  # (points, answers)
         item_area = self._area_index[idx]
         per_area = np.stack([loglik[:, item_area == j].sum(axis=1) for j in range(len(self.areas))])
@@ -299,7 +331,11 @@ class AdaptiveTest:
         return out
 
     def result(self) -> TestResult:
-        """Abilities per area and per competence, with levels by :data:`CUT_SCORES`."""
+        """Abilities per area and per competence, with levels by :data:`CUT_SCORES`.
+
+        A competence's θ is estimated from its own items, with the rest of its area (itself
+        informed by the other areas) as the prior, widened by :data:`COMPETENCE_SPREAD`.
+        """
         responses = self._responses()
         estimates = self.area_estimates()
         areas = []
@@ -313,14 +349,16 @@ class AdaptiveTest:
             )
             for cid in sorted({i.competence for i, _ in mine}):
                 own = [(i, c) for i, c in mine if i.competence == cid]
-                others = _eap_of(
+                rest = _eap_of(
                     [(i, c) for i, c in mine if i.competence != cid],
                     prior_mean=prior_mean,
                     prior_sd=prior_sd,
                 )
-                # The rest of the area is the prior; competences in an area differ by ~0.6 θ.
-                prior_sd = float(np.hypot(others.se, 0.6))
-                est_c = _eap_of(own, prior_mean=others.theta, prior_sd=prior_sd)
+                est_c = _eap_of(
+                    own,
+                    prior_mean=rest.theta,
+                    prior_sd=float(np.hypot(rest.se, COMPETENCE_SPREAD)),
+                )
                 competences.append(
                     CompetenceResult(
                         cid, area, est_c.theta, est_c.se, level_of(est_c.theta), len(own), _n(own)
@@ -381,6 +419,7 @@ def _eap_of(
         [c for _, c in responses],
         [i.irt.a for i, _ in responses],
         [i.irt.b for i, _ in responses],
+        [i.irt.c for i, _ in responses],
         prior_mean=prior_mean,
         prior_sd=prior_sd,
     )
@@ -400,23 +439,29 @@ def _n(responses: list[tuple[Item, bool]]) -> int:
 
 
 def simulate_answers(
-    test: AdaptiveTest, abilities: Mapping[str, float], rng: np.random.Generator
+    test: AdaptiveTest,
+    abilities: Mapping[str, float],
+    rng: np.random.Generator,
+    *,
+    guessing: float | None = None,
 ) -> int:
-    """Run ``test`` to the end for a simulated learner answering by the 2PL model.
+    """Run ``test`` to the end for a simulated learner who answers by the item's model.
 
     Args:
         test: A started test.
         abilities: True θ per area.
         rng: Random source for the answers.
+        guessing: The learner's chance of guessing right on an item they do not know; by
+            default each item's own lower asymptote (one over its options). 0 simulates a
+            learner who is never right by chance.
 
     Returns:
         The number of items answered.
     """
-    from crisis.learners.irt import probability
-
     while (item := test.next_item()) is not None:
         theta = abilities[test.area_of[item.competence]]
-        right = rng.random() < float(probability(theta, item.irt.a, item.irt.b))
+        c = item.irt.c if guessing is None else guessing
+        right = rng.random() < float(probability(theta, item.irt.a, item.irt.b, c))
         wrong = [k for k in range(len(item.options)) if k != item.answer]
         test.answer(item.id, item.answer if right else int(rng.choice(wrong)))
     return len(test.state.answers)

@@ -1,11 +1,23 @@
 """Training-needs analysis for a cohort: who needs what, and which modules serve most of them.
 
-Privacy rules, applied here so that every front end obeys them:
+Privacy rules, applied here so that every front end obeys them. A cohort holds two kinds of
+people: learners with an account, and rows the instructor imported from a staff file.
 
-* a person's own levels appear (in the competence × person matrix) only if they consented;
-* aggregates (distributions per competence, the recommended module set, the anonymised export)
-  are shown only for groups of at least :data:`MIN_GROUP` people, so that no individual can be
-  singled out from them.
+* **A learner who has not consented contributes nothing** but the fact of membership: their
+  levels are in no matrix row, no distribution, no recommended module set and no export.
+  Everything an instructor can see is computed from (a) learners who consented, whose rows
+  are in the matrix anyway, and (b) imported rows, which are the instructor's own data. So no
+  comparison of two views (before and after someone joins, leaves or changes consent), no
+  subtraction of visible rows and no padding with imported rows can reveal anything about a
+  learner who did not consent: their results are not an input to any of it.
+* Learners' aggregates count only consenting learners and are shown once at least
+  :data:`MIN_GROUP` of them share; imported rows are reported apart, as their own group,
+  under the same minimum.
+
+Adding noise (differential privacy) would let non-consenting learners count in the figures,
+but a cohort has 5–50 people and each person touches up to 20 competences: the noise that
+protects one person at a useful privacy level (ε ≈ 1) has a scale of about 20 people per
+count, which would hide the very figures the page exists for.
 """
 
 from __future__ import annotations
@@ -42,11 +54,19 @@ class Member:
         person: An identifier shown to the instructor only if ``consented``.
         levels: Competence id → level 0..4 (unrated competences count as 0, "not yet").
         consented: Whether the person lets the instructor see their individual results.
+        imported: Whether the row came from a staff file the instructor imported (rather than
+            a learner's own account).
     """
 
     person: str
     levels: dict[str, int]
     consented: bool = False
+    imported: bool = False
+
+    @property
+    def counted(self) -> bool:
+        """Whether the person's levels may enter anything the instructor sees."""
+        return self.consented or self.imported
 
 
 @dataclass(frozen=True)
@@ -105,11 +125,19 @@ class TrainingNeeds:
         size: Number of people in the cohort.
         profile: Job profile id.
         competences: Competence ids of the profile, in framework order.
+        targets: Target level per competence.
         matrix: Consented person → competence → level (the heatmap); others are left out.
         hidden: People whose individual results are not shown.
-        distributions: Per competence; ``None`` when the group is below :data:`MIN_GROUP`.
-        coverage: Recommended modules; ``None`` below :data:`MIN_GROUP` or without a budget.
+        distributions: Per competence, over the learners who consented; ``None`` when fewer
+            than the minimum group share.
+        coverage: Recommended modules for the people whose aggregates are shown; ``None``
+            when none are, or without a budget.
         note: Why aggregates are hidden, if they are.
+        learners: Learners (accounts) who consented: the people ``distributions`` counts.
+        withheld: Learners who did not consent: counted here, used nowhere.
+        imported: Imported rows.
+        imported_distributions: Per competence, over the imported rows; ``None`` when there
+            are fewer than the minimum group.
     """
 
     size: int
@@ -121,15 +149,23 @@ class TrainingNeeds:
     distributions: list[Distribution] | None
     coverage: Coverage | None
     note: str | None = None
+    learners: int = 0
+    withheld: int = 0
+    imported: int = 0
+    imported_distributions: list[Distribution] | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
     def aggregates_visible(self) -> bool:
-        """Whether the group is large enough for aggregates."""
-        return self.distributions is not None
+        """Whether any group is large enough for aggregates."""
+        return self.distributions is not None or self.imported_distributions is not None
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready record."""
+
+        def listed(rows: list[Distribution] | None) -> list[dict[str, object]] | None:
+            return [d.as_dict() for d in rows] if rows is not None else None
+
         return {
             "size": self.size,
             "profile": self.profile,
@@ -137,10 +173,12 @@ class TrainingNeeds:
             "targets": self.targets,
             "matrix": self.matrix,
             "hidden": self.hidden,
+            "learners": self.learners,
+            "withheld": self.withheld,
+            "imported": self.imported,
             "aggregates_visible": self.aggregates_visible,
-            "distributions": [d.as_dict() for d in self.distributions]
-            if self.distributions is not None
-            else None,
+            "distributions": listed(self.distributions),
+            "imported_distributions": listed(self.imported_distributions),
             "coverage": self.coverage.as_dict() if self.coverage else None,
             "note": self.note,
         }
@@ -174,6 +212,8 @@ def training_needs(
 ) -> TrainingNeeds:
     """Analyse a cohort against ``profile``: matrix, distributions and recommended modules.
 
+    Only consenting learners and imported rows enter any figure (see the module docstring).
+
     Args:
         members: The cohort.
         profile: The job profile whose targets define the gaps.
@@ -194,48 +234,55 @@ def training_needs(
         for m in members
         if m.consented
     }
-    hidden = sum(1 for m in members if not m.consented)
-    if len(members) < min_group:
-        return TrainingNeeds(
-            size=len(members),
-            profile=profile.id,
-            competences=competences,
-            targets=targets,
-            matrix=matrix,
-            hidden=hidden,
-            distributions=None,
-            coverage=None,
-            note=f"aggregates are shown for groups of at least {min_group} people; "
-            f"this cohort has {len(members)}",
-        )
-    distributions = []
-    for cid in competences:
-        levels = np.array([int(m.levels.get(cid, 0)) for m in members])
-        distributions.append(
-            Distribution(
-                competence=cid,
-                title=catalogue.competence(cid).title.get(lang),
-                target=targets[cid],
-                essential=profile.targets[cid].essential,
-                counts=[int((levels == v).sum()) for v in range(5)],
-                mean=float(levels.mean()),
-                below_target=int((levels < targets[cid]).sum()),
+    learners = [m for m in members if m.consented and not m.imported]
+    imported = [m for m in members if m.imported]
+    shown_learners = len(learners) >= min_group
+    shown_imported = len(imported) >= min_group
+
+    def distributions(group: Sequence[Member]) -> list[Distribution]:
+        out = []
+        for cid in competences:
+            levels = np.array([int(m.levels.get(cid, 0)) for m in group])
+            out.append(
+                Distribution(
+                    competence=cid,
+                    title=catalogue.competence(cid).title.get(lang),
+                    target=targets[cid],
+                    essential=profile.targets[cid].essential,
+                    counts=[int((levels == v).sum()) for v in range(5)],
+                    mean=float(levels.mean()),
+                    below_target=int((levels < targets[cid]).sum()),
+                )
             )
-        )
+        return out
+
+    pooled = [*(learners if shown_learners else []), *(imported if shown_imported else [])]
     coverage = (
-        recommend_modules(members, profile, catalogue, budget_hours)
-        if budget_hours is not None
+        recommend_modules(pooled, profile, catalogue, budget_hours)
+        if budget_hours is not None and pooled
         else None
     )
+    note = None
+    if not pooled:
+        note = (
+            f"aggregates are shown for at least {min_group} learners who share their results "
+            f"(this cohort has {len(learners)}) or {min_group} imported people "
+            f"(it has {len(imported)})"
+        )
     return TrainingNeeds(
         size=len(members),
         profile=profile.id,
         competences=competences,
         targets=targets,
         matrix=matrix,
-        hidden=hidden,
-        distributions=distributions,
+        hidden=sum(1 for m in members if not m.consented),
+        distributions=distributions(learners) if shown_learners else None,
         coverage=coverage,
+        note=note,
+        learners=len(learners),
+        withheld=sum(1 for m in members if not m.counted),
+        imported=len(imported),
+        imported_distributions=distributions(imported) if shown_imported else None,
     )
 
 
@@ -341,26 +388,35 @@ def anonymised_rows(
 ) -> list[dict[str, object]]:
     """Rows for a CSV export of a cohort's results without identities.
 
-    Each row has a participant number, the level per competence of the profile and the
-    number of open gaps. Rows are shuffled so their order reveals nothing.
+    Each row has a participant number, its source (``learner`` or ``imported``), the level per
+    competence of the profile and the number of open gaps. Learners who did not consent are
+    never in it; each group is included only when it has at least ``min_group`` people. Rows
+    are shuffled so their order reveals nothing.
 
     Raises:
-        PermissionDeniedError: The cohort is smaller than the minimum group.
+        PermissionDeniedError: Neither group is large enough.
     """
     _check_members(members, catalogue)
     min_group = max(min_group, MIN_GROUP)
-    if len(members) < min_group:
+    learners = [m for m in members if m.consented and not m.imported]
+    imported = [m for m in members if m.imported]
+    rows_of = [
+        *((m, "learner") for m in (learners if len(learners) >= min_group else [])),
+        *((m, "imported") for m in (imported if len(imported) >= min_group else [])),
+    ]
+    if not rows_of:
         raise PermissionDeniedError(
-            f"an anonymised export needs at least {min_group} people; this cohort has "
-            f"{len(members)}"
+            f"an anonymised export needs at least {min_group} learners who share their results "
+            f"or {min_group} imported people; this cohort has {len(learners)} and "
+            f"{len(imported)}"
         )
     competences = [c.id for c in catalogue.framework.competences if c.id in profile.targets]
-    order = as_generator(rng).permutation(len(members))
+    order = as_generator(rng).permutation(len(rows_of))
     rows: list[dict[str, object]] = []
-    width = len(str(len(members)))
+    width = len(str(len(rows_of)))
     for number, k in enumerate(order, start=1):
-        member = members[int(k)]
-        row: dict[str, object] = {"participant": f"P{number:0{width}d}"}
+        member, source = rows_of[int(k)]
+        row: dict[str, object] = {"participant": f"P{number:0{width}d}", "source": source}
         gaps = 0
         for cid in competences:
             level = int(member.levels.get(cid, 0))

@@ -12,18 +12,37 @@ Items are YAML, one file per competence is the convention (``data/items/C01.yaml
         options: [..., ..., ..., ...]
         answer: b              # letter of the correct option
         explanation: Why b is right and the others are not.
+        measures: K2           # optional: the statement of the competence it measures –
+                               # K(nowledge), S(kill) or A(ttitude) and its 1-based number
+                               # in that list of the framework
+        source: "…"            # optional: a real document the item rests on
         translations: {el: {}, de: {}, pt: {}}   # per language: scenario, stem, options,
                                                   # explanation; missing → English
 
-IRT parameters (2PL) start from the level unless the item gives ``irt: {a: …, b: …}``:
-discrimination ``a = 1.5``; difficulty ``b = -1.5, -0.5, 0.5, 1.5`` for levels 1..4, equal to
-the cut scores of :data:`crisis.learners.cat.CUT_SCORES`: a learner at the lower edge of a
-level answers that level's items correctly half of the time. ``crisis items calibrate``
-re-estimates them from stored responses; :func:`apply_calibration` applies the result.
+Translations may instead stand beside the English files, one folder per language
+(``data/items/el/C01.yaml`` …), so that translators of different languages never edit the same
+file::
+
+    language: el
+    items:
+      C01-e2-01: {stem: …, options: [..., ..., ..., ...], explanation: …}
+
+An item translated both ways, a translation of an unknown item, or a language folder that
+names another language is an error with its ``file:line``.
+
+IRT parameters (see :mod:`crisis.learners.irt`) start from the level unless the item gives
+``irt: {a: …, b: …, c: …}``: discrimination ``a = 1.5``; difficulty ``b = -1.5, -0.5, 0.5,
+1.5`` for levels 1..4, equal to the cut scores of :data:`crisis.learners.cat.CUT_SCORES`;
+lower asymptote ``c`` = one over the number of options (a blind guess among four options is
+right a quarter of the time). A learner at the lower edge of a level answers that level's
+items correctly halfway between chance and certainty (5 in 8 with four options).
+``crisis items calibrate`` re-estimates ``a`` and ``b`` from stored responses;
+:func:`apply_calibration` applies the result.
 """
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -34,7 +53,15 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from crisis.competences.models import Catalogue
 from crisis.competences.sources import Source, parse_yaml
@@ -48,18 +75,21 @@ INITIAL_DISCRIMINATION = 1.5
 #: Languages an item may be translated into.
 TRANSLATIONS = ("el", "de", "pt")
 #: Items a competence needs for the bank to be complete (``crisis items check``).
-MIN_ITEMS_PER_COMPETENCE = 6
+MIN_ITEMS_PER_COMPETENCE = 10
+#: Items a competence needs at each level 1..4.
+MIN_ITEMS_PER_LEVEL = 2
 
 _LETTERS = string.ascii_lowercase
 
 
 class Irt(BaseModel):
-    """2PL parameters of an item."""
+    """IRT parameters of an item: discrimination, difficulty, lower asymptote (guessing)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     a: Annotated[float, Field(gt=0, le=6)]
     b: Annotated[float, Field(ge=-6, le=6)]
+    c: Annotated[float, Field(ge=0, le=0.5)] = 0.0
 
 
 class _Translation(BaseModel):
@@ -87,6 +117,11 @@ class Item(BaseModel):
     answer: int
     explanation: LocalText
     irt: Irt
+    #: The knowledge (K), skill (S) or attitude (A) statement of the competence the item
+    #: measures, by its 1-based position in that list of the framework: ``K2``, ``S1``.
+    measures: str | None = None
+    #: Where the facts behind the item come from (free text).
+    source: Annotated[str, Field(min_length=1, max_length=500)] | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -133,26 +168,46 @@ class Item(BaseModel):
                         if text:
                             item[lang] = text
             data["options"] = merged
-        answer = data.get("answer")
-        if isinstance(answer, str):
-            letter = answer.strip().lower()
-            if len(letter) != 1 or letter not in _LETTERS:
-                raise ValueError(f"answer must be an option letter a, b, c…, got {answer!r}")
-            data["answer"] = _LETTERS.index(letter)
-        if "irt" not in data and isinstance(data.get("level"), int):
+        if "irt" not in data:
+            # A missing or wrong level is reported on its own; the default b then is moot.
+            level = data.get("level")
             data["irt"] = {
                 "a": INITIAL_DISCRIMINATION,
-                "b": LEVEL_DIFFICULTY.get(data["level"], 0.0),
+                "b": LEVEL_DIFFICULTY.get(level, 0.0) if isinstance(level, int) else 0.0,
             }
+        irt = data.get("irt")
+        if isinstance(irt, dict) and "c" not in irt and isinstance(options, list) and options:
+            data["irt"] = {**irt, "c": round(1.0 / max(len(options), 2), 4)}
         return data
+
+    @field_validator("measures")
+    @classmethod
+    def _statement(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[KSA][1-9][0-9]?", value):
+            raise ValueError("measures must be K, S or A and a statement number, like K2 or S1")
+        return value
+
+    @field_validator("answer", mode="before")
+    @classmethod
+    def _letter(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            letter = value.strip().lower()
+            if len(letter) != 1 or letter not in _LETTERS:
+                raise ValueError("answer must be an option letter a, b, c…")
+            return _LETTERS.index(letter)
+        return value
+
+    @field_validator("answer")
+    @classmethod
+    def _among_options(cls, value: int, info: ValidationInfo) -> int:
+        options = info.data.get("options")
+        if options is not None and not 0 <= value < len(options):
+            shown = _LETTERS[value] if 0 <= value < 26 else str(value)
+            raise ValueError(f"answer {shown!r} is not one of the {len(options)} options")
+        return value
 
     @model_validator(mode="after")
     def _check(self) -> Item:
-        if not 0 <= self.answer < len(self.options):
-            raise ValueError(
-                f"answer {_LETTERS[self.answer] if 0 <= self.answer < 26 else self.answer!r} "
-                f"is not one of the {len(self.options)} options"
-            )
         english = [o.get("en").strip().lower() for o in self.options]
         if len(set(english)) != len(english):
             raise ValueError("two options have the same text")
@@ -165,9 +220,9 @@ class Item(BaseModel):
         return {
             "id": self.id,
             "kind": self.kind,
-            "scenario": self.scenario.get(lang) if self.scenario else None,
-            "stem": self.stem.get(lang),
-            "options": [o.get(lang) for o in self.options],
+            "scenario": self.scenario.shown(lang) if self.scenario else None,
+            "stem": self.stem.shown(lang),
+            "options": [o.shown(lang) for o in self.options],
         }
 
 
@@ -214,12 +269,20 @@ class ItemBank:
         """Difficulty per item."""
         return np.array([item.irt.b for item in self.items], dtype=float)
 
+    @property
+    def c(self) -> npt.NDArray[np.float64]:
+        """Lower asymptote (chance of a right guess) per item."""
+        return np.array([item.irt.c for item in self.items], dtype=float)
+
     def for_competence(self, competence: str) -> list[Item]:
         """Items probing one competence."""
         return [item for item in self.items if item.competence == competence]
 
     def coverage_problems(
-        self, catalogue: Catalogue, minimum: int = MIN_ITEMS_PER_COMPETENCE
+        self,
+        catalogue: Catalogue,
+        minimum: int = MIN_ITEMS_PER_COMPETENCE,
+        per_level: int = MIN_ITEMS_PER_LEVEL,
     ) -> list[str]:
         """What keeps the bank from serving a full test of ``catalogue``'s framework."""
         problems = []
@@ -228,8 +291,13 @@ class ItemBank:
             items = self.for_competence(cid)
             if len(items) < minimum:
                 problems.append(f"{cid}: {len(items)} items, at least {minimum} needed")
-            elif len({item.level for item in items}) < 3:
-                problems.append(f"{cid}: items probe fewer than three different levels")
+            levels = [item.level for item in items]
+            thin = [lvl for lvl in (1, 2, 3, 4) if levels.count(lvl) < per_level]
+            if thin:
+                problems.append(
+                    f"{cid}: fewer than {per_level} items at level(s) "
+                    + ", ".join(f"{lvl} ({levels.count(lvl)})" for lvl in thin)
+                )
         problems += [
             f"item {item.id}: competence {item.competence} is not in the framework"
             for item in self.items
@@ -250,11 +318,18 @@ def load_items(path: str | Path | None = None, *, catalogue: Catalogue | None = 
         FormatError: A file cannot be read or parsed.
     """
     sources: list[tuple[str, bytes]] = []
+    translation_sources: list[tuple[str, str, bytes]] = []
     if path is None:
         folder = resources.files("crisis.learners") / "data" / "items"
         for entry in sorted(folder.iterdir(), key=lambda e: e.name):
             if entry.name.endswith((".yaml", ".yml")):
                 sources.append((entry.name, entry.read_bytes()))
+            elif entry.name in TRANSLATIONS and entry.is_dir():
+                for sub in sorted(entry.iterdir(), key=lambda e: e.name):
+                    if sub.name.endswith((".yaml", ".yml")):
+                        translation_sources.append(
+                            (entry.name, f"{entry.name}/{sub.name}", sub.read_bytes())
+                        )
     else:
         root = Path(path)
         files = sorted(root.glob("*.y*ml")) if root.is_dir() else [root]
@@ -265,13 +340,22 @@ def load_items(path: str | Path | None = None, *, catalogue: Catalogue | None = 
                 sources.append((file.name if root.is_dir() else str(file), file.read_bytes()))
             except OSError as exc:
                 raise FormatError(f"cannot read {file}: {exc.strerror}") from None
+        if root.is_dir():
+            for lang in TRANSLATIONS:
+                for file in sorted((root / lang).glob("*.y*ml")):
+                    try:
+                        translation_sources.append((lang, f"{lang}/{file.name}", file.read_bytes()))
+                    except OSError as exc:
+                        raise FormatError(f"cannot read {file}: {exc.strerror}") from None
     items: list[Item] = []
     errors: list[str] = []
+    sidecars = _translation_files(translation_sources, errors)
+    english_ids: set[str] = set()
     seen: dict[str, str] = {}
     known = {c.id for c in catalogue.framework.competences} if catalogue else None
     for name, data in sources:
         source = parse_yaml(data, name)
-        for index, item in _items_of(source, errors):
+        for index, item in _items_of(source, errors, sidecars, english_ids):
             if item.id in seen:
                 errors.append(
                     f"{source.where(['items', index, 'id'])}: item id {item.id!r} is already "
@@ -285,7 +369,19 @@ def load_items(path: str | Path | None = None, *, catalogue: Catalogue | None = 
                     f"{item.competence!r} is not in the framework"
                 )
                 continue
+            if catalogue is not None and item.measures is not None:
+                problem = _measures_problem(item, catalogue)
+                if problem:
+                    errors.append(
+                        f"{source.where(['items', index, 'measures'])}: "
+                        f"items.{index}.measures: {problem}"
+                    )
+                    continue
             items.append(item)
+    for item_id, by_lang in sidecars.items():
+        if item_id not in english_ids:
+            for _, where in by_lang.values():
+                errors.append(f"{where}: translation of item {item_id!r}, which does not exist")
     if errors:
         raise ContentError(
             f"{len(errors)} problem(s) in the item bank; first: {errors[0]}", errors=errors
@@ -293,7 +389,70 @@ def load_items(path: str | Path | None = None, *, catalogue: Catalogue | None = 
     return ItemBank(tuple(items))
 
 
-def _items_of(source: Source, errors: list[str]) -> Iterator[tuple[int, Item]]:
+#: Per item id, per language: the translated fields and where they stand (``file:line``).
+_Sidecars = dict[str, dict[str, tuple[dict[str, Any], str]]]
+
+
+def _translation_files(files: list[tuple[str, str, bytes]], errors: list[str]) -> _Sidecars:
+    """Read translation files ``<lang>/<name>.yaml``: ``items: {<item id>: {stem: …, …}}``.
+
+    Translations may stand beside the English file instead of inside each item, one folder per
+    language, so that translators of different languages never edit the same file.
+    """
+    found: _Sidecars = {}
+    for lang, name, data in files:
+        source = parse_yaml(data, name)
+        top = source.data
+        if not isinstance(top, dict) or not isinstance(top.get("items"), dict):
+            errors.append(f"{source.where([])}: expected a mapping with an 'items' mapping")
+            continue
+        unknown = sorted(set(top) - {"language", "items"})
+        if unknown:
+            errors.append(f"{source.where([unknown[0]])}: {unknown[0]}: unknown field")
+        if top.get("language", lang) != lang:
+            errors.append(
+                f"{source.where(['language'])}: language {top['language']!r} in the folder "
+                f"for {lang!r}"
+            )
+        for item_id, fields in top["items"].items():
+            where = source.where(["items", item_id])
+            if not isinstance(fields, dict):
+                errors.append(f"{where}: a translation must be a mapping of fields")
+                continue
+            try:
+                _Translation.model_validate(fields)
+            except ValidationError as exc:
+                errors.extend(source.validation_errors(exc, prefix=["items", item_id]))
+                continue
+            if lang in found.get(str(item_id), {}):
+                errors.append(
+                    f"{where}: item {item_id!r} is translated twice into {lang} "
+                    f"(also at {found[str(item_id)][lang][1]})"
+                )
+                continue
+            found.setdefault(str(item_id), {})[lang] = (fields, where)
+    return found
+
+
+_STATEMENTS = {"K": "knowledge", "S": "skills", "A": "attitudes"}
+
+
+def _measures_problem(item: Item, catalogue: Catalogue) -> str | None:
+    """Why ``item.measures`` names no statement of its competence, or ``None``."""
+    assert item.measures is not None
+    kind, number = _STATEMENTS[item.measures[0]], int(item.measures[1:])
+    statements = getattr(catalogue.competence(item.competence), kind)
+    if number > len(statements):
+        return (
+            f"{item.measures} names {kind} statement {number} of {item.competence}, "
+            f"which has {len(statements)}"
+        )
+    return None
+
+
+def _items_of(
+    source: Source, errors: list[str], sidecars: _Sidecars, english_ids: set[str]
+) -> Iterator[tuple[int, Item]]:
     data = source.data
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
         errors.append(f"{source.where([])}: expected a mapping with an 'items' list")
@@ -308,6 +467,21 @@ def _items_of(source: Source, errors: list[str]) -> Iterator[tuple[int, Item]]:
             continue
         if default is not None and "competence" not in raw:
             raw = {"competence": default, **raw}
+        item_id = str(raw.get("id"))
+        english_ids.add(item_id)
+        beside = sidecars.get(item_id)
+        if beside:
+            inline = raw.get("translations") or {}
+            if not isinstance(inline, dict):
+                inline = {}
+            clash = sorted(lang for lang in beside if inline.get(lang))
+            if clash:
+                errors.append(
+                    f"{beside[clash[0]][1]}: item {item_id!r} is also translated into "
+                    f"{clash[0]} inside {source.where(['items', index, 'translations'])}"
+                )
+                continue
+            raw = {**raw, "translations": {**inline, **{k: v[0] for k, v in beside.items()}}}
         try:
             yield index, Item.model_validate(raw)
         except ValidationError as exc:
@@ -334,7 +508,7 @@ def apply_calibration(bank: ItemBank, parameters: Mapping[str, Mapping[str, Any]
             items.append(item)
             continue
         try:
-            irt = Irt(a=values["a"], b=values["b"])
+            irt = Irt(a=values["a"], b=values["b"], c=item.irt.c)
         except (KeyError, TypeError, ValidationError) as exc:
             errors.append(f"calibration of item {item.id}: invalid a/b ({exc.__class__.__name__})")
             continue

@@ -149,6 +149,14 @@ def get_attempt(db: Session, user: User, attempt_id: int, *, lock: bool = False)
     return row
 
 
+def retire_attempt(db: Session, attempt: LearningAttempt) -> None:
+    """Close a running test that can no longer go on (its items left the bank): status
+    ``retired``, kept with its answers but never counted as a result."""
+    attempt.status = "retired"
+    attempt.finished_at = utcnow()
+    db.flush()
+
+
 def start_attempt(db: Session, user: User, state: dict[str, Any]) -> LearningAttempt:
     """Begin a test with its initial state."""
     row = LearningAttempt(user_id=user.id, status="running", state=state, version=0)
@@ -244,6 +252,29 @@ def count_responses(db: Session, attempt: LearningAttempt) -> int:
     )
 
 
+#: How many of the latest tests the exposure rates look back on.
+EXPOSURE_WINDOW = 1000
+
+
+def item_exposure(db: Session, window: int = EXPOSURE_WINDOW) -> dict[str, float]:
+    """Item id → share of the latest ``window`` tests in which the item was answered.
+
+    Adaptive tests pass over items at or above their exposure limit (see
+    :class:`crisis.learners.cat.CatConfig`); the window keeps the query bounded and lets
+    exposure follow recent use.
+    """
+    recent = select(LearningAttempt.id).order_by(LearningAttempt.id.desc()).limit(window)
+    ids = [row for (row,) in db.execute(recent)]
+    if not ids:
+        return {}
+    rows = db.execute(
+        select(LearningResponse.item_id, func.count())
+        .where(LearningResponse.attempt_id.in_(ids))
+        .group_by(LearningResponse.item_id)
+    )
+    return {item: count / len(ids) for item, count in rows}
+
+
 def calibration_rows(db: Session) -> list[tuple[int, str, bool]]:
     """Every stored answer as ``(attempt, item, correct)``, for ``crisis items calibrate``."""
     rows = db.execute(
@@ -277,6 +308,7 @@ def save_plan(
     start: dt.date | None = None,
     objective: str | None = None,
     completed: Sequence[str] | None = None,
+    scope: str | None = None,
 ) -> LearningPlan:
     """Change the given path settings (the values must already be checked)."""
     row = plan(db, user)
@@ -290,6 +322,8 @@ def save_plan(
         row.objective = objective
     if completed is not None:
         row.completed = sorted(set(completed))
+    if scope is not None:
+        row.scope = scope
     row.updated_at = utcnow()
     db.merge(row)
     db.flush()

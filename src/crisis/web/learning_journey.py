@@ -67,14 +67,37 @@ def rate(db: Session, user: User, cat: Catalogue, values: dict[str, Any]) -> Sel
 # --- the adaptive test ------------------------------------------------------------------
 
 
-def test_of(attempt: LearningAttempt, cat: Catalogue) -> AdaptiveTest:
-    """The adaptive test of a stored attempt, resumed exactly."""
-    return AdaptiveTest(item_bank(), cat, CatState.model_validate(attempt.state))
+def test_of(
+    attempt: LearningAttempt, cat: Catalogue, exposure: dict[str, float] | None = None
+) -> AdaptiveTest:
+    """The adaptive test of a stored attempt, resumed exactly.
+
+    ``exposure`` (from :func:`crisis.store.learning.item_exposure`) is needed only to choose
+    a new item.
+    """
+    return AdaptiveTest(item_bank(), cat, CatState.model_validate(attempt.state), exposure=exposure)
+
+
+def running_attempt(db: Session, user: User, cat: Catalogue) -> LearningAttempt | None:
+    """The learner's unfinished test, if it can go on.
+
+    A test begun on items that have since left the item bank (a new edition of the bank)
+    cannot: it is retired, and the learner starts afresh.
+    """
+    running = store.running_attempt(db, user)
+    if running is None:
+        return None
+    try:
+        test_of(running, cat)
+    except ContentError:
+        store.retire_attempt(db, running)
+        return None
+    return running
 
 
 def start_test(db: Session, user: User, cat: Catalogue) -> LearningAttempt:
     """The learner's running test, or a new one."""
-    running = store.running_attempt(db, user)
+    running = running_attempt(db, user, cat)
     if running is not None:
         return running
     test = AdaptiveTest.start(item_bank(), cat, seed=secrets.randbits(31))
@@ -98,6 +121,8 @@ def current_question(db: Session, attempt: LearningAttempt, cat: Catalogue) -> Q
     the same question.
     """
     test = test_of(attempt, cat)
+    if test.state.pending is None and not test.state.finished:
+        test = test_of(attempt, cat, store.item_exposure(db))
     before = (test.state.pending, test.state.finished)
     item = None if attempt.status == "finished" else test.next_item()
     if attempt.status == "running" and (test.state.pending, test.state.finished) != before:
@@ -141,7 +166,7 @@ def answer(
         raise ConflictError(
             "this test has ended; the answer was not recorded (see your results instead)"
         )
-    test = test_of(attempt, cat)
+    test = test_of(attempt, cat, store.item_exposure(db))
     answered = len(test.state.answers)
     if sequence != answered:
         raise ConflictError(
@@ -186,12 +211,14 @@ def exercise_evidence(db: Session, user: User, cat: Catalogue) -> list[Evidence]
 
 
 def profile_of(db: Session, user: User, cat: Catalogue) -> CompetenceProfile:
-    """Self-ratings, the latest test and exercise evidence combined into a profile."""
+    """Self-ratings, the latest test, exercise evidence and completed modules in one profile."""
+    from crisis.web.courses import service as courses
+
     return build_profile(
         cat,
         self_ratings=self_assessment(db, user, cat).as_dict(),
         test=latest_result(db, user, cat),
-        evidence=exercise_evidence(db, user, cat),
+        evidence=[*exercise_evidence(db, user, cat), *courses.course_evidence(db, user, cat)],
     )
 
 
@@ -215,38 +242,75 @@ def gaps_of(profile: CompetenceProfile, job: JobProfile, cat: Catalogue, lang: s
     return analyse_gaps(profile.as_levels(), job, cat, lang=lang)
 
 
-def path_of(gaps: Sequence[Gap], cat: Catalogue, plan: LearningPlan, lang: str) -> LearningPath:
-    """The learner's optimal path for their settings.
+def path_of(
+    gaps: Sequence[Gap],
+    cat: Catalogue,
+    plan: LearningPlan,
+    lang: str,
+    completed: Sequence[str] = (),
+) -> LearningPath:
+    """The learner's optimal path for their settings, within their scope.
+
+    Args:
+        completed: Modules completed by evidence (see :func:`completed_of`).
 
     Raises:
         InfeasiblePathError: naming the gap no module can close.
     """
-    known = {m.id for m in cat.curriculum.modules}
+    from crisis.web.courses import service as courses
+
+    scope = courses.scope_of(cat, plan.scope)
     return plan_path(
         gaps,
         cat,
-        completed=[m for m in plan.completed or [] if m in known],
+        completed=completed,
         hours_per_week=plan.hours_per_week,
         start=plan.start or dt.date.today(),
         objective="ects" if plan.objective == "ects" else "hours",
         lang=lang,
+        scope=scope,
     )
+
+
+def completed_of(db: Session, user: User, cat: Catalogue) -> list[str]:
+    """Modules the learner completed, by evidence (never by a tick)."""
+    from crisis.web.courses import service as courses
+
+    return courses.completed_modules(db, user, cat)
+
+
+def has_evidence(db: Session, user: User, cat: Catalogue) -> bool:
+    """Whether anything is known about the learner, so that a path can fit them."""
+    from crisis.web.courses import service as courses
+
+    return courses.has_evidence(db, user, cat)
 
 
 # --- cohorts ----------------------------------------------------------------------------
 
 
 def cohort_members(db: Session, cohort: LearningCohort, cat: Catalogue) -> list[Member]:
-    """The cohort as :class:`Member` records: learners' profile levels, imported ratings."""
+    """The cohort as :class:`Member` records: consenting learners' profile levels, imported
+    ratings; a learner who has not consented appears with no levels at all."""
     rows = store.members(db, cohort)
     known = {c.id for c in cat.framework.competences}
     out = []
     for member, user in rows:
-        if user is not None:
+        if user is not None and not member.consented:
+            # A learner who does not share is used nowhere: their profile is not even built.
+            levels: dict[str, int] = {}
+        elif user is not None:
             levels = profile_of(db, user, cat).as_levels()
         else:
             levels = {k: int(v) for k, v in (member.levels or {}).items() if k in known}
-        out.append(Member(person=member.label, levels=levels, consented=member.consented))
+        out.append(
+            Member(
+                person=member.label,
+                levels=levels,
+                consented=member.consented,
+                imported=user is None,
+            )
+        )
     return out
 
 

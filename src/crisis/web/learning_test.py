@@ -8,12 +8,14 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from crisis.exceptions import ConflictError
+from crisis.learners import CatConfig
 from crisis.store import learning as store
 from crisis.store.tables import User
 from crisis.web import learning_journey as journey
 from crisis.web.catalogues import InUse, in_use
 from crisis.web.i18n import gettext as _
 from crisis.web.learning import LEARNERS, page, parse_int
+from crisis.web.params import Id
 from crisis.web.rendering import page_language
 from crisis.web.security import csrf_protect, get_db
 
@@ -30,12 +32,13 @@ def _question_page(
     status_code: int = 200,
 ) -> Response:
     cat = used.catalogue
-    attempt = store.running_attempt(db, user)
+    attempt = journey.running_attempt(db, user, cat)
     if attempt is None:
         last = store.latest_finished(db, user)
+        context = {"last": last, "error": error, "max_items": CatConfig().max_items}
         if error is not None and last is not None:
-            return page(request, "test_intro.html", used, {"last": last, "error": error}, 409)
-        return page(request, "test_intro.html", used, {"last": last, "error": error}, status_code)
+            return page(request, "test_intro.html", used, context, 409)
+        return page(request, "test_intro.html", used, context, status_code)
     try:
         question = journey.current_question(db, attempt, cat)
     except ConflictError:
@@ -123,7 +126,7 @@ def answer_question(
 @router.get("/learning/test/{attempt_id}")
 def test_review(
     request: Request,
-    attempt_id: int,
+    attempt_id: Id,
     user: User = Depends(LEARNERS),
     used: InUse = Depends(in_use),
     db: Session = Depends(get_db),
@@ -145,7 +148,7 @@ def test_review(
                 "response": response,
                 "item": question,
                 "shown": question.render(lang),
-                "explanation": question.explanation.get(lang),
+                "explanation": question.explanation.shown(lang),
                 "competence": cat.competence(question.competence)
                 if question.competence in {c.id for c in cat.framework.competences}
                 else None,

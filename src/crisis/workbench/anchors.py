@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from crisis.workbench._loading import Document, bundled_document, read_document
-from crisis.workbench.taxonomy import Titles
+from crisis.workbench.taxonomy import Text
 
 Dimension = Literal["people", "economy", "environment", "infrastructure", "society"]
 DIMENSIONS: tuple[str, ...] = Dimension.__args__  # type: ignore[attr-defined]
@@ -21,14 +21,14 @@ class DimensionScale(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    title: Titles
-    anchors: dict[int, str]
+    title: Text
+    anchors: dict[int, Text]
 
     @model_validator(mode="after")
     def _every_level(self) -> DimensionScale:
         if sorted(self.anchors) != list(LEVELS):
             raise ValueError(f"anchors must cover levels 1–5 exactly, got {sorted(self.anchors)}")
-        if any(not text.strip() for text in self.anchors.values()):
+        if any(not text.en.strip() for text in self.anchors.values()):
             raise ValueError("every anchor needs a written description")
         return self
 
@@ -38,7 +38,7 @@ class ImpactAnchors(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    levels: dict[int, Titles]
+    levels: dict[int, Text]
     dimensions: dict[Dimension, DimensionScale] = Field()
 
     @model_validator(mode="after")
@@ -50,9 +50,43 @@ class ImpactAnchors(BaseModel):
             raise ValueError(f"dimensions missing: {', '.join(missing)}")
         return self
 
-    def anchor(self, dimension: str, level: int) -> str:
-        """The written anchor of ``level`` on ``dimension``."""
-        return self.dimensions[dimension].anchors[level]  # type: ignore[index]
+    def anchor(self, dimension: str, level: int, language: str = "en") -> str:
+        """The written anchor of ``level`` on ``dimension``, in ``language``."""
+        return self.dimensions[dimension].anchors[level].get(language)  # type: ignore[index]
+
+
+class LikelihoodClass(BaseModel):
+    """One likelihood class: a short label and the return periods it spans."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: Text
+    description: Text
+
+
+class LikelihoodScale(BaseModel):
+    """The five likelihood classes of the risk matrix."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    classes: dict[int, LikelihoodClass]
+
+    @model_validator(mode="after")
+    def _complete(self) -> LikelihoodScale:
+        if sorted(self.classes) != list(LEVELS):
+            raise ValueError(f"classes must be 1–5 exactly, got {sorted(self.classes)}")
+        return self
+
+    def label(self, likelihood: int, language: str = "en") -> str:
+        """ "likely (1 in 10–50 years)" for class 4, in ``language``."""
+        entry = self.classes[likelihood]
+        return f"{entry.label.get(language)} ({entry.description.get(language)})"
+
+
+@lru_cache(maxsize=1)
+def bundled_likelihood() -> LikelihoodScale:
+    """The likelihood classes shipped with CRISIS."""
+    return bundled_document("likelihood.yaml").validate(LikelihoodScale)
 
 
 def _parse(document: Document) -> ImpactAnchors:

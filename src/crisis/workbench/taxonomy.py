@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from crisis.competences.text import Shown
 from crisis.exceptions import ContentError, NotFoundError
 from crisis.workbench._loading import Document, bundled_document, read_document
 
@@ -20,19 +21,48 @@ SimulatorHazard = Literal[
 CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
 
 
-class Titles(BaseModel):
-    """A title in every language the platform ships (English required, others expected)."""
+class Text(BaseModel):
+    """A text in several languages: English required, the others written where available.
+
+    In YAML: ``{en: ..., el: ..., de: ..., pt: ...}``, or a plain string taken as English (a
+    city's own file may be in fewer languages; pages then mark the English passages).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     en: str = Field(min_length=1)
-    el: str = Field(min_length=1)
-    de: str = Field(min_length=1)
-    pt: str = Field(min_length=1)
+    el: str | None = Field(default=None, min_length=1)
+    de: str | None = Field(default=None, min_length=1)
+    pt: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, value: Any) -> Any:
+        return {"en": value} if isinstance(value, str) else value
 
     def get(self, language: str) -> str:
-        """Return the title in ``language``, falling back to English."""
-        return str(getattr(self, language, None) or self.en)
+        """Return the text in ``language``, falling back to English."""
+        return str(getattr(self, language, None) or self.en) if language in LANGUAGES else self.en
+
+    def resolve(self, language: str) -> tuple[str, str]:
+        """The text to show in ``language`` and the language it is written in."""
+        value = getattr(self, language, None) if language in LANGUAGES else None
+        return (str(value), language) if value else (self.en, "en")
+
+    def shown(self, language: str) -> Shown:
+        """The text for ``language`` as a string that knows its language (see :class:`Shown`)."""
+        return Shown(*self.resolve(language))
+
+    def has(self, language: str) -> bool:
+        """Whether a translation into ``language`` is present."""
+        return language in LANGUAGES and bool(getattr(self, language, None))
+
+    def __str__(self) -> str:
+        return self.en
+
+
+#: The former name of :class:`Text`, when every title had to be in all four languages.
+Titles = Text
 
 
 class TaxonomyEntry(BaseModel):
@@ -43,8 +73,8 @@ class TaxonomyEntry(BaseModel):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     category: Category
     kind: Kind
-    title: Titles
-    description: str = Field(min_length=1)
+    title: Text
+    description: Text
     simulator: SimulatorHazard | None = None
 
 
