@@ -56,7 +56,7 @@ def test_a_list_or_a_csv_is_one_set(small_city: City, tmp_path: Path) -> None:
         ("sets:\n  - outages:\n      - {asset: L1, hours: 2, when: 3}\n", "o.yaml", "'when'"),
         ("sets: []\n", "o.yaml", "o.yaml:1: 'sets' must be a non-empty list"),
         ("sets:\n  - name: x\n", "o.yaml", "o.yaml:2: sets[0] needs a list of 'outages'"),
-        ("{asset: L1, hours: 3", "o.yaml", "o.yaml:1: not valid YAML"),
+        ("{asset: L1, hours: 3", "o.yaml", "o.yaml:1: invalid YAML"),
         ("asset,hours\nL1,soon\n", "o.csv", "o.csv:2: field 'hours' = 'soon'"),
         ("asset,duration\nL1,3\n", "o.csv", "o.csv:1: the header needs a column 'hours'"),
         ("asset,hours,colour\nL1,3,red\n", "o.csv", "o.csv:1: unknown column(s) colour"),
