@@ -102,7 +102,7 @@ def reachable(
                 queued += 1
     # Bottleneck search inside the region, from its border (reachable at hour 0).
     top = horizon + 1
-    head = np.full(top + 1, -1, dtype=np.int64)
+    bucket = np.full(top + 1, -1, dtype=np.int64)
     nxt, val = scratch.pool_next, scratch.pool_value
     used = 0
     for i in range(size):
@@ -119,13 +119,13 @@ def reachable(
         if key <= top and key < out[v]:
             out[v] = key
             val[used] = v
-            nxt[used] = head[int(key)]
-            head[int(key)] = used
+            nxt[used] = bucket[int(key)]
+            bucket[int(key)] = used
             used += 1
     for b in range(top + 1):
-        while head[b] >= 0:
-            x = head[b]
-            head[b] = nxt[x]
+        while bucket[b] >= 0:
+            x = bucket[b]
+            bucket[b] = nxt[x]
             v = val[x]
             if out[v] < b:
                 continue  # reached earlier through a better path
@@ -137,8 +137,8 @@ def reachable(
                 if key <= top and key < out[u]:
                     out[u] = key
                     val[used] = u
-                    nxt[used] = head[int(key)]
-                    head[int(key)] = used
+                    nxt[used] = bucket[int(key)]
+                    bucket[int(key)] = used
                     used += 1
     for i in range(size):
         inside[region[i]] = False
