@@ -156,6 +156,7 @@ class _Walker:
         self.working = timeline.working[:, :, 0]
         self.stores = _Stores(city, timeline.stores[0])
         self.depth = depth
+        self._own: dict[int, npt.NDArray[np.bool_]] = {}  # _down_on_their_own by hour
         n = city.n_assets
         self.out_from = np.full(n, np.inf)
         self.out_until = np.zeros(n)
@@ -369,6 +370,11 @@ class _Walker:
         return [int(x) for x in down[order]]
 
     def _down_on_their_own(self, hour: int) -> npt.NDArray[np.bool_]:
+        if hour not in self._own:
+            self._own[hour] = self._find_down_on_their_own(hour)
+        return self._own[hour]
+
+    def _find_down_on_their_own(self, hour: int) -> npt.NDArray[np.bool_]:
         city = self.city
         damaged = (self.out_from <= hour) & (hour < self.out_until)
         working = self.working[hour][:, None]
