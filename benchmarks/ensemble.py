@@ -2,26 +2,33 @@
 
 Generates a seeded synthetic city with every sector, then runs ``run_ensemble`` on it (a
 1-in-100-year flood by default: sampling, crew-limited repair scheduling, cascades and
-backups, hourly service metrics) and prints the wall time, the time per scenario, the peak
-memory and the ratio to the issue's target (100,000 assets × 1,000 scenarios in 60 s).
+backups, hourly service metrics) ``--runs`` times, and prints the wall time of each run
+(min and median), the time per scenario, the peak memory and the ratio to the targets:
+100,000 assets × 1,000 scenarios in 5 s, 1,000,000 assets × 1,000 scenarios in 60 s with at
+most 8 GiB (on 2 cores).
 
-    python benchmarks/ensemble.py                    # 100,000 assets × 1,000 scenarios
-    python benchmarks/ensemble.py --large            # 1,000,000 assets × 100 scenarios
+    python benchmarks/ensemble.py                          # 100,000 assets × 1,000 scenarios
+    python benchmarks/ensemble.py --large                  # 1,000,000 assets × 1,000 scenarios
+    python benchmarks/ensemble.py --large --scenarios 100  # a shorter large run
     python benchmarks/ensemble.py --assets 20000 --scenarios 200 --scheduler processes
 
 The first run compiles the recovery kernel (cached afterwards); a small warm-up run keeps
-that out of the figure.
+that out of the figure. Peak memory is the process's (and its children's) high-water mark,
+city generation included.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
+import statistics
 import sys
 import time
 
-TARGET_SECONDS = 60.0
-TARGET_WORK = 100_000 * 1_000  # asset-scenarios the target is stated for
+# (asset-scenarios, seconds): 100k × 1,000 in 5 s; 1M × 1,000 in 60 s.
+TARGETS = ((100_000 * 1_000, 5.0), (1_000_000 * 1_000, 60.0))
+TARGET_MIB = 8 * 1024
 
 
 def _peak_mib() -> float:
@@ -34,7 +41,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assets", type=int, default=100_000)
     parser.add_argument("--scenarios", type=int, default=1_000)
-    parser.add_argument("--large", action="store_true", help="1,000,000 assets × 100 scenarios")
+    parser.add_argument("--large", action="store_true", help="1,000,000 assets")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs (min and median)")
     parser.add_argument("--hazard", default="flood", help="flood, earthquake, heatwave, …")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--days", type=int, default=14)
@@ -43,9 +51,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None)
     args = parser.parse_args()
     if args.large:
-        args.assets, args.scenarios = 1_000_000, 100
+        args.assets = 1_000_000
+
+    import numba
 
     from crisis.simulation import generate_city, run_ensemble
+
+    args.threads_note = f"{numba.get_num_threads()} threads, {os.cpu_count()} CPUs"
 
     started = time.perf_counter()
     city = generate_city(args.assets, rng=args.seed)
@@ -65,30 +77,46 @@ def main() -> None:
             last[0] = now
             print(f"  {done:,}/{total:,} scenarios, {now:.1f} s", file=sys.stderr)
 
-    started = time.perf_counter()
-    result = run_ensemble(
-        city,
-        hazard,
-        args.scenarios,
-        seed=args.seed,
-        progress=progress,
-        horizon=args.days * 24,
-        chunk_size=args.chunk,
-        scheduler=args.scheduler,
-        workers=args.workers,
-    )
-    wall = time.perf_counter() - started
+    walls, cpus = [], []
+    for run in range(max(1, args.runs)):
+        last[0] = 0.0
+        cpu = time.process_time()
+        started = time.perf_counter()
+        result = run_ensemble(
+            city,
+            hazard,
+            args.scenarios,
+            seed=args.seed,
+            progress=progress,
+            horizon=args.days * 24,
+            chunk_size=args.chunk,
+            scheduler=args.scheduler,
+            workers=args.workers,
+        )
+        walls.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - cpu)
+        print(f"  run {run + 1}: {walls[-1]:.1f} s ({cpus[-1]:.1f} s CPU)", file=sys.stderr)
+    wall = min(walls)
     work = city.n_assets * args.scenarios
-    budget = TARGET_SECONDS * work / TARGET_WORK
+    size, seconds = TARGETS[0] if city.n_assets < 500_000 else TARGETS[1]
+    stated = "100,000 assets" if size == TARGETS[0][0] else "1,000,000 assets"
+    budget = seconds * work / size
+    peak = _peak_mib()
     print(
-        f"ensemble: {args.scenarios:,} scenarios × {args.days * 24} h of {args.hazard} in "
-        f"{wall:.1f} s ({1000 * wall / args.scenarios:.1f} ms per scenario; "
+        f"ensemble: {args.scenarios:,} scenarios × {args.days * 24} h of {args.hazard}: "
+        f"min {wall:.1f} s, median {statistics.median(walls):.1f} s over {len(walls)} runs "
+        f"({1000 * wall / args.scenarios:.1f} ms per scenario; "
         f"{result.damaged.mean():,.0f} assets damaged per scenario on average)"
     )
-    print(f"peak memory: {_peak_mib():,.0f} MiB")
     print(
-        f"target: {TARGET_SECONDS:.0f} s per 100,000 assets × 1,000 scenarios → "
-        f"{budget:.1f} s for this work; measured / target = {wall / budget:.2f}"
+        f"CPU time (all threads of this process): min {min(cpus):.1f} s, median "
+        f"{statistics.median(cpus):.1f} s per run — on a machine busy with other work the "
+        f"wall time can be far above CPU time / threads ({args.threads_note})"
+    )
+    print(f"peak memory: {peak:,.0f} MiB (target ≤ {TARGET_MIB:,} MiB)")
+    print(
+        f"target: {seconds:.0f} s for {stated} × 1,000 scenarios → {budget:.1f} s for "
+        f"this work (linear in assets × scenarios); min / target = {wall / budget:.2f}"
     )
     summary = result.summary()
     for service in ("power", "water", "health"):

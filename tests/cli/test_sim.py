@@ -193,6 +193,57 @@ def test_ctrl_c_stops_cleanly_and_leaves_no_result(city: Path, tmp_path: Path) -
     assert list(tmp_path.iterdir()) == []
 
 
+def test_an_outage_file_runs_from_the_command_line(city: Path, tmp_path: Path) -> None:
+    # The generated city's first primary substation and, in the second set, a line as well.
+    meta = json.loads((city / "assets.geojson").read_text())
+    ids = [f["properties"]["id"] for f in meta["features"]]
+    primary = next(
+        i
+        for i, f in zip(ids, meta["features"], strict=True)
+        if f["properties"]["class"] == "primary substation"
+    )
+    line = next(
+        i for i, f in zip(ids, meta["features"], strict=True) if f["properties"]["class"] == "line"
+    )
+    plan = tmp_path / "outages.yaml"
+    plan.write_text(
+        "sets:\n"
+        "  - name: substation fire\n"
+        "    outages:\n"
+        f"      - {{asset: {primary}, hours: 30}}\n"
+        "  - name: storm\n"
+        "    outages:\n"
+        f"      - {{asset: {primary}, hours: 30}}\n"
+        f"      - {{asset: {line}, hours: 12, start: 2, crew: false}}\n"
+    )
+    out = crisis("run", str(city), "--outages", str(plan), "--days", "3", "--json")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["n_scenarios"] == 2 and result["hazards"][0]["kind"] == "outages"
+    assert result["summary"]["power"]["eoh"]["mean"] > 0
+    csv = tmp_path / "outages.csv"
+    csv.write_text(f"asset,hours\n{primary},30\n")
+    out = crisis("run", str(city), "--outages", str(csv), "--days", "3", "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["summary"]["power"]["eoh"]["mean"] > 0
+
+
+def test_a_bad_outage_file_is_named_with_its_line(city: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "outages.yaml"
+    bad.write_text("sets:\n  - outages:\n      - {asset: NOPE, hours: 3}\n")
+    out = crisis("run", str(city), "--outages", str(bad), "--days", "1")
+    assert out.returncode == 1
+    assert "outages.yaml:3: asset 'NOPE' is not an asset of" in out.stderr + out.stdout
+    bad.write_text("sets:\n  - outages:\n      - {asset: X, hours: -3}\n")
+    out = crisis("run", str(city), "--outages", str(bad), "--days", "1")
+    assert out.returncode == 1
+    assert "outages.yaml:3: field 'hours' = -3" in out.stderr + out.stdout
+    csv = tmp_path / "outages.csv"
+    csv.write_text("asset,hours,crew\nX,3,maybe\n")
+    out = crisis("run", str(city), "--outages", str(csv), "--days", "1")
+    assert out.returncode == 1 and "outages.csv:2: field 'crew'" in out.stderr + out.stdout
+
+
 def test_run_uses_the_dask_scheduler_of_the_settings(city: Path, dask_cluster: Any) -> None:
     before = tasks_run_on(dask_cluster, "run_chunk")
     env = {**os.environ, "COLUMNS": "200", "CRISIS_DASK_SCHEDULER": dask_cluster.scheduler_address}

@@ -11,7 +11,7 @@ from crisis.simulation import demo
 from crisis.simulation.cascade import cascade
 from crisis.simulation.city import SECTORS, SERVICES
 from crisis.simulation.ensemble import run_ensemble
-from crisis.simulation.hazards.natural import Flood
+from crisis.simulation.hazards import Flood, sample_hazards
 from crisis.simulation.recovery import simulate
 
 pytestmark = pytest.mark.slow
@@ -51,7 +51,7 @@ def test_pumps_stop_when_their_substations_fail(city):
 
 
 def test_flood_hits_the_valley_not_the_hills(city):
-    impact = Flood(return_period=100).sample(city, 64, np.random.default_rng(7), 336)
+    impact = sample_hazards([Flood(return_period=100)], city, 64, 7)
     hit = impact.damaged.any(axis=1)
     assert hit.sum() > 10
     assert city.elevation[hit].max() < 8.0  # the 100-year stage is about 4.8 m
@@ -111,10 +111,17 @@ def test_flood_empties_the_tanks_after_their_storage_hours(city):
     assert water[: int(np.ceil(storage))].min() > 0.9
     scenario = int(dry[np.argmax(result.metrics["eoh"][WATER, dry])])
     assert result.district_eoh is not None
-    hit = int(np.argmax(result.district_eoh[WATER, :, scenario]))
-    text = result.explain(city, scenario, city.district_ids[hit], "water").text()
-    assert "ran dry at" in text and f"({storage:g} h of storage)" in text
-    assert "damaged by flood" in text
+    # The hardest-hit district may be the one beside the river intake; among the districts
+    # that lost water, the tanks running dry explain some.
+    ranked = np.argsort(-result.district_eoh[WATER, :, scenario])
+    texts = [
+        result.explain(city, scenario, city.district_ids[d], "water").text()
+        for d in ranked[:6]
+        if result.district_eoh[WATER, d, scenario] > 0
+    ]
+    told = [t for t in texts if "ran dry at" in t]
+    assert told and f"({storage:g} h of storage)" in told[0]
+    assert all("damaged by flood" in t for t in texts)
 
 
 def test_three_day_blackout_leaves_hospitals_without_water(city):
@@ -130,3 +137,19 @@ def test_three_day_blackout_leaves_hospitals_without_water(city):
     for step in ("junction-", "tank tank-", "ran dry", "pump pump-", "damaged by blackout"):
         assert step in chain, step
     assert chain.index("ran dry") < chain.index("pump pump-") < chain.index("blackout")
+
+
+@pytest.mark.slow
+def test_topology_aware_repairs_beat_nearest_first_and_own_population_on_the_flood(city):
+    # Mean outage hours of water and health care over 200 floods, the same scenarios for
+    # every policy: repairing what the most people depend on downstream (once it is dry)
+    # does no worse than the better of the older policies.
+    flood = {"kind": "flood", "return_period": 100}
+    means = {}
+    for policy in ("topology", "nearest", "criticality"):
+        result = run_ensemble(city, flood, 200, seed=1, policy=policy)
+        means[policy] = result.metrics["eoh"].mean(axis=1)
+    for service in ("water", "health"):
+        k = SERVICES.index(service)
+        best_old = min(means["nearest"][k], means["criticality"][k])
+        assert means["topology"][k] <= best_old, (service, {p: m[k] for p, m in means.items()})

@@ -91,6 +91,31 @@ def test_mv_oberrhein_becomes_a_city_with_its_geography():
     assert city.repair_median[sub] == 24.0
 
 
+@pytest.mark.parametrize("side", ["lv_bus", "mv_bus"])
+def test_three_winding_transformer_keeps_the_windings_in_service(side: str):
+    # pandapower's example_multivoltage: trafo3w 0 joins bus 33 (110 kV) to bus 36 (20 kV)
+    # and bus 37 (10 kV). With one of the low-voltage buses out of service, pandapower still
+    # supplies the other through the remaining windings, and so must the imported city.
+    import pandapower.networks as pn
+    import pandapower.topology as top
+
+    net = pn.example_multivoltage()
+    off = int(net.trafo3w[side].iloc[0])
+    net.bus.loc[off, "in_service"] = False
+    expected = {int(b) for b in top.unsupplied_buses(net)}
+    city = from_pandapower(net, isolated="drop")
+    kept = {"trafo3w-0-hv", "trafo3w-0-mv", "trafo3w-0-lv"} & set(city.ids)
+    assert len(kept) == 2 and f"bus-{off}" not in city.ids
+    working = cascade(city, np.zeros((city.n_assets, 1), dtype=bool))[:, 0]
+    in_service = [int(b) for b in net.bus.index[net.bus.in_service]]
+    unsupplied = {
+        b for b in in_service if f"bus-{b}" not in city.index or not working[city.index[f"bus-{b}"]]
+    }
+    assert unsupplied == expected
+    other = int(net.trafo3w["mv_bus" if side == "lv_bus" else "lv_bus"].iloc[0])
+    assert other not in unsupplied
+
+
 # -- EPANET -------------------------------------------------------------------------------------
 def test_net3_import_keeps_controlled_links_and_marks_sources():
     city = from_epanet(_wntr_file("library", "networks", "Net3.inp"))

@@ -49,11 +49,9 @@ def test_each_kind_changes_the_city_and_leaves_the_original(small_city: City) ->
 
 def test_redundant_feed_keeps_the_pump_running(small_city: City) -> None:
     # S2 is flooded for 5 h and L2 takes 30 h: with a second feed from S1, P keeps water up.
-    impact = Impact.empty(small_city, 1, 0.01)
-    for asset, hours in (("L2", 30),):
-        k = small_city.index[asset]
-        impact.damaged[k] = impact.crew[k] = True
-        impact.repair_hours[k] = hours
+    damaged = np.zeros((small_city.n_assets, 1), dtype=bool)
+    damaged[small_city.index["L2"]] = True
+    impact = Impact.from_dense(damaged, np.where(damaged, 30.0, 0.0))
     water = SERVICES.index("water")
     before = simulate(small_city, impact, horizon=48).served[water, :, 0]
     fed = apply_plan(small_city, [{"kind": "redundant_feed", "asset": "P", "member": "S1"}])

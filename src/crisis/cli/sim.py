@@ -36,10 +36,18 @@ def _hazards(
     magnitude: float | None,
     sets: list[str],
     hazard_file: Path | None,
+    outages: Path | None = None,
+    city: Any = None,
 ) -> list[Any]:
     from crisis.simulation.cityfile import load_yaml, plain
     from crisis.simulation.hazards import parse_hazard
 
+    if outages is not None:
+        from crisis.simulation.outages import read_outages
+
+        if kinds or hazard_file is not None:
+            raise SimulationError("give either --outages or --hazard/--hazard-file, not both")
+        return [read_outages(outages, city)]
     if hazard_file is not None:
         data = load_yaml(hazard_file)
         items = data if isinstance(data, list) else [data]
@@ -219,6 +227,16 @@ def validate(
     print_table(None, ["sector", "assets"], [[k, v] for k, v in info["sectors"].items()])
 
 
+def _count(scenarios: int | None, hazards: list[Any], default: int) -> int:
+    """Scenarios asked for; with outage sets and none asked for, one per set."""
+    if scenarios is not None:
+        return scenarios
+    sets = getattr(hazards[0], "sets", None)
+    return (
+        len(sets) if hazards and getattr(hazards[0], "kind", "") == "outages" and sets else default
+    )
+
+
 def _common(**kwargs: Any) -> dict[str, Any]:
     scheduler = kwargs.pop("scheduler")
     return {
@@ -234,10 +252,19 @@ _RP = typer.Option(None, "--return-period", help="Flood return period in years."
 _MAG = typer.Option(None, "--magnitude", help="Earthquake magnitude.")
 _SET = typer.Option([], "--set", help="Any hazard parameter: KIND.FIELD=VALUE (repeatable).")
 _HF = typer.Option(None, "--hazard-file", help="YAML hazard (or list of hazards).")
-_N = typer.Option(1000, "--scenarios", help="Number of scenarios.")
+_N = typer.Option(
+    None, "--scenarios", help="Number of scenarios (default 1000; with --outages, one per set)."
+)
+_OUT = typer.Option(
+    None,
+    "--outages",
+    help="Outage sets to run instead of a hazard (YAML or CSV; see docs/simulation.md).",
+)
 _SEED = typer.Option(1, "--seed", help="Random seed.")
 _DAYS = typer.Option(14, "--days", help="Horizon in days (hourly reporting).")
-_POLICY = typer.Option("criticality", "--policy", help="criticality, nearest or sources.")
+_POLICY = typer.Option(
+    "topology", "--policy", help="topology (default), criticality, nearest or sources."
+)
 _SCHED = typer.Option(
     None,
     "--scheduler",
@@ -256,7 +283,8 @@ def run(
     magnitude: float | None = _MAG,
     sets: list[str] = _SET,
     hazard_file: Path | None = _HF,
-    scenarios: int = _N,
+    outages: Path | None = _OUT,
+    scenarios: int | None = _N,
     seed: int = _SEED,
     plan: Path | None = typer.Option(None, "--plan", help="Interventions YAML to apply."),
     horizon_days: int = _DAYS,
@@ -271,7 +299,8 @@ def run(
     from crisis.simulation.interventions import read_plan
 
     model = _city(city)
-    hazards = _hazards(hazard, return_period, magnitude, sets, hazard_file)
+    hazards = _hazards(hazard, return_period, magnitude, sets, hazard_file, outages, model)
+    scenarios = _count(scenarios, hazards, 1000)
     interventions = read_plan(plan) if plan else None
     options = _common(
         horizon_days=horizon_days, policy=policy, scheduler=scheduler, workers=workers
@@ -303,7 +332,10 @@ def compare(
     magnitude: float | None = _MAG,
     sets: list[str] = _SET,
     hazard_file: Path | None = _HF,
-    scenarios: int = typer.Option(200, "--scenarios", help="Scenarios in each run."),
+    outages: Path | None = _OUT,
+    scenarios: int | None = typer.Option(
+        None, "--scenarios", help="Scenarios in each run (default 200; one per outage set)."
+    ),
     seed: int = _SEED,
     horizon_days: int = _DAYS,
     policy: str = _POLICY,
@@ -316,7 +348,8 @@ def compare(
     from crisis.simulation.interventions import read_plan
 
     model = _city(city)
-    hazards = _hazards(hazard, return_period, magnitude, sets, hazard_file)
+    hazards = _hazards(hazard, return_period, magnitude, sets, hazard_file, outages, model)
+    scenarios = _count(scenarios, hazards, 200)
     options = _common(
         horizon_days=horizon_days, policy=policy, scheduler=scheduler, workers=workers
     )
@@ -366,7 +399,8 @@ def explain(
     magnitude: float | None = _MAG,
     sets: list[str] = _SET,
     hazard_file: Path | None = _HF,
-    scenarios: int = _N,
+    outages: Path | None = _OUT,
+    scenarios: int | None = _N,
     seed: int = _SEED,
     horizon_days: int = _DAYS,
     policy: str = _POLICY,
@@ -382,8 +416,9 @@ def explain(
     else:
         # Without a saved result, the ensemble is defined by its settings alone: replaying a
         # scenario needs the seed and hazards, not the other scenarios' results.
-        hazards = _hazards(hazard, return_period, magnitude, sets, hazard_file)
-        ensemble = _definition(model, hazards, scenarios, seed, horizon_days * 24, policy)
+        hazards = _hazards(hazard, return_period, magnitude, sets, hazard_file, outages, model)
+        count = _count(scenarios, hazards, 1000)
+        ensemble = _definition(model, hazards, count, seed, horizon_days * 24, policy)
     if scenario is None:
         focus = service or _service_of(model, target)
         scenario = ensemble.representative(focus, pick) if result is not None else 0
@@ -451,7 +486,10 @@ def optimise(
     magnitude: float | None = _MAG,
     sets: list[str] = _SET,
     hazard_file: Path | None = _HF,
-    scenarios: int = typer.Option(100, "--scenarios", help="Scenarios per evaluation."),
+    outages: Path | None = _OUT,
+    scenarios: int | None = typer.Option(
+        None, "--scenarios", help="Scenarios per evaluation (default 100; one per outage set)."
+    ),
     seed: int = _SEED,
     horizon_days: int = _DAYS,
     policy: str = _POLICY,
@@ -464,7 +502,8 @@ def optimise(
     from crisis.simulation.optimise import optimise as run_optimise
 
     model = _city(city)
-    hazards = _hazards(hazard, return_period, magnitude, sets, hazard_file)
+    hazards = _hazards(hazard, return_period, magnitude, sets, hazard_file, outages, model)
+    scenarios = _count(scenarios, hazards, 100)
     proposal = run_optimise(
         model,
         hazards,

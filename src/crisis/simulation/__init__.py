@@ -21,6 +21,7 @@ from crisis.simulation.generate import generate_city
 from crisis.simulation.hazards import HAZARD_MODELS, parse_hazard
 from crisis.simulation.interventions import apply_plan, plan_cost, read_plan
 from crisis.simulation.optimise import Proposal, optimise
+from crisis.simulation.outages import read_outages
 from crisis.simulation.results import EnsembleResult
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "parse_hazard",
     "plan_cost",
     "read_city",
+    "read_outages",
     "read_plan",
     "run_ensemble",
     "write_city",

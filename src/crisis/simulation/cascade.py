@@ -110,33 +110,35 @@ def cascade(
     """
     if not isinstance(city, City):
         return cascade_vectorised(city, damaged, bridged)
+    import numba
+
     from crisis.simulation import flat, sweeps
 
-    arrays = flat.structure(city)
-    damaged = np.ascontiguousarray(damaged, dtype=bool)
+    st = flat.structure(city)
+    no_stores = st._replace(store_kind=np.zeros_like(st.store_kind))
+    hit = np.asarray(damaged, dtype=bool)
+    n, s = hit.shape
+    cols, rows = np.nonzero(hit.T)
+    ptr = np.searchsorted(cols, np.arange(s + 1)).astype(np.int64)
     if bridged is None:
-        bridged = np.zeros((city.n_groups, damaged.shape[1]), dtype=bool)
-    working = np.empty(damaged.shape, dtype=bool)
-    g_ptr, _, g_owner, _, m_ptr, m_groups, _, adj_ptr, adj, network, source = arrays[:11]
-    net_ptr, net_nodes = arrays[11:13]
+        b_ptr = np.zeros(s + 1, dtype=np.int64)
+        b_rows = np.zeros(0, dtype=np.int64)
+    else:
+        b_cols, b_rows = np.nonzero(np.asarray(bridged, dtype=bool).T)
+        b_ptr = np.searchsorted(b_cols, np.arange(s + 1)).astype(np.int64)
+    working = np.empty((s, n), dtype=bool)
     run: Any = sweeps.down_columns
     with flat.LOCK:
         run(
-            damaged,
-            np.ascontiguousarray(bridged, dtype=bool),
-            g_ptr,
-            g_owner,
-            m_ptr,
-            m_groups,
-            adj_ptr,
-            adj,
-            network,
-            source,
-            net_ptr,
-            net_nodes,
+            no_stores,
+            ptr,
+            rows.astype(np.int64),
+            b_ptr,
+            b_rows.astype(np.int64),
             working,
+            numba.get_num_threads(),
         )
-    return working
+    return np.ascontiguousarray(working.T)
 
 
 def cascade_vectorised(

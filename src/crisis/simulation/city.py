@@ -36,7 +36,11 @@ Districts and services
     in COO form (``link_service``, ``link_district``, ``link_asset``, ``link_weight``): district
     ``d`` receives service ``s`` from those assets. For a *share* service (see
     :data:`SERVICE_MODES`) the served fraction is the weight share of working assets; for an
-    *any* service the district is served while any of its assets works.
+    *any* service the district is served while any of its assets works; for a *capacity*
+    service (health care) the working assets with a ``capacity`` (people they can serve)
+    take the districts' demand as far as their capacity goes, patients going to any
+    working asset their district lists (the most the working hospitals can take, a
+    maximum flow); an asset without a capacity takes any demand.
 
 Crews
     ``crews`` maps a sector name to a :class:`Crews` record (local crews, mutual-aid crews and
@@ -82,7 +86,7 @@ SERVICE_MODES: dict[str, str] = {
     "power": "share",
     "water": "share",
     "telecom": "share",
-    "health": "any",
+    "health": "capacity",
     "emergency": "any",
     "mobility": "share",
 }
@@ -90,6 +94,15 @@ SERVICE_MODES: dict[str, str] = {
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int32]
 BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class Fuel:
+    """Fuel deliveries to generators: the first ``first_hours`` after the event, then every
+    ``interval_hours``, to each site a road from a depot reaches by then."""
+
+    first_hours: float = 24.0
+    interval_hours: float = 24.0
 
 
 @dataclass(frozen=True)
@@ -147,6 +160,11 @@ class City:
     link_weight: FloatArray
     crews: dict[str, Crews] = field(default_factory=dict)
     warning_hours: float = 0.0
+    # Optional on construction (None: no capacity limits, default refill); always arrays after.
+    capacity: FloatArray = None  # type: ignore[assignment]
+    refill_hours: FloatArray = None  # type: ignore[assignment]
+    fuel: Fuel | None = None
+    crew_speed_kmh: float = 30.0
 
     def __post_init__(self) -> None:
         n = len(self.ids)
@@ -176,6 +194,16 @@ class City:
             if array.shape != (n,):
                 raise SimulationError(f"city array '{name}' has shape {array.shape}, not ({n},)")
             object.__setattr__(self, name, array)
+        object.__setattr__(
+            self,
+            "capacity",
+            _f(np.zeros(n) if self.capacity is None else self.capacity, n, "capacity"),
+        )
+        refill = self._default_refill()
+        if self.refill_hours is not None:
+            given = _f(self.refill_hours, n, "refill_hours")
+            refill = np.where(np.isnan(given), refill, given)
+        object.__setattr__(self, "refill_hours", refill)
         shape = (n, len(FRAGILITY_MEASURES))
         for name in ("fragility_median", "fragility_beta"):
             array = np.asarray(getattr(self, name), dtype=np.float64).reshape(shape)
@@ -200,6 +228,12 @@ class City:
         object.__setattr__(self, "link_district", np.asarray(self.link_district, dtype=np.int32))
         object.__setattr__(self, "link_asset", np.asarray(self.link_asset, dtype=np.int32))
         object.__setattr__(self, "link_weight", np.asarray(self.link_weight, dtype=np.float64))
+
+    def _default_refill(self) -> FloatArray:
+        """A tank refills in its hours of storage; a generator only by fuel deliveries."""
+        backup = np.asarray(self.backup_hours, dtype=np.float64)
+        source = np.asarray(self.source, dtype=bool) & (np.asarray(self.network) >= 0)
+        return np.where(source, backup, 0.0)
 
     # -- sizes and look-ups -------------------------------------------------------------------
     @property
@@ -266,13 +300,14 @@ class City:
     def group_backup(self) -> BoolArray:
         """Groups that the owner's backup can bridge for ``backup_hours``.
 
-        A generator or battery bridges a power supply group (every member a power asset); a
-        source's store bridges a storage group (see :attr:`group_storage`).
+        A generator or battery bridges a power supply group (a supply group with a power
+        asset among its members); a source's store bridges a storage group (see
+        :attr:`group_storage`). A member added to a group never takes its bridge away.
         """
         if self.n_groups == 0:
             return np.zeros(0, dtype=bool)
         power = SECTORS.index("power")
-        all_power = self._group_all(self.sector[self.group_members] == power)
+        all_power = self._group_any(self.sector[self.group_members] == power)
         is_supply = self.group_type == GROUP_TYPES.index("supply")
         backed = self.backup_hours[self.group_owner] > 0
         return np.asarray((is_supply & all_power & backed) | self.group_storage)
@@ -281,18 +316,24 @@ class City:
     def group_storage(self) -> BoolArray:
         """Groups a source's store bridges: what refills a network source with backup hours.
 
-        A supply group of a network source whose members all belong to the source's own
-        network (a tank's pumps and reservoirs): while none of them runs, the source supplies
-        from its store for ``backup_hours`` and then runs dry.
+        A supply group of a network source with members in the source's own network (a
+        tank's pumps and reservoirs): while none of them runs, the source supplies from its
+        store for ``backup_hours`` and then runs dry.
         """
         if self.n_groups == 0:
             return np.zeros(0, dtype=bool)
         owner = self.group_owner
         of_member = np.repeat(self.network[owner], np.diff(self.group_indptr))
-        own_network = self._group_all(self.network[self.group_members] == of_member)
+        own_network = self._group_any(self.network[self.group_members] == of_member)
         is_supply = self.group_type == GROUP_TYPES.index("supply")
         stores = self.source[owner] & (self.network[owner] >= 0) & (self.backup_hours[owner] > 0)
         return np.asarray(is_supply & own_network & stores)
+
+    def _group_any(self, member_flag: BoolArray) -> BoolArray:
+        """``(G,)``: groups with at least one member that has ``member_flag``."""
+        hits = np.add.reduceat(member_flag.astype(np.int64), self.group_indptr[:-1])
+        counts = np.diff(self.group_indptr)
+        return np.asarray((hits > 0) & (counts > 0))
 
     def _group_all(self, member_flag: BoolArray) -> BoolArray:
         """``(G,)``: non-empty groups all of whose members have ``member_flag`` (per member)."""
@@ -398,23 +439,35 @@ class City:
                 more = f" and {dead.size - 8} more" if dead.size > 8 else ""
                 errors.append(
                     f"{at(dead[0])}: dependency cycle that can never start: {names}{more} "
-                    "depend only on each other with no source or backup (field 'needs')"
+                    "depend only on each other with no source or backup to break the loop "
+                    "(field 'needs')"
                 )
         if errors:
             summary = errors[0] if len(errors) == 1 else f"{errors[0]} (and {len(errors) - 1} more)"
             raise ContentError(summary, errors=errors)
 
-    def bootstrap(self) -> BoolArray:
+    def bootstrap(self, black_start: bool = True) -> BoolArray:
         """Assets that can start from nothing: the least fixed point of the cascade rules.
 
         Starting with every asset down, an asset comes up once each of its groups has a member
         up (a backup-bridged group counts as up) and, for a network member, once a path of up
-        members joins it to a source.
+        members joins it to a source. With ``black_start``, a network source's supply from
+        another network counts as up too: a source breaks a loop of mutual dependencies
+        between networks (a plant that needs the water its power pumps).
         """
         up = np.zeros(self.n_assets, dtype=bool)
         in_net = self.network >= 0
+        bridged = self.group_backup.copy()
+        if black_start and self.n_groups:
+            owner = self.group_owner
+            members_net = self.network[self.group_members]
+            of_group = np.repeat(np.arange(self.n_groups), np.diff(self.group_indptr))
+            other = np.zeros(self.n_groups, dtype=bool)
+            np.logical_or.at(other, of_group, members_net != self.network[owner][of_group])
+            supply = self.group_type == GROUP_TYPES.index("supply")
+            bridged |= supply & other & self.source[owner] & (self.network[owner] >= 0)
         while True:
-            ok = _groups_ok(self, up[:, None], self.group_backup[:, None])[:, 0]
+            ok = _groups_ok(self, up[:, None], bridged[:, None])[:, 0]
             new = ok & ~in_net
             new |= ok & in_net & _connected_to_source(self, ok & in_net)
             if np.array_equal(new, up):

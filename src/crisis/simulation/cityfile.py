@@ -6,6 +6,8 @@
     warning_hours: 0            # lead time of an early-warning system (hours)
     crews:                      # per sector; sectors not listed get one local crew
       power: {local: 4, mutual_aid: 6, mutual_aid_delay_hours: 48}
+    crew_speed_kmh: 30          # crews' travel speed on the roads (default 30)
+    fuel: {first_hours: 24, interval_hours: 24}   # fuel deliveries to generators (optional)
     districts:
       - id: D1
         population: 12000
@@ -26,6 +28,11 @@ Point (a LineString is accepted on reading; its mean vertex becomes the position
 ``population``    people or demand served (default 0)
 ``backup_hours``  hours a backup generator bridges a power loss, or a source's store (a
                   tank) the loss of what refills it (default 0)
+``refill_hours``  hours to refill an empty store while its supply runs (a battery, a
+                  tank; default: a network source's ``backup_hours``, else 0 — a generator
+                  refilled only by fuel deliveries)
+``capacity``      people a capacity-limited service asset (a hospital) can serve
+                  (default 0: unlimited)
 ``repair``        ``{median_hours, beta}`` lognormal repair time (default 24 h, 0.5)
 ``fragility``     ``{earthquake|flood|heatwave: {median, beta}}``; PGA in g, depth in m,
                   heat excess over the design temperature in °C
@@ -62,6 +69,7 @@ from crisis.simulation.city import (
     SERVICES,
     City,
     Crews,
+    Fuel,
 )
 
 CITY_FILE = "city.yaml"
@@ -196,8 +204,17 @@ def city_from_records(meta: Mapping[str, Any], features: list[Any]) -> City:
 
     cols: dict[str, np.ndarray] = {
         name: np.zeros(n)
-        for name in ("x", "y", "elevation", "population", "backup_hours", "flood_protection")
+        for name in (
+            "x",
+            "y",
+            "elevation",
+            "population",
+            "backup_hours",
+            "flood_protection",
+            "capacity",
+        )
     }
+    cols["refill_hours"] = np.full(n, np.nan)
     cols.update(
         repair_median=np.full(n, 24.0),
         repair_beta=np.full(n, 0.5),
@@ -220,8 +237,9 @@ def city_from_records(meta: Mapping[str, Any], features: list[Any]) -> City:
     for k, feature in enumerate(features):
         props, place = feature["properties"], where[k]
         cols["x"][k], cols["y"][k] = _position(errors, place, feature.get("geometry"))
-        for key in ("elevation", "population", "backup_hours", "flood_protection"):
+        for key in ("elevation", "population", "backup_hours", "flood_protection", "capacity"):
             cols[key][k] = _num(errors, place, props, key, 0.0)
+        cols["refill_hours"][k] = _num(errors, place, props, "refill_hours", np.nan)
         cols["criticality"][k] = _num(errors, place, props, "criticality", 0.0)
         cols["cost"][k] = _num(errors, place, props, "cost", 0.0)
         repair = props.get("repair") or {}
@@ -335,10 +353,32 @@ def city_from_records(meta: Mapping[str, Any], features: list[Any]) -> City:
         link_weight=np.asarray(l_weight),
         crews=crews,
         warning_hours=float(meta.get("warning_hours", 0.0) or 0.0),
+        fuel=_fuel(errors, meta),
+        crew_speed_kmh=_num(
+            errors, f"{CITY_FILE}:{meta.get(_LINE, 1)}", meta, "crew_speed_kmh", 30
+        ),
         **cols,
     )
+    if errors:
+        raise ContentError(errors[0], errors=errors)
     city.check(locate=dict(enumerate(where)), source=CITY_FILE)
     return city
+
+
+def _fuel(errors: list[str], meta: Mapping[str, Any]) -> Fuel | None:
+    spec = meta.get("fuel")
+    if spec is None:
+        return None
+    line = f"{CITY_FILE}:{spec.get(_LINE, '?') if isinstance(spec, dict) else '?'}: fuel"
+    if not isinstance(spec, dict):
+        errors.append(f"{line}: expected a mapping with first_hours and interval_hours")
+        return None
+    first = _num(errors, line, spec, "first_hours", 24.0)
+    every = _num(errors, line, spec, "interval_hours", 24.0)
+    if first < 0 or every <= 0:
+        errors.append(f"{line}: first_hours must be ≥ 0 and interval_hours > 0")
+        return None
+    return Fuel(first, every)
 
 
 def _position(errors: list[str], place: str, geometry: Any) -> tuple[float, float]:
@@ -372,9 +412,10 @@ def city_to_records(city: City) -> tuple[dict[str, Any], dict[str, Any]]:
                 "services": services,
             }
         )
-    meta = {
+    meta: dict[str, Any] = {
         "name": city.name,
         "warning_hours": city.warning_hours,
+        "crew_speed_kmh": city.crew_speed_kmh,
         "crews": {
             s: {
                 "local": c.local,
@@ -385,6 +426,12 @@ def city_to_records(city: City) -> tuple[dict[str, Any], dict[str, Any]]:
         },
         "districts": districts,
     }
+    if city.fuel is not None:
+        meta["fuel"] = {
+            "first_hours": city.fuel.first_hours,
+            "interval_hours": city.fuel.interval_hours,
+        }
+    default_refill = city.replace(refill_hours=None).refill_hours
     features = []
     for i, asset_id in enumerate(city.ids):
         props: dict[str, Any] = {
@@ -404,6 +451,10 @@ def city_to_records(city: City) -> tuple[dict[str, Any], dict[str, Any]]:
             props["backup_hours"] = float(city.backup_hours[i])
         if city.flood_protection[i]:
             props["flood_protection"] = float(city.flood_protection[i])
+        if city.refill_hours[i] != default_refill[i]:
+            props["refill_hours"] = float(city.refill_hours[i])
+        if city.capacity[i]:
+            props["capacity"] = float(city.capacity[i])
         if city.segmented[i]:
             props["segmented"] = True
         fragility = {

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from crisis.simulation.city import SERVICES, City
 from crisis.simulation.ensemble import HazardsLike, Progress, run_ensemble
@@ -41,6 +42,25 @@ class Comparison:
             half = 1.96 * float(diff.std(ddof=1)) / np.sqrt(n) if n > 1 else float("nan")
             annual = float(self.baseline.probability @ diff)
             out[service] = {"mean": mean, "low": mean - half, "high": mean + half, "annual": annual}
+        return out
+
+    def worse(
+        self, metric: str = "people_hours", tolerance: float = 1e-6
+    ) -> dict[str, npt.NDArray[np.intp]]:
+        """Scenarios in which the plan did worse than the baseline, per service.
+
+        The simulator is monotone: a measure that protects, backs up or adds capacity can
+        only keep assets running longer, so on common random numbers no scenario may get
+        worse. Differences within ``tolerance`` (relative) are rounding.
+        """
+        out: dict[str, npt.NDArray[np.intp]] = {}
+        for service in self.baseline.services:
+            k = SERVICES.index(service)
+            base = self.baseline.metrics[metric][k]
+            plan = self.planned.metrics[metric][k]
+            bad = np.flatnonzero(plan > base + tolerance * np.maximum(np.abs(base), 1.0))
+            if bad.size:
+                out[service] = bad
         return out
 
     def benefit(self, metric: str = "people_hours") -> float:

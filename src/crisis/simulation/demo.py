@@ -72,7 +72,7 @@ DEMO_SEED = 20240611
 #: Metres per Net3 model unit when the water network is placed on the grid.
 WATER_SCALE_M = 350.0
 #: Bump when a rule below changes, so that cached copies are rebuilt.
-RULES_VERSION = "3"
+RULES_VERSION = "4"
 DEMO_NAME = "Demo city (Oberrhein grid, Net3 water)"
 #: Net3's pipe 330 joins the river intake to the network around pump 335. Connectivity
 #: would let the river feed the town through it by gravity, but its head does not carry
@@ -80,6 +80,11 @@ DEMO_NAME = "Demo city (Oberrhein grid, Net3 water)"
 #: the demo it carries water only while the pump runs.
 _PUMP_BYPASS = {"pipe-330": "pump-335"}
 _ROAD_CLASSES = ["intersection", "depot", "road segment", "bridge"]
+#: Each hospital can care for this share of the town (so two of three take 90 %).
+HOSPITAL_CAPACITY = 0.45
+#: Fuel for generators: first delivery a day after the event, then daily, by road.
+FUEL_FIRST_HOURS = 24.0
+FUEL_INTERVAL_HOURS = 24.0
 
 Array = npt.NDArray[np.float64]
 
@@ -236,6 +241,7 @@ def build_demo_city() -> City:
         f["properties"]["elevation"] = round(float(terrain.elevation(x, y)), 2)
     meta = {
         "warning_hours": 0,
+        "fuel": {"first_hours": FUEL_FIRST_HOURS, "interval_hours": FUEL_INTERVAL_HOURS},
         "crews": {
             "power": {"local": 4, "mutual_aid": 6, "mutual_aid_delay_hours": 48},
             "water": {"local": 3, "mutual_aid": 4, "mutual_aid_delay_hours": 48},
@@ -328,6 +334,7 @@ def _facilities(town: _Town, terrain: Terrain, rng: np.random.Generator) -> None
                 f"tower-{t}",
                 (x, y),
                 backup_hours=4,
+                refill_hours=8,
                 needs=_needs(power((x, y), 1), ("control", exchanges)),
             )
 
@@ -360,6 +367,7 @@ def _facilities(town: _Town, terrain: Terrain, rng: np.random.Generator) -> None
             xy,
             backup_hours=72,
             population=round(total / 3),
+            capacity=round(HOSPITAL_CAPACITY * total),
             criticality=1.0,
             needs=_needs(power(xy), ("supply", town.nearest("junction", xy, 2)), access(xy)),
         )
@@ -384,6 +392,7 @@ def _facilities(town: _Town, terrain: Terrain, rng: np.random.Generator) -> None
             f"gauge-{g + 1}",
             xy,
             backup_hours=48,
+            refill_hours=96,
             needs=_needs(radio(np.asarray(xy))),
         )
 

@@ -1,9 +1,10 @@
 """Monte Carlo ensembles: scenarios in chunks, run serially, on processes or on Dask.
 
-Scenarios are cut into chunks of ``chunk_size``; chunk ``c`` draws its random numbers from
-``SeedSequence(seed).spawn(n_chunks)[c]``. A chunk's result depends only on the city, the
-hazards, the seed and the chunk, so the same seed gives the same result whichever
-executor — and however many workers — runs it.
+Scenarios are cut into chunks of ``chunk_size``. Every random number is addressed by the
+seed, the scenario's number and the asset (see :mod:`crisis.simulation.draws`), so a
+scenario's result depends only on the city, the hazards, the seed and its number: the same
+seed gives the same result whichever executor — and however many workers, with whatever
+chunk size — runs it.
 """
 
 from __future__ import annotations
@@ -19,10 +20,9 @@ import numpy as np
 from crisis.exceptions import SimulationError
 from crisis.simulation.city import City
 from crisis.simulation.hazards import HazardModel, parse_hazard, sample_hazards
-from crisis.simulation.hazards.base import impact_column
 from crisis.simulation.interventions import InterventionModel, apply_plan, as_plan
 from crisis.simulation.metrics import scenario_metrics, service_population
-from crisis.simulation.recovery import POLICIES, Timeline, simulate
+from crisis.simulation.recovery import POLICIES, Timeline, priority_order, simulate
 from crisis.simulation.results import EnsembleResult
 
 Progress = Callable[[int, int], None]
@@ -38,28 +38,31 @@ def as_hazards(hazards: HazardsLike) -> list[HazardModel]:
     ]
 
 
-def _chunk_seeds(seed: int, n_chunks: int) -> list[np.random.SeedSequence]:
-    return np.random.SeedSequence(seed).spawn(n_chunks)
+def _ready(city: City, hazards: Sequence[HazardModel]) -> np.ndarray:
+    """Hour each asset can typically be worked on under the hazards (the latest)."""
+    return np.max([h.expected_ready(city) for h in hazards], axis=0)
 
 
 def run_chunk(
     city: City,
     hazards: list[HazardModel],
-    seed: np.random.SeedSequence,
+    seed: int,
+    first: int,
     n: int,
     horizon: int,
     policy: str,
+    order: np.ndarray | None = None,
 ) -> dict[str, Any]:
-    """Sample and simulate ``n`` scenarios of one chunk; arrays per scenario."""
-    impact = sample_hazards(hazards, city, n, np.random.default_rng(seed), horizon)
-    timeline = simulate(city, impact, horizon=horizon, policy=policy)
+    """Sample and simulate scenarios ``first … first + n − 1``; arrays per scenario."""
+    impact = sample_hazards(hazards, city, n, seed, horizon, first=first)
+    timeline = simulate(city, impact, horizon=horizon, policy=policy, order=order)
     population, vulnerable = service_population(city)
     metrics = scenario_metrics(timeline.served, timeline.served_vulnerable, population, vulnerable)
     return {
         "served": timeline.served,
         "served_vulnerable": timeline.served_vulnerable,
         "probability": impact.probability,
-        "damaged": impact.damaged.sum(axis=0).astype(np.int64),
+        "damaged": impact.count_damaged(),
         "district_eoh": timeline.district_outage,
         "metrics": metrics,
     }
@@ -74,7 +77,7 @@ def run_ensemble(
     progress: Progress | None = None,
     *,
     horizon: int = 336,
-    policy: str = "criticality",
+    policy: str = "topology",
     chunk_size: int = 50,
     scheduler: Any = None,
     workers: int | None = None,
@@ -90,8 +93,10 @@ def run_ensemble(
         interventions: A plan to apply first (models or mappings).
         progress: Called with (scenarios done, total) after each chunk.
         horizon: Hours simulated (336 = 14 days).
-        policy: Repair priority: ``criticality``, ``nearest`` or ``sources``.
-        chunk_size: Scenarios per chunk (part of the seed's meaning: keep it to reproduce).
+        policy: Repair priority: ``topology``, ``criticality``, ``nearest`` or ``sources``
+            (the order comes from the city before the plan, so a plan never reorders
+            repairs).
+        chunk_size: Scenarios per chunk (it does not change the result).
         scheduler: ``None``/``"serial"``, ``"processes"``, a Dask scheduler address
             (``tcp://host:8786``) or a ``dask.distributed.Client``.
         workers: Process count for ``"processes"`` (default: CPU count).
@@ -113,8 +118,10 @@ def run_ensemble(
     planned = apply_plan(city, plan)
     n_chunks = -(-n_scenarios // chunk_size)
     sizes = [min(chunk_size, n_scenarios - c * chunk_size) for c in range(n_chunks)]
-    seeds = _chunk_seeds(seed, n_chunks)
-    args = [(models, seeds[c], sizes[c], horizon, policy) for c in range(n_chunks)]
+    order = np.asarray(priority_order(city, policy, _ready(city, models)), dtype=np.int64)
+    args = [
+        (models, seed, c * chunk_size, sizes[c], horizon, policy, order) for c in range(n_chunks)
+    ]
     parts = _execute(planned, args, scheduler, workers, progress, n_scenarios)
     population, vulnerable = service_population(planned)
     return EnsembleResult(
@@ -162,7 +169,7 @@ def _execute(
         parts = []
         for a in args:
             parts.append(run_chunk(city, *a))
-            tick(a[2])
+            tick(a[3])
         return parts
     if scheduler == "processes":
         count = workers or os.cpu_count() or 1
@@ -172,7 +179,7 @@ def _execute(
                 parts = []
                 for future, a in zip(futures, args, strict=True):
                     parts.append(future.result())
-                    tick(a[2])
+                    tick(a[3])
                 return parts
             except BaseException:
                 pool.shutdown(wait=False, cancel_futures=True)
@@ -199,7 +206,7 @@ def _on_dask(
             for future in as_completed(futures):
                 i = index[future.key]
                 parts[i] = future.result()
-                tick(args[i][2])
+                tick(args[i][3])
         except BaseException:
             client.cancel(futures)
             raise
@@ -220,10 +227,9 @@ def replay(result: EnsembleResult, city: City, scenario: int) -> tuple[City, Any
         )
     models = as_hazards(result.hazards)
     planned = apply_plan(city, result.interventions)
-    n_chunks = -(-result.n_scenarios // result.chunk_size)
-    c, j = divmod(scenario, result.chunk_size)
-    size = min(result.chunk_size, result.n_scenarios - c * result.chunk_size)
-    rng = np.random.default_rng(_chunk_seeds(result.seed, n_chunks)[c])
-    impact = impact_column(sample_hazards(models, planned, size, rng, result.horizon), j)
-    timeline = simulate(planned, impact, horizon=result.horizon, policy=result.policy, trace=True)
+    impact = sample_hazards(models, planned, 1, result.seed, result.horizon, first=scenario)
+    order = priority_order(city, result.policy, _ready(city, models))
+    timeline = simulate(
+        planned, impact, horizon=result.horizon, policy=result.policy, trace=True, order=order
+    )
     return planned, impact, timeline

@@ -1,16 +1,22 @@
 """Causal chains: why an asset or a district was without service, and since when.
 
-From a traced one-scenario timeline, each outage interval is explained by walking back
-through what the asset needed at the hour it stopped::
+From a traced one-scenario timeline, each outage is explained by walking back through what
+the asset needed at the hour it stopped::
 
     District D4 lost water 06:00–41:00
       ← pumping station P7 stopped at 06:00: needs supply from any of S12 — all down
+        ← backup ran out at 06:00 (draining since 00:00, 6 h)
         ← substation S12 damaged by flood (depth 1.20 m); repaired at 41:00
-      ← pumping station P7: backup ran out at 06:00 (started 00:00, 6 h)
 
 A source with a finite store (a water tank) that is no longer refilled is told as::
 
     ← tank T1 ran dry at 11:00: no refill from any of P7, P9 since 00:00 (10.4 h of storage)
+
+Every cause is read at the hour of its effect: a line says why an asset was down at a given
+hour, and the lines under it name assets that were down at that same hour, for reasons that
+began no later. When the cause changes while an asset stays down (a substation is repaired
+but the line feeding it is not), the chain is told again from that hour. The chain is also
+kept as a tree of :class:`Cause` records, which the tests walk.
 
 Hours are counted from the hazard (00:00); 41:00 is 17:00 on the second day.
 """
@@ -40,12 +46,52 @@ def clock(hour: float) -> str:
 
 
 @dataclass
+class Cause:
+    """Why ``asset`` was down at ``hour``; ``since`` is when it went down.
+
+    ``kind`` is ``out`` (damaged, flooded, switched off by the hazard), ``needs`` (a
+    dependency group with no running member), ``dry`` (a store ran empty), ``cut`` (no path
+    to a source) or ``waiting`` (its needs are down with it). ``began`` is when the cause
+    began (the outage, the store running empty, the last blocker going down): never after
+    ``hour``. ``members`` are the assets the cause names; ``children`` explain them, each
+    at this same ``hour``.
+    """
+
+    asset: int
+    hour: int
+    since: int
+    kind: str
+    began: int
+    text: str
+    members: list[int] = field(default_factory=list)
+    children: list[Cause] = field(default_factory=list)
+
+    def signature(self) -> tuple[object, ...]:
+        """What the cause is, without the hour it is told for."""
+        return (
+            self.asset,
+            self.kind,
+            self.began,
+            tuple(self.members),
+            tuple(c.signature() for c in self.children),
+        )
+
+    def walk(self) -> list[Cause]:
+        """This cause and every cause under it."""
+        out = [self]
+        for child in self.children:
+            out.extend(child.walk())
+        return out
+
+
+@dataclass
 class Explanation:
     """Outage intervals of a target with the causal chain of each."""
 
     target: str
     intervals: list[tuple[int, int]]
     lines: list[str] = field(default_factory=list)
+    causes: list[Cause] = field(default_factory=list)
 
     def text(self) -> str:
         """The explanation as indented lines."""
@@ -58,113 +104,238 @@ def _intervals(down: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(starts, ends, strict=True)]
 
 
+class _Stores:
+    """Store levels over time, from the trace's store events."""
+
+    def __init__(self, city: City, events: list[tuple[int, int, int, float]]) -> None:
+        from crisis.simulation import flat
+
+        self.st = flat.structure(city)
+        self.by_owner: dict[int, list[tuple[int, int, float]]] = {}
+        for hour, owner, kind, left in events:
+            self.by_owner.setdefault(int(owner), []).append((int(hour), int(kind), float(left)))
+
+    def level(self, owner: int, hour: int) -> float:
+        """Hours left at the start of ``hour``."""
+        full = float(self.st.store_hours[owner])
+        mode, since, left = 0, 0, full
+        for t, kind, value in self.by_owner.get(owner, []):
+            if t > hour or (t == hour and kind != 3):
+                break  # drain/refill changes act from the end of their hour
+            if kind == 1:
+                mode, since, left = 1, t, value
+            elif kind == 2:
+                mode, since, left = 2, t, value
+            elif kind == 3:
+                since, left = t, value
+                mode = 1 if mode == 1 else 0
+        if mode == 1:
+            return max(left - (hour - since), 0.0)
+        if mode == 2:
+            return min(full, left + (hour - since) * float(self.st.refill_rate[owner]))
+        return left
+
+    def drained(self, owner: int, hour: int) -> tuple[int, int]:
+        """``(hour it last began draining, hour it ran empty)`` up to ``hour``."""
+        start, empty = 0, hour
+        for t, kind, _ in self.by_owner.get(owner, []):
+            if t > hour:
+                break
+            if kind in (1, 3):
+                start = t
+            if kind == 4:
+                empty = t
+        return start, empty
+
+
 class _Walker:
     def __init__(self, city: City, impact: Impact, timeline: Timeline, depth: int) -> None:
-        if timeline.working is None or timeline.backup_start is None:
+        if timeline.working is None or not timeline.stores:
             raise SimulationError("explanations need a traced timeline (simulate(trace=True))")
         self.city, self.impact, self.t = city, impact, timeline
         self.working = timeline.working[:, :, 0]
-        self.backup_start = timeline.backup_start[:, 0]
+        self.stores = _Stores(city, timeline.stores[0])
         self.depth = depth
+        self._own: dict[int, npt.NDArray[np.bool_]] = {}  # _down_on_their_own by hour
+        n = city.n_assets
+        self.out_from = np.full(n, np.inf)
+        self.out_until = np.zeros(n)
+        self.entry = np.full(n, -1, dtype=np.int64)
+        lo, hi = int(impact.ptr[0]), int(impact.ptr[1])
+        for i in range(lo, hi):
+            a = int(impact.asset[i])
+            self.entry[a] = i
+            self.out_from[a] = float(impact.down[i])
+            back = np.ceil(timeline.up[i])
+            self.out_until[a] = back if back < timeline.horizon else np.inf
 
     def name(self, a: int) -> str:
         return f"{self.city.asset_class[a] or 'asset'} {self.city.ids[a]}"
 
-    def why(self, a: int, hour: int, level: int, seen: set[int], out: list[str]) -> None:
-        pad = "  " * level + "← "
+    def is_out(self, a: int, hour: int) -> bool:
+        return bool(self.out_from[a] <= hour < self.out_until[a])
+
+    def bridged(self, g: int, hour: int) -> bool:
+        city = self.city
+        owner = int(city.group_owner[g])
+        return bool(
+            self.stores.st.bridgeable[g]
+            and self.stores.st.store_kind[owner] != 0
+            and self.stores.level(owner, hour) > 0
+        )
+
+    def _met(self, g: int, hour: int) -> bool:
+        members = self.city.members_of(g)
+        return bool(self.working[hour, members].any() or self.bridged(g, hour))
+
+    def stopped_at(self, a: int, hour: int) -> int:
+        up = np.flatnonzero(self.working[: hour + 1, a])
+        return int(up[-1] + 1) if up.size else 0
+
+    def why(self, a: int, hour: int, level: int, seen: set[int]) -> Cause | None:
+        """The cause of ``a`` being down at ``hour`` (``None`` past the depth or a loop)."""
         if level > self.depth or a in seen:
-            return
+            return None
         seen = seen | {a}
-        city, t = self.city, self.t
-        done = float(t.completion[a, 0])
-        if self.impact.damaged[a, 0] and done > hour:
-            kind = HAZARD_KINDS[int(self.impact.cause[a, 0])].replace("none", "the hazard")
-            measure = ""
-            if kind in _UNITS and np.isfinite(self.impact.intensity[a, 0]):
-                label, unit = _UNITS[kind]
-                measure = f" ({label} {self.impact.intensity[a, 0]:.2f} {unit})"
-            back = f"repaired at {clock(done)}" if np.isfinite(done) else "not repaired in time"
-            out.append(f"{pad}{self.name(a)} damaged by {kind}{measure}; {back}")
-            return
-        stopped = self._stopped_at(a, hour)
-        start = float(self.backup_start[a])
-        backup_on = not np.isfinite(start) or hour < start + city.backup_hours[a]
-        for g in city.groups_of(a):
+        city = self.city
+        since = self.stopped_at(a, hour)
+        if self.is_out(a, hour):
+            return self._outage(a, hour, since)
+        unmet = [g for g in city.groups_of(a) if not self._met(g, hour)]
+        # The group that already stopped it, if it still holds it down, tells it best.
+        unmet.sort(key=lambda g: self._met(g, since))
+        for g in unmet[:1]:
             members = city.members_of(g)
-            if self.working[hour, members].any() or (city.group_backup[g] and backup_on):
-                continue
+            first = not self._met(g, since)
             kind = GROUP_TYPES[int(city.group_type[g])]
             listed = ", ".join(city.ids[m] for m in members[:4])
             more = " …" if members.size > 4 else ""
+            began = max(self.stopped_at(int(m), hour) for m in members)
+            cause = Cause(a, hour, since, "needs", began, "", [int(m) for m in members])
             if city.group_storage[g]:
-                out.append(
-                    f"{pad}{self.name(a)} ran dry at {clock(stopped)}: no refill from any of "
-                    f"{listed}{more} since {clock(start)} ({city.backup_hours[a]:g} h of storage)"
+                start, empty = self.stores.drained(a, hour)
+                cause.kind, cause.began = "dry", max(empty, began)
+                cause.text = (
+                    f"{self.name(a)} ran dry at {clock(empty)}: no refill from any of "
+                    f"{listed}{more} since {clock(start)} "
+                    f"({city.backup_hours[a]:g} h of storage)"
                 )
             else:
-                out.append(
-                    f"{pad}{self.name(a)} stopped at {clock(stopped)}: needs {kind} from any of "
-                    f"{listed}{more} — all down"
+                head = f"stopped at {clock(since)}" if first else f"down since {clock(since)}"
+                cause.text = (
+                    f"{self.name(a)} {head}: needs {kind} from any of {listed}{more} — all down"
                 )
-            if city.group_backup[g] and not city.group_storage[g] and np.isfinite(start):
-                out.append(
-                    f"{'  ' * (level + 1)}← backup ran out at "
-                    f"{clock(np.ceil(start + city.backup_hours[a]))} "
-                    f"(started {clock(start)}, {city.backup_hours[a]:g} h)"
-                )
+                if self.stores.st.bridgeable[g] and self.stores.st.store_kind[a] != 0:
+                    start, empty = self.stores.drained(a, hour)
+                    cause.children.append(
+                        Cause(
+                            a,
+                            hour,
+                            since,
+                            "dry",
+                            empty,
+                            f"backup ran out at {clock(empty)} (draining since "
+                            f"{clock(start)}, {city.backup_hours[a]:g} h)",
+                        )
+                    )
             for m in members[:2]:
-                self.why(int(m), hour, level + 1, seen, out)
-            return
+                child = self.why(int(m), hour, level + 1, seen)
+                if child is not None:
+                    cause.children.append(child)
+            return cause
         blockers = self._cut(a, hour) if city.network[a] >= 0 else []
         if blockers:
             listed = ", ".join(city.ids[b] for b in blockers[:4])
-            out.append(
-                f"{pad}{self.name(a)} cut off from every source since {clock(stopped)}: "
-                f"path blocked at {listed}"
+            began = max(self.stopped_at(b, hour) for b in blockers)
+            cause = Cause(
+                a,
+                hour,
+                since,
+                "cut",
+                began,
+                f"{self.name(a)} cut off from every source since {clock(began)}: "
+                f"path blocked at {listed}",
             )
+            cause.members = blockers[:4]
             for b in blockers[:2]:
-                self.why(int(b), hour, level + 1, seen, out)
-            return
+                child = self.why(int(b), hour, level + 1, seen)
+                if child is not None:
+                    cause.children.append(child)
+            return cause
         # Its needs are met only by assets that are down with it: nothing running can
         # restart the loop yet (a black start needs running support).
-        out.append(
-            f"{pad}{self.name(a)} waiting to restart since {clock(stopped)}: what it "
-            "needs is down with it"
+        return Cause(
+            a,
+            hour,
+            since,
+            "waiting",
+            since,
+            f"{self.name(a)} waiting to restart since {clock(since)}: what it needs is "
+            "down with it",
         )
 
-    def story(self, a: int, lo: int, level: int, out: list[str], phases: int = 3) -> None:
+    def _outage(self, a: int, hour: int, since: int) -> Cause:
+        impact = self.impact
+        i = int(self.entry[a])
+        kind = HAZARD_KINDS[int(impact.cause_code[i])].replace("none", "the hazard")
+        measure = ""
+        value = float(impact.value[i])
+        if kind in _UNITS and np.isfinite(value):
+            label, unit = _UNITS[kind]
+            measure = f" ({label} {value:.2f} {unit})"
+        began = int(self.out_from[a])
+        at = f" at {clock(began)}" if began > 0 else ""
+        back = self.out_until[a]
+        if not impact.is_damage[i]:
+            text = f"{self.name(a)} under water{measure} from {clock(began)} until {clock(back)}"
+        else:
+            verb = "out" if kind == "outage" else f"damaged by {kind}"
+            done = f"repaired at {clock(back)}" if np.isfinite(back) else "not repaired in time"
+            if not impact.needs_crew[i] and kind != "outage":
+                done = f"back at {clock(back)}" if np.isfinite(back) else "not back in time"
+            text = f"{self.name(a)} {verb}{measure}{at}; {done}"
+        return Cause(a, hour, since, "out", began, text)
+
+    def render(self, cause: Cause, level: int, out: list[str]) -> None:
+        out.append(f"{'  ' * level}← {cause.text}")
+        for child in cause.children:
+            self.render(child, level + 1, out)
+
+    def story(
+        self, a: int, lo: int, level: int, out: list[str], causes: list[Cause], phases: int = 3
+    ) -> None:
         """Explain ``a`` from ``lo`` to the end of its outage, one phase per change of cause.
 
         Causes can change while an asset stays down (a substation is repaired but the line
-        feeding it is not), so the chain is told again after each repair or backup event
-        that changes it.
+        feeding it is not), so the chain is told again after each event that changes it.
         """
         up = np.flatnonzero(self.working[lo:, a])
         end = lo + int(up[0]) if up.size else self.working.shape[0]
-        times = self.t.completion[:, 0]
-        exhausted = self.backup_start + self.city.backup_hours
-        ends = np.ceil(exhausted[np.isfinite(exhausted)])
-        marks = np.concatenate([times[np.isfinite(times)], ends])
+        marks = np.concatenate(
+            [
+                self.out_until[np.isfinite(self.out_until)],
+                self.out_from[np.isfinite(self.out_from)],
+                np.asarray([e[0] for e in self.t.stores[0]], dtype=float),
+            ]
+        )
         checkpoints = np.unique(marks[(marks > lo) & (marks < end)]).astype(int)[:20]
-        previous: list[str] = []
+        previous: tuple[object, ...] | None = None
         told = 0
         for hour in [lo, *checkpoints.tolist()]:
-            lines: list[str] = []
-            self.why(a, hour, level, set(), lines)
-            if lines == previous:
+            cause = self.why(a, int(hour), level, set())
+            if cause is None:
+                continue
+            if cause.signature() == previous:
                 continue
             if told == phases:
                 out.append(f"{'  ' * level}… (the cause changes again later)")
                 return
             if told:
                 out.append(f"{'  ' * level}then from {clock(hour)}:")
-            out.extend(lines)
-            previous = lines
+            self.render(cause, level, out)
+            causes.append(cause)
+            previous = cause.signature()
             told += 1
-
-    def _stopped_at(self, a: int, hour: int) -> int:
-        up = np.flatnonzero(self.working[: hour + 1, a])
-        return int(up[-1] + 1) if up.size else 0
 
     def _cut(self, a: int, hour: int) -> list[int]:
         """Members that are down for their own reasons and wall ``a`` off from sources.
@@ -199,15 +370,18 @@ class _Walker:
         return [int(x) for x in down[order]]
 
     def _down_on_their_own(self, hour: int) -> npt.NDArray[np.bool_]:
+        if hour not in self._own:
+            self._own[hour] = self._find_down_on_their_own(hour)
+        return self._own[hour]
+
+    def _find_down_on_their_own(self, hour: int) -> npt.NDArray[np.bool_]:
         city = self.city
-        damaged = self.t.completion[:, 0] > hour
+        damaged = (self.out_from <= hour) & (hour < self.out_until)
         working = self.working[hour][:, None]
-        start = self.backup_start
-        owner = city.group_owner
-        bridged = city.group_backup & ~(start[owner] + city.backup_hours[owner] <= hour)
+        bridged = np.asarray([self.bridged(g, hour) for g in range(city.n_groups)], dtype=bool)
         satisfied = groups_satisfied(city, working)[:, 0] | bridged
         missing = np.zeros(city.n_assets, dtype=bool)
-        missing[owner[~satisfied]] = True
+        missing[city.group_owner[~satisfied]] = True
         return np.asarray(damaged | missing)
 
 
@@ -219,10 +393,11 @@ def explain_asset(
     walker = _Walker(city, impact, timeline, depth)
     spans = _intervals(~walker.working[:, a])
     lines = [f"{walker.name(a)} worked throughout"] if not spans else []
+    causes: list[Cause] = []
     for lo, hi in spans:
         lines.append(f"{walker.name(a)} was out {clock(lo)}–{clock(hi)}")
-        walker.story(a, lo, 1, lines)
-    return Explanation(asset, spans, lines)
+        walker.story(a, lo, 1, lines, causes)
+    return Explanation(asset, spans, lines, causes)
 
 
 def explain_district(
@@ -243,6 +418,7 @@ def explain_district(
     services = [service] if service else list(SERVICES)
     lines: list[str] = []
     spans_all: list[tuple[int, int]] = []
+    causes: list[Cause] = []
     for name in services:
         if name not in SERVICES:
             raise SimulationError(f"field 'service' = {name!r}: expected one of {SERVICES}")
@@ -258,12 +434,12 @@ def explain_district(
             spans_all.append((lo, hi))
             down = [int(x) for x in assets if not walker.working[lo, x]]
             for x in down[:3]:
-                walker.story(x, lo, 1, lines)
+                walker.story(x, walker.stopped_at(x, lo), 1, lines, causes)
             if len(down) > 3:
                 lines.append(f"  ← and {len(down) - 3} more of its {name} assets")
     if not lines:
         lines.append(f"District {district} kept {service or 'every service'} throughout")
-    return Explanation(district, spans_all, lines)
+    return Explanation(district, spans_all, lines, causes)
 
 
 def explain_scenario(

@@ -1,38 +1,39 @@
-"""Recovery over a horizon: crews repair in priority order, backups run out, service returns.
+"""Recovery over a horizon: crews repair in priority order, stores run down, service returns.
 
 Time is counted in whole hours from the hazard (hour 0) to ``horizon`` (default 336 = 14
-days), the reporting grid. Events — a repair completing, a backup running dry — take effect at
-the start of the hour after they happen (times are rounded up). A compiled kernel
-(:mod:`crisis.simulation.kernel`) advances each scenario from event to event, touching only
+days), the reporting grid. Events — an outage beginning or ending, a store running empty, a
+fuel delivery — take effect at the start of the hour after they happen (times are rounded
+up). A compiled kernel (:mod:`crisis.simulation.kernel`) schedules each scenario's repairs
+(:mod:`crisis.simulation.schedule`) and then advances it from event to event, touching only
 what each event changes; scenarios run in parallel.
 
-Repairs: each sector's crews take damaged assets one at a time in a fixed priority order
-(list scheduling): a free crew takes the next asset in the queue. Local crews start at hour 0;
-mutual-aid crews join after their delay, shortened by the city's early-warning lead time.
-When an epidemic thins the workforce, work takes longer by ``1 / mean available share``.
-Damage that needs no crew (a blackout, a cyber incident) clears after its own duration.
+Repairs: each sector's crews take damaged assets one at a time in the policy's priority
+order (list scheduling): a free crew takes the next asset in the queue, travels to it on the
+road network once a road from its depot is open, waits for a flooded asset to dry, works
+and travels back. Local crews start at hour 0; mutual-aid crews join after their delay,
+shortened by the city's early-warning lead time. When an epidemic thins the workforce, work
+takes longer by ``1 / mean available share``. Outages that need no crew (a blackout, a
+cyber incident, a flooded road) end by themselves.
 
-Backups: a backup generator starts when its owner loses the power supply it bridges, and
-runs for ``backup_hours`` once; after that the owner is down until power returns. A tank's
-store works the same way: it starts draining when the pumps or reservoirs that refill the
-tank are lost, and the tank runs dry ``backup_hours`` later unless the refill is back.
+Stores: a generator, a battery or a tank keeps its owner running while a supply it bridges
+is lost, one hour of its ``backup_hours`` per hour; batteries and tanks refill while their
+supply runs (in ``refill_hours`` from empty), generators when fuel is delivered (see
+:class:`~crisis.simulation.city.Fuel`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
 
 from crisis.exceptions import SimulationError
-from crisis.simulation.city import SECTORS, SERVICE_MODES, SERVICES, City
+from crisis.simulation.city import SERVICES, City
 from crisis.simulation.hazards import Impact
 
-Policy = Literal["criticality", "nearest", "sources"]
-POLICIES: tuple[str, ...] = ("criticality", "nearest", "sources")
+POLICIES: tuple[str, ...] = ("topology", "criticality", "nearest", "sources")
 NEVER = np.float32(np.inf)
 
 
@@ -43,33 +44,72 @@ class Timeline:
     Attributes:
         served: ``(len(SERVICES), H, S)`` population-weighted share served, Q(t).
         served_vulnerable: the same, weighted by each district's vulnerable population.
-        completion: ``(N, S)`` hour from which each asset is repaired (0 = never damaged,
-            ``inf`` = not repaired within the horizon).
-        backup_start: ``(N, S)`` hour each backup started (``inf`` = never), when tracing.
+        impact: The outages simulated.
+        up: Hour each outage of ``impact`` ends (``inf``: not within the horizon).
         working: ``(H, N, S)`` state each hour, only when tracing was asked for.
         district_served: ``(len(SERVICES), H, D, S)`` per district, only when tracing.
         district_outage: ``(len(SERVICES), D, S)`` outage hours of each district (unserved
             share summed over the hours; 0 where the district takes no such service).
+        stores: Per scenario, when tracing, the store events ``(hour, asset, kind, hours
+            left)`` with kind 1 = drain starts, 2 = supply back, 3 = fuel delivered,
+            4 = empty.
     """
 
     served: npt.NDArray[np.float32]
     served_vulnerable: npt.NDArray[np.float32]
-    completion: npt.NDArray[np.float32]
-    backup_start: npt.NDArray[np.float32] | None
+    impact: Impact
+    up: npt.NDArray[np.float64]
+    horizon: int
     working: npt.NDArray[np.bool_] | None = None
     district_served: npt.NDArray[np.float32] | None = None
     district_outage: npt.NDArray[np.float32] | None = None
+    stores: list[list[tuple[int, int, int, float]]] = field(default_factory=list)
+
+    @property
+    def completion(self) -> npt.NDArray[np.float32]:
+        """``(N, S)`` hour each asset is back from its outage (0 = never out, ``inf`` = not
+        back within the horizon)."""
+        imp = self.impact
+        back = np.ceil(self.up)
+        back = np.where(back >= self.horizon, np.inf, back)
+        out = np.zeros(imp.shape, dtype=np.float32)
+        out[imp.asset, imp.entry_scenario] = back
+        return out
+
+    @property
+    def backup_start(self) -> npt.NDArray[np.float32]:
+        """``(N, S)`` hour each store first started to drain (``inf``: never), when traced."""
+        out = np.full(self.impact.shape, np.inf, dtype=np.float32)
+        for j, events in enumerate(self.stores):
+            for hour, asset, kind, _ in reversed(events):
+                if kind == 1:
+                    out[asset, j] = hour
+        return out
 
 
-def priority_order(city: City, policy: str) -> npt.NDArray[np.intp]:
+def priority_order(
+    city: City, policy: str, ready: npt.NDArray[np.float64] | None = None
+) -> npt.NDArray[np.intp]:
     """Asset indices in the order crews repair them under ``policy``.
 
-    ``criticality``: most population served first; ``sources``: network sources, then other
-    network nodes, then the rest, each by population; ``nearest``: closest to the sector's
-    depot (the centre of its sources, else of its assets) first.
+    ``topology`` (default): assets that can be worked on soonest first (``ready``: the
+    hour a hazard typically lets crews at each asset, in blocks of :data:`READY_BLOCK`
+    hours — a crew waiting for a flooded substation to dry is a crew not repairing a dry
+    one), then the most people-services lost per hour of repair when the asset alone
+    fails — its own service and everything that depends on it downstream, through
+    networks and dependency groups, backups aside (Smith's rule) — so a zero-population
+    substation that feeds a pumping station and a hospital comes before a busy leaf;
+    ``criticality``: most population served by the asset itself first; ``sources``:
+    network sources, then other network nodes, then the rest, each by population;
+    ``nearest``: closest to the sector's depot (the centre of its sources, else of its
+    assets) first. Ties go to the lower index.
     """
     index = np.arange(city.n_assets)
     people = -(city.population + city.criticality)
+    if policy == "topology":
+        rate = downstream_loss(city) / np.maximum(city.repair_median, 1e-9)
+        block = np.zeros(city.n_assets) if ready is None else np.floor(ready / READY_BLOCK)
+        return np.lexsort((index, people, -rate, block))
     if policy == "criticality":
         return np.lexsort((index, people))
     if policy == "sources":
@@ -86,148 +126,181 @@ def priority_order(city: City, policy: str) -> npt.NDArray[np.intp]:
     raise SimulationError(f"field 'policy' = {policy!r}: expected one of {POLICIES}")
 
 
-def repair_schedule(
-    city: City, impact: Impact, policy: str = "criticality"
-) -> npt.NDArray[np.float32]:
-    """``(N, S)`` hour each asset is back (0 if never damaged), before rounding."""
+#: Hours of a block of readiness in the topology policy.
+READY_BLOCK = 12.0
+
+
+_LOSSES: dict[int, tuple[Any, npt.NDArray[np.float64]]] = {}
+
+
+def downstream_loss(city: City) -> npt.NDArray[np.float64]:
+    """``(N,)`` people-services lost when each asset alone fails (backups aside).
+
+    A district of ``p`` people losing a share ``x`` of a service counts ``p·x``; summed
+    over services and districts. Computed once per city object with the compiled cascade.
+    """
+    import numba
+
     from crisis.simulation import flat, sweeps
 
-    n_scen = impact.damaged.shape[1]
-    done = np.zeros(impact.damaged.shape, dtype=np.float32)
-    done[impact.damaged] = impact.repair_hours[impact.damaged]
-    speed = np.ones(n_scen, dtype=np.float32)
-    if impact.workforce is not None:
-        speed = np.maximum(impact.workforce.mean(axis=0), 0.05)
-    order = priority_order(city, policy)
-    needs_crew = impact.crew & impact.damaged
-    queued = order[needs_crew[order].any(axis=1)]
-    for code in np.unique(city.sector[queued]):
-        crews = city.crews_for(SECTORS[code])
-        aid_at = max(0.0, crews.mutual_aid_delay_hours - city.warning_hours)
-        free = np.concatenate([np.zeros(crews.local), np.full(crews.mutual_aid, aid_at)]).astype(
-            np.float32
-        )
-        in_sector = queued[city.sector[queued] == code]
-        if free.size == 0:
-            done[in_sector] = np.where(needs_crew[in_sector], NEVER, done[in_sector])
-            continue
-        schedule: Any = sweeps.list_schedule
-        with flat.LOCK:
-            schedule(
-                in_sector.astype(np.int64),
-                needs_crew,
-                impact.repair_hours,
-                speed.astype(np.float64),
-                free,
-                done,
-            )
-    return done
+    key = id(city)
+    cached = _LOSSES.get(key)
+    if cached is not None and cached[0]() is city:
+        return cached[1]
+    import weakref
+
+    st = flat.structure(city)
+    no_stores = st._replace(store_kind=np.zeros_like(st.store_kind))
+    loss = np.zeros(city.n_assets)
+    run: Any = sweeps.single_losses
+    with flat.LOCK:
+        run(no_stores, city.n_districts, loss, numba.get_num_threads())
+    _LOSSES[key] = (weakref.ref(city), loss)
+    return loss
 
 
-class _Services:
-    """Sparse maps from asset states to each district's served share, per service."""
-
-    def __init__(self, city: City) -> None:
-        d, n = city.n_districts, city.n_assets
-        self.maps: list[sparse.csr_matrix] = []
-        self.any_mode: list[bool] = []
-        self.pop = np.zeros((len(SERVICES), d))
-        self.vul = np.zeros((len(SERVICES), d))
-        for k, name in enumerate(SERVICES):
-            sel = city.link_service == k
-            w = city.link_weight[sel]
-            m = sparse.csr_matrix(
-                (w, (city.link_district[sel], city.link_asset[sel])), shape=(d, n)
-            )
-            totals = np.asarray(m.sum(axis=1)).ravel()
-            has = totals > 0
-            scale = np.divide(1.0, totals, out=np.zeros(d), where=has)
-            self.maps.append((sparse.diags(scale) @ m).tocsr())
-            self.any_mode.append(SERVICE_MODES[name] == "any")
-            self.pop[k] = np.where(has, city.district_population, 0.0)
-            self.vul[k] = self.pop[k] * city.district_vulnerable
-
-    def district_share(self, working: npt.NDArray[np.bool_]) -> npt.NDArray[np.float32]:
-        """``(len(SERVICES), D, S)`` share served per district."""
-        x = working.astype(np.float32)
-        out = np.stack([m @ x for m in self.maps])
-        for k, any_mode in enumerate(self.any_mode):
-            if any_mode:
-                out[k] = out[k] > 1e-9
-        return np.minimum(out, 1.0).astype(np.float32)
+def ranks(order: npt.NDArray[np.intp]) -> npt.NDArray[np.int64]:
+    """Position of each asset in ``order``."""
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    return rank
 
 
 def simulate(
     city: City,
     impact: Impact,
     horizon: int = 336,
-    policy: str = "criticality",
+    policy: str = "topology",
     trace: bool = False,
+    *,
+    order: npt.NDArray[np.intp] | None = None,
 ) -> Timeline:
     """Run recovery for every scenario of ``impact`` (compiled, scenarios in parallel).
 
-    The state rules are those of :mod:`crisis.simulation.kernel`: at hour 0 failures spread
-    from the damage; later, backups running dry take their owners down and repaired assets
-    restart together with everything their return makes possible.
-
     Args:
         city: The city.
-        impact: Initial damage of ``S`` scenarios.
+        impact: Outages of ``S`` scenarios.
         horizon: Hours to simulate.
         policy: Repair priority (see :func:`priority_order`).
         trace: Keep the hour-by-hour asset and district states (for explanations; costs
             ``H × N × S`` booleans, so trace few scenarios).
+        order: A repair order to use instead of the policy's (an ensemble passes the order
+            of the city before its plan, so that a plan never reorders the repairs).
     """
+    import numba
+
     from crisis.simulation import flat, kernel
 
-    one_column: Any = kernel._column
-    all_columns: Any = kernel.run_columns
     if horizon < 1:
         raise SimulationError(f"field 'horizon' = {horizon}: must be at least 1 hour")
-    n, s = impact.damaged.shape
-    done = np.ceil(repair_schedule(city, impact, policy)).astype(np.float64)
-    arrays = flat.structure(city)
+    if policy not in POLICIES:
+        raise SimulationError(f"field 'policy' = {policy!r}: expected one of {POLICIES}")
+    n, s = impact.shape
+    if n != city.n_assets:
+        raise SimulationError(f"impact has {n} assets, the city {city.n_assets}")
+    st = flat.structure(city)
+    rank = ranks(priority_order(city, policy) if order is None else np.asarray(order))
+    local, aid, aid_at = flat.sector_crews(city)
+    speed = np.ones(s)
+    if impact.workforce is not None:
+        speed = np.maximum(impact.workforce.mean(axis=0), 0.05).astype(np.float64)
+    fuel_first = float(city.fuel.first_hours) if city.fuel is not None else 0.0
+    fuel_every = float(city.fuel.interval_hours) if city.fuel is not None else 0.0
     k = len(SERVICES)
+    d = city.n_districts
+    use_flow = bool(st.cap_service[0] >= 0 and np.isfinite(st.f_capacity).any())
+    demand = np.ones((horizon, s))
+    staff = np.ones((horizon, s))
+    if impact.health_demand is not None:
+        demand = np.ascontiguousarray(impact.health_demand[:horizon], dtype=np.float64)
+    if impact.workforce is not None:
+        staff = np.ascontiguousarray(impact.workforce[:horizon], dtype=np.float64)
     served = np.empty((s, k, horizon))
     served_v = np.empty((s, k, horizon))
-    gaps = np.zeros((s, k * city.n_districts))
-    trace_w = np.ones((horizon, n, s), dtype=bool) if trace else None
-    starts = np.full((n, s), NEVER, dtype=np.float32) if trace else None
-    if trace and trace_w is not None and starts is not None:
-        for col in range(s):
-            start = np.empty(n)
-            log = one_column(
-                np.ascontiguousarray(done[:, col]),
-                horizon,
-                city.n_districts,
-                *arrays,
-                served[col],
-                served_v[col],
-                gaps[col],
-                start,
-                True,
-            )
-            for hour, asset, on in log:
-                trace_w[hour:, asset, col] = bool(on)
-            starts[:, col] = start
+    gaps = np.zeros((s, k * d))
+    up = np.empty(impact.asset.size)
+    args = (
+        impact.asset.astype(np.int64),
+        impact.down.astype(np.float64),
+        impact.ready.astype(np.float64),
+        impact.hours.astype(np.float64),
+        impact.needs_crew,
+        rank,
+        local,
+        aid,
+        aid_at,
+    )
+    trace_w = None
+    district = None
+    stores: list[list[tuple[int, int, int, float]]] = []
+    if trace:
+        trace_w = np.ones((horizon, n, s), dtype=bool)
+        district = np.empty((k, horizon, d, s), dtype=np.float32)
+        one: Any = kernel.run_traced
+        shares = np.empty((horizon, k * d))
+        for j in range(s):
+            lo, hi = int(impact.ptr[j]), int(impact.ptr[j + 1])
+            reach = np.zeros(n)
+            with flat.LOCK:
+                flips, events = one(
+                    st,
+                    *(a[lo:hi] for a in args[:5]),
+                    *args[5:],
+                    float(speed[j]),
+                    fuel_first,
+                    fuel_every,
+                    horizon,
+                    d,
+                    demand[:, j],
+                    staff[:, j],
+                    use_flow,
+                    up[lo:hi],
+                    served[j],
+                    served_v[j],
+                    gaps[j],
+                    shares,
+                    reach,
+                )
+            district[:, :, :, j] = shares.reshape(horizon, k, d).transpose(1, 0, 2)
+            for hour, asset, on in flips:
+                trace_w[hour:, asset, j] = bool(on)
+            stores.append(list(events))
     else:
+        every: Any = kernel.run_all
         with flat.LOCK:
-            all_columns(done, horizon, city.n_districts, *arrays, served, served_v, gaps)
+            every(
+                st,
+                impact.ptr,
+                *args,
+                speed,
+                fuel_first,
+                fuel_every,
+                horizon,
+                d,
+                demand,
+                staff,
+                use_flow,
+                up,
+                served,
+                served_v,
+                gaps,
+                numba.get_num_threads(),
+            )
     q = np.ascontiguousarray(served.transpose(1, 2, 0), dtype=np.float32)
     q_v = np.ascontiguousarray(served_v.transpose(1, 2, 0), dtype=np.float32)
-    _staff_limits(q, impact)
-    _staff_limits(q_v, impact)
-    district = None
-    if trace_w is not None:
-        services = _Services(city)
-        district = np.stack([services.district_share(trace_w[t]) for t in range(horizon)], axis=1)
-    done = np.where(done >= horizon, NEVER, done).astype(np.float32)
-    outage = gaps.reshape(s, k, city.n_districts).transpose(1, 2, 0).astype(np.float32)
-    return Timeline(q, q_v, done.astype(np.float32), starts, trace_w, district, outage)
+    if not use_flow:
+        _staff_limits(q, impact)
+        _staff_limits(q_v, impact)
+    outage = gaps.reshape(s, k, d).transpose(1, 2, 0).astype(np.float32)
+    return Timeline(q, q_v, impact, up, horizon, trace_w, district, outage, stores)
 
 
 def _staff_limits(served: npt.NDArray[np.float32], impact: Impact) -> None:
-    """Health care also needs staff: Q_health ≤ workforce / demand (both per hour)."""
+    """Health care also needs staff: Q_health ≤ workforce / demand (both per hour).
+
+    For a city whose hospitals have no stated capacity; with capacities, the flow in the
+    kernel already weighs demand against staffed capacity, hospital by hospital.
+    """
     h = served.shape[1]
     workforce, demand = impact.workforce, impact.health_demand
     if workforce is None and demand is None:

@@ -1,114 +1,103 @@
-"""Compiled sweeps over scenarios: crew list scheduling and failure spreading."""
+"""Compiled sweeps: the failure cascade of many scenarios, and what each asset's loss costs.
+
+Both use the spreading rules of :mod:`crisis.simulation.spread` (the same code as the hour
+loop), one scenario (or one asset) per step, threads in parallel; state is reset by undoing
+what changed, so a step costs what it touches, not the city's size.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange
 
-from crisis.simulation.kernel import _bfs
+from crisis.simulation.flat import Structure
+from crisis.simulation.spread import flip, new_state, reset, share, spread_down, touch_group
 
 
-@njit(cache=True, parallel=True)
-def list_schedule(
-    queue: np.ndarray,
-    needs_crew: np.ndarray,
-    work: np.ndarray,
-    speed: np.ndarray,
-    free: np.ndarray,
-    done: np.ndarray,
+@njit(cache=True)
+def _down_worker(
+    st: Structure,
+    ptr: np.ndarray,
+    damaged: np.ndarray,
+    b_ptr: np.ndarray,
+    bridged: np.ndarray,
+    working: np.ndarray,
+    first: int,
+    step: int,
 ) -> None:
-    """Crews take the damaged assets of ``queue`` in order, each the earliest free crew.
-
-    Args:
-        queue: Asset indices in priority order (one sector's).
-        needs_crew: ``(N, S)`` damage that needs a crew.
-        work: ``(N, S)`` hours of work at full strength.
-        speed: ``(S,)`` share of the workforce available (work takes ``1 / speed`` longer).
-        free: Hour each crew is first available.
-        done: ``(N, S)`` completion hours, written for the queued damaged assets.
-    """
-    for s in prange(needs_crew.shape[1]):
-        crew = free.astype(np.float64)
-        for i in range(queue.shape[0]):
-            a = queue[i]
-            if not needs_crew[a, s]:
+    s = new_state(st)
+    sumw0 = s.sumw.copy()
+    cnt0 = s.cnt.copy()
+    log = [(0, 0, 0)]
+    log.pop()
+    for j in range(first, ptr.shape[0] - 1, step):
+        for q in range(b_ptr[j], b_ptr[j + 1]):
+            g = bridged[q]
+            touch_group(s, g)
+            s.force[g] = True
+        tail = 0
+        for q in range(ptr[j], ptr[j + 1]):
+            a = damaged[q]
+            if s.out[a]:
                 continue
-            best = 0
-            for c in range(1, crew.shape[0]):
-                if crew[c] < crew[best]:
-                    best = c
-            crew[best] = crew[best] + work[a, s] / speed[s]
-            done[a, s] = crew[best]
+            s.out[a] = True
+            flip(st, s, a, False, 0, log, False)
+            s.queue[tail] = a
+            tail += 1
+        spread_down(st, s, 0, tail, 0, log, False)
+        working[j, :] = s.working
+        reset(st, s, sumw0, cnt0)
 
 
 @njit(cache=True, parallel=True)
 def down_columns(
+    st: Structure,
+    ptr: np.ndarray,
     damaged: np.ndarray,
+    b_ptr: np.ndarray,
     bridged: np.ndarray,
-    g_ptr: np.ndarray,
-    g_owner: np.ndarray,
-    m_ptr: np.ndarray,
-    m_groups: np.ndarray,
-    adj_ptr: np.ndarray,
-    adj: np.ndarray,
-    network: np.ndarray,
-    source: np.ndarray,
-    net_ptr: np.ndarray,
-    net_nodes: np.ndarray,
     working: np.ndarray,
+    threads: int,
 ) -> None:
-    """Failures spread from ``damaged`` (``(N, S)``) with ``bridged`` groups (``(G, S)``).
+    """Failures spread from each scenario's damage with its bridged groups.
 
-    Writes the largest consistent state into ``working`` (``(N, S)``), scenario by scenario.
+    Scenario ``j`` has damaged assets ``damaged[ptr[j]:ptr[j+1]]`` and bridged groups
+    ``bridged[b_ptr[j]:b_ptr[j+1]]``; row ``j`` of ``working`` (``(S, N)``) receives the
+    largest consistent state. ``st`` must have no stores (only the given groups bridge).
     """
-    n, count = damaged.shape
-    n_groups = g_owner.shape[0]
-    n_nets = net_ptr.shape[0] - 1
-    for s in prange(count):
-        alive = np.ones(n, dtype=np.bool_)
-        left = np.empty(n_groups, dtype=np.int32)
-        for g in range(n_groups):
-            left[g] = g_ptr[g + 1] - g_ptr[g]
-        queue = np.empty(n, dtype=np.int64)
-        seen = np.zeros(n, dtype=np.bool_)
-        bfs = np.empty(n, dtype=np.int64)
-        lost = np.zeros(n_nets, dtype=np.bool_)
-        tail = 0
-        for a in range(n):
-            if damaged[a, s]:
-                alive[a] = False
-                queue[tail] = a
-                tail += 1
-        head = 0
-        while head < tail:
-            for net in range(n_nets):
-                lost[net] = False
-            any_lost = False
-            while head < tail:
-                f = queue[head]
-                head += 1
-                if network[f] >= 0:
-                    lost[network[f]] = True
-                    any_lost = True
-                for k in range(m_ptr[f], m_ptr[f + 1]):
-                    g = m_groups[k]
-                    left[g] -= 1
-                    if left[g] == 0:
-                        o = g_owner[g]
-                        if alive[o] and not bridged[g, s]:
-                            alive[o] = False
-                            queue[tail] = o
-                            tail += 1
-            if any_lost:
-                _bfs(alive, lost, net_ptr, net_nodes, source, adj_ptr, adj, seen, bfs)
-                for net in range(n_nets):
-                    if not lost[net]:
-                        continue
-                    for i in range(net_ptr[net], net_ptr[net + 1]):
-                        a = net_nodes[i]
-                        if alive[a] and not seen[a]:
-                            alive[a] = False
-                            queue[tail] = a
-                            tail += 1
-        for a in range(n):
-            working[a, s] = alive[a]
+    count = ptr.shape[0] - 1
+    workers = min(threads, max(count, 1))
+    for w in prange(workers):
+        _down_worker(st, ptr, damaged, b_ptr, bridged, working, w, workers)
+
+
+@njit(cache=True)
+def _loss_worker(st: Structure, n_d: int, loss: np.ndarray, first: int, step: int) -> None:
+    s = new_state(st)
+    sumw0 = s.sumw.copy()
+    cnt0 = s.cnt.copy()
+    log = [(0, 0, 0)]
+    log.pop()
+    for a in range(first, st.network.shape[0], step):
+        s.out[a] = True
+        flip(st, s, a, False, 0, log, False)
+        s.queue[0] = a
+        spread_down(st, s, 0, 1, 0, log, False)
+        total = 0.0
+        for q in range(s.counters[3]):
+            sd = s.sd_list[q]
+            total += st.pop[sd] * (1.0 - share(st, s, sd, n_d))
+        loss[a] = total
+        reset(st, s, sumw0, cnt0)
+
+
+@njit(cache=True, parallel=True)
+def single_losses(st: Structure, n_d: int, loss: np.ndarray, threads: int) -> None:
+    """``loss[a]``: people-services lost when asset ``a`` alone fails, backups aside.
+
+    A district of ``p`` people losing a share ``x`` of a service counts ``p·x``; the
+    cascade runs with every store empty, so a dependant counts whatever its backup.
+    """
+    workers = min(threads, max(st.network.shape[0], 1))
+    for w in prange(workers):
+        _loss_worker(st, n_d, loss, w, workers)

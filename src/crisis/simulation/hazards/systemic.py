@@ -1,14 +1,17 @@
-"""Epidemic, cyber-attack, blackout and drought: hazards that act on people and systems."""
+"""Epidemic, cyber-attack, blackout, drought and given outage sets: hazards that act on
+people and systems, or outages stated outright."""
 
 from __future__ import annotations
 
 from typing import Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from crisis.exceptions import SimulationError
+from crisis.simulation import draws
 from crisis.simulation.city import GROUP_TYPES, SECTORS, City
-from crisis.simulation.hazards.base import HAZARD_KINDS, HazardModel, Impact
+from crisis.simulation.hazards.base import HAZARD_KINDS, Draw, HazardModel, Outages
 
 
 class Epidemic(HazardModel):
@@ -29,25 +32,27 @@ class Epidemic(HazardModel):
     hospital_load: float = Field(default=10.0, ge=0.0, le=1000.0)
     annual_probability: float = Field(default=0.02, gt=0.0, le=1.0)
 
-    def infected(self, n: int, rng: np.random.Generator, horizon: int) -> np.ndarray:
+    def infected(self, draw: Draw) -> np.ndarray:
         """``(H, S)`` infectious share each hour (Euler steps of one hour)."""
         gamma = 1.0 / (self.infectious_days * 24.0)
-        beta = self.r0 * np.exp(rng.normal(0.0, self.r0_sigma, n)) * gamma
+        z = draws.grid(draw.seed, "epidemic.r0", [0], draw.scenarios)[0]
+        beta = self.r0 * np.exp(self.r0_sigma * z) * gamma
+        n = draw.n
         s = np.full(n, 1.0 - self.initial_infected)
         i = np.full(n, self.initial_infected)
-        out = np.empty((horizon, n), dtype=np.float32)
-        for t in range(horizon):
+        out = np.empty((draw.horizon, n), dtype=np.float32)
+        for t in range(draw.horizon):
             out[t] = i
             new = beta * s * i
             s, i = s - new, i + new - gamma * i
         return out
 
-    def sample(self, city: City, n: int, rng: np.random.Generator, horizon: int) -> Impact:
-        impact = Impact.empty(city, n, self.annual_probability)
-        infected = self.infected(n, rng, horizon)
-        impact.workforce = np.clip(1.0 - self.absentee_factor * infected, 0.05, 1.0)
-        impact.health_demand = (1.0 + self.hospital_load * infected).astype(np.float32)
-        return impact
+    def sample(self, city: City, draw: Draw) -> Outages:
+        out = Outages.none(draw.n, self.annual_probability)
+        infected = self.infected(draw)
+        out.workforce = np.clip(1.0 - self.absentee_factor * infected, 0.05, 1.0).astype(np.float32)
+        out.health_demand = (1.0 + self.hospital_load * infected).astype(np.float32)
+        return out
 
 
 class Cyber(HazardModel):
@@ -67,38 +72,39 @@ class Cyber(HazardModel):
     restore_beta: float = Field(default=0.5, ge=0.0, le=3.0)
     annual_probability: float = Field(default=0.05, gt=0.0, le=1.0)
 
-    def sample(self, city: City, n: int, rng: np.random.Generator, horizon: int) -> Impact:
-        impact = Impact.empty(city, n, self.annual_probability)
-        # Entry can be any ICT asset; segmentation only stops the spread. Every draw has a
-        # fixed size so plans compare on common random numbers.
+    def sample(self, city: City, draw: Draw) -> Outages:
+        n = draw.n
+        probability = np.full(n, self.annual_probability / n)
+        # Entry can be any ICT asset; segmentation only stops the spread.
         ict = np.flatnonzero(
             np.isin(city.sector, [SECTORS.index("telecom"), SECTORS.index("sensor")])
         )
         if ict.size == 0:
-            return impact
+            return Outages.none(n, self.annual_probability)
         hit = np.zeros((city.n_assets, n), dtype=bool)
         k = min(self.initial, ict.size)
-        first = np.argsort(rng.uniform(size=(ict.size, n)), axis=0)[:k]
+        entry = draws.grid(draw.seed, "cyber.entry", ict, draw.scenarios, "uniform")
+        first = np.argsort(entry, axis=0, kind="stable")[:k]
         hit[ict[first], np.broadcast_to(np.arange(n), first.shape)] = True
         control = city.group_type == GROUP_TYPES.index("control")
         if control.any():
             ctl = city.group_matrix[control]
             owners = city.owner_matrix[:, control]
-            # Each asset falls, when reached, with hop_probability (one draw per asset).
-            open_ = ~city.segmented[:, None]
-            open_ = open_ & (rng.uniform(size=hit.shape) < self.hop_probability)
+            # Each asset falls, when reached, with hop_probability (one number per asset).
+            hop = draws.grid(
+                draw.seed, "cyber.hop", np.arange(city.n_assets), draw.scenarios, "uniform"
+            )
+            open_ = ~city.segmented[:, None] & (hop < self.hop_probability)
             for _ in range(self.max_hops):
                 reached = (owners @ (ctl @ hit.astype(np.float32) > 0.5)) > 0.5
                 new = reached & ~hit & open_
                 if not new.any():
                     break
                 hit |= new
-        impact.damaged = hit
-        impact.cause[hit] = HAZARD_KINDS.index("cyber")
-        z = rng.standard_normal(hit.shape)
+        a, j = np.nonzero(hit)
+        z = draws.pairs(draw.seed, "cyber.restore", a, draw.scenarios[j])
         hours = self.restore_hours * np.exp(self.restore_beta * z)
-        impact.repair_hours = np.where(hit, hours, 0.0).astype(np.float32)
-        return impact
+        return Outages.of(j, a, HAZARD_KINDS.index("cyber"), probability, hours=hours)
 
 
 class Blackout(HazardModel):
@@ -110,15 +116,13 @@ class Blackout(HazardModel):
     outage_beta: float = Field(default=0.5, ge=0.0, le=3.0)
     annual_probability: float = Field(default=0.1, gt=0.0, le=1.0)
 
-    def sample(self, city: City, n: int, rng: np.random.Generator, horizon: int) -> Impact:
+    def sample(self, city: City, draw: Draw) -> Outages:
         if self.sources is None:
             rows = np.flatnonzero(city.source & (city.sector == SECTORS.index("power")))
         else:
             rows = np.asarray([city.asset_index(s) for s in self.sources], dtype=np.intp)
         return _outage(
-            city,
-            n,
-            rng,
+            draw,
             rows,
             "blackout",
             self.annual_probability,
@@ -137,12 +141,10 @@ class Drought(HazardModel):
     duration_beta: float = Field(default=0.3, ge=0.0, le=3.0)
     annual_probability: float = Field(default=0.05, gt=0.0, le=1.0)
 
-    def sample(self, city: City, n: int, rng: np.random.Generator, horizon: int) -> Impact:
+    def sample(self, city: City, draw: Draw) -> Outages:
         rows = np.flatnonzero(city.source & (city.sector == SECTORS.index("water")))
         return _outage(
-            city,
-            n,
-            rng,
+            draw,
             rows,
             "drought",
             self.annual_probability,
@@ -153,20 +155,83 @@ class Drought(HazardModel):
 
 
 def _outage(
-    city: City,
-    n: int,
-    rng: np.random.Generator,
+    draw: Draw,
     rows: np.ndarray,
     kind: str,
     probability: float,
     median: float,
     beta: float,
     share: float,
-) -> Impact:
-    impact = Impact.empty(city, n, probability)
-    hit = rng.uniform(size=(rows.size, n)) < share
-    hours = median * np.exp(beta * rng.standard_normal(n))
-    impact.damaged[rows] = hit
-    impact.repair_hours[rows] = np.where(hit, hours[None, :], 0.0)
-    impact.cause[rows] = np.where(hit, HAZARD_KINDS.index(kind), 0)
-    return impact
+) -> Outages:
+    n = draw.n
+    hit = draws.grid(draw.seed, "outage.hit", rows, draw.scenarios, "uniform") < share
+    z = draws.grid(draw.seed, "outage.duration", [0], draw.scenarios)[0]
+    hours = median * np.exp(beta * z)
+    i, j = np.nonzero(hit)
+    return Outages.of(
+        j, rows[i], HAZARD_KINDS.index(kind), np.full(n, probability / n), hours=hours[j]
+    )
+
+
+class OutageItem(BaseModel):
+    """One asset out in an outage set."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    asset: str = Field(min_length=1)
+    hours: float = Field(gt=0.0, le=100_000.0, description="repair work, or outage length")
+    start: float = Field(default=0.0, ge=0.0, le=100_000.0, description="hour it goes out")
+    crew: bool = Field(default=True, description="a repair crew is needed")
+
+
+class OutageSet(BaseModel):
+    """A named set of assets out together: one scenario."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str | None = None
+    outages: list[OutageItem] = Field(min_length=1)
+
+
+class GivenOutages(HazardModel):
+    """Outages stated outright ("these lines, transformers and buses out"), no sampling.
+
+    Scenario ``s`` of an ensemble is outage set ``s mod len(sets)``; each set is equally
+    likely, and the sets together carry ``annual_probability``. An outage with a crew takes
+    its ``hours`` of work once a crew reaches it; one without comes back ``hours`` after it
+    went out. See ``docs/simulation.md`` for the file format (``crisis sim run --outages``).
+    """
+
+    kind: Literal["outages"] = "outages"
+    sets: list[OutageSet] = Field(min_length=1)
+    annual_probability: float = Field(default=1.0, gt=0.0, le=1.0)
+
+    def sample(self, city: City, draw: Draw) -> Outages:
+        rows: list[int] = []
+        scen: list[int] = []
+        hours: list[float] = []
+        start: list[float] = []
+        crew: list[bool] = []
+        for j, s in enumerate(draw.scenarios):
+            chosen = self.sets[int(s) % len(self.sets)]
+            for k, item in enumerate(chosen.outages):
+                if item.asset not in city.index:
+                    name = chosen.name or f"sets[{int(s) % len(self.sets)}]"
+                    raise SimulationError(
+                        f"outage set {name!r}: outages[{k}].asset names '{item.asset}', "
+                        f"which is not an asset of '{city.name}'"
+                    )
+                rows.append(city.index[item.asset])
+                scen.append(j)
+                hours.append(item.hours)
+                start.append(item.start)
+                crew.append(item.crew)
+        return Outages.of(
+            scen,
+            rows,
+            HAZARD_KINDS.index("outage"),
+            np.full(draw.n, self.annual_probability / draw.n),
+            hours=hours,
+            crew=crew,
+            down=np.ceil(np.asarray(start, dtype=float)),
+        )

@@ -13,7 +13,7 @@ line                   link ``cable`` or ``overhead line``    ``line-<index>``
 trafo                  link ``transformer`` (hv — lv bus)     ``trafo-<index>``
 trafo3w                node ``transformer`` plus one          ``trafo3w-<index>``,
                        ``connector`` link to each of its      ``trafo3w-<index>-hv|mv|lv``
-                       three buses
+                       buses in service
 bus–bus switch         link ``switch`` (closed ones only)     ``switch-<index>``
 impedance, dcline      link ``impedance`` / ``dc line``       ``impedance-<i>``, ``dcline-<i>``
 =====================  =====================================  ============================
@@ -241,11 +241,17 @@ def _trafo3w(
         frame["lv_bus"],
         strict=True,
     ):
-        ends = {"hv": int(hv), "mv": int(mv), "lv": int(lv)}
-        if not ok or not set(ends.values()) <= bus_ok:
+        # As pandapower's own graph does, a winding whose bus is out of service (or cut by
+        # an open switch) drops out and the windings that remain still join their buses.
+        ends = {
+            side: int(bus)
+            for side, bus in (("hv", hv), ("mv", mv), ("lv", lv))
+            if int(bus) in bus_ok and (int(i), int(bus)) not in cut3
+        }
+        if not ok or len(ends) < 2:
             continue
         star = f"trafo3w-{int(i)}"
-        x, y = bus_xy(int(hv))
+        x, y = bus_xy(next(iter(ends.values())))
         records.add(
             f"trafo3w {i}",
             x,
@@ -253,8 +259,6 @@ def _trafo3w(
             {"id": star, "sector": "power", "class": "transformer", "network": "power"},
         )
         for side, bus in ends.items():
-            if (int(i), bus) in cut3:
-                continue
             props = {
                 "id": f"{star}-{side}",
                 "sector": "power",
