@@ -61,11 +61,13 @@ def _with_hazards(n: int):  # type: ignore[no-untyped-def]
 
 
 #: (return period in years, impact class) of a scenario → its risk band on the matrix.
+#: Return period and impact class of a hazard in each band, on the risk index
+#: 10·((L − 1) + 1.5·(I − 1)) of the workbench.
 BANDS = {
-    "low": (500, 2),  # likelihood class 2 × impact 2 = 4
-    "medium": (100, 3),  # 3 × 3 = 9
-    "high": (20, 3),  # 4 × 3 = 12
-    "very high": (5, 4),  # 5 × 4 = 20
+    "low": (5000, 2),  # likelihood class 1, impact 2: 15
+    "medium": (500, 2),  # 2, 2: 25
+    "high": (20, 3),  # 4, 3: 60
+    "very high": (5, 4),  # 5, 4: 85
 }
 
 
