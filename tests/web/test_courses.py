@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+from dataclasses import replace
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,6 +20,7 @@ from crisis.store import learning as learning_store
 from crisis.store import users, workspaces
 from crisis.store.course_tables import CourseQuizAttempt, CourseUnitVersion
 from crisis.store.exercise_tables import ExerciseRun
+from crisis.web.courses.pages import render_unit
 from crisis.workbench.workspace import parse_workspace
 from tests.conftest import PASSWORD, csrf_of, login
 
@@ -223,7 +225,7 @@ def test_a_matrix_unit_needs_hazards_reviewed_after_it_was_opened(
     _practice_hazards(engine, "learner", 5, bands=True, version=3)
     page = learner.get(url).text
     assert "Unit complete" in page
-    assert "5 hazards assessed, in 4 risk bands (low, medium, high, very high)" in page
+    assert "5 hazards assessed, in 3 risk bands (medium, high, very high)" in page
 
 
 def _hazard(hazard: dict, hazard_id: str, periods: tuple[int, int], version: int) -> dict:
@@ -305,13 +307,19 @@ def test_units_render_in_the_learners_language_with_a_marker(
 ) -> None:
     learner.post("/language", data={"language": "el", "next": "/", "csrf_token": csrf_of(learner)})
     page = learner.get("/learning/courses/M01/M01-2")
-    assert page.status_code == 200 and 'id="fallback"' in page.text
-    assert "Ελληνικά" in page.text
-    # The interface around the English text is Greek, the evidence rule included.
+    greek = UNITS["M01-2"].translations["el"]
+    assert page.status_code == 200 and 'id="fallback"' not in page.text
+    assert html.escape(greek.case, quote=False) in page.text
+    assert html.escape(UNITS["M01-2"].text.case, quote=False) not in page.text
+    # The interface around the text is Greek too, the evidence rule included.
     assert "Τα τεκμήρια μετράνε από τη στιγμή που ανοίγετε αυτό το μάθημα" in page.text
-    assert html.escape(UNITS["M01-2"].text.case, quote=False) in page.text
     data = learner.get("/api/v1/courses/units/M01-2").json()
-    assert data["translated"] is False and data["language"] == "en"
+    assert data["translated"] is True and data["language"] == "el"
+    # A unit without a Greek text (an instructor's new one, say) is shown in English, marked.
+    untranslated = replace(UNITS["M01-2"], translations={})
+    shown = render_unit(untranslated, "el")
+    assert shown["fallback_from"] == "Ελληνικά" and shown["lang"] == "en"
+    assert shown["case"] == UNITS["M01-2"].text.case
     # The first opening (the page above) stays the moment evidence counts from.
     assert data["opened_at"] == _opened(engine, "learner", "M01-2").isoformat()
 
