@@ -482,7 +482,7 @@ def coverage_matrix(
             "content": {
                 "text/csv": {"schema": {"type": "string"}},
                 "application/json": {"schema": {"type": "object"}},
-                "application/yaml": {"schema": {"type": "string"}},
+                "application/yaml": {"schema": {"type": ["object", "string"]}},
             },
         }
     },
