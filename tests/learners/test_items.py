@@ -173,9 +173,9 @@ def test_measures_names_a_statement_of_the_items_competence(tmp_path):
     errors = info.value.errors
     assert len(errors) == 2
     assert errors[0].endswith(
-        "C01.yaml:17: items.1.measures: K9 names knowledge statement 9 of C01, which has 3"
+        "C01.yaml:17: items[1].measures: K9 names knowledge statement 9 of C01, which has 3"
     )
-    assert "C01.yaml:24: items.2.measures: measures must be K, S or A" in errors[1]
+    assert "C01.yaml:24: items[2].measures: measures must be K, S or A" in errors[1]
 
 
 BROKEN = """\
@@ -226,11 +226,11 @@ def test_every_problem_of_an_item_file_is_reported_at_once_and_nothing_loads(tmp
         load_items(tmp_path, catalogue=load_bundled())
     errors = info.value.errors
     assert [e.split(": ", 2)[:2] for e in errors] == [
-        ["C01.yaml:6", "items.0.options"],
-        ["C01.yaml:13", "items.1.answer"],
-        ["C01.yaml:15", "items.2.level"],
-        ["C01.yaml:26", "items.3.measures"],
-        ["C01.yaml:30", "items.4.options.2.en"],
+        ["C01.yaml:6", "items[0].options"],
+        ["C01.yaml:13", "items[1].answer"],
+        ["C01.yaml:15", "items[2].level"],
+        ["C01.yaml:26", "items[3].measures"],
+        ["C01.yaml:30", "items[4].options[2].en"],
     ]
     assert "valid list" in errors[0]
     assert "answer 'f' is not one of the 4 options" in errors[1]

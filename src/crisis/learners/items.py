@@ -374,7 +374,7 @@ def load_items(path: str | Path | None = None, *, catalogue: Catalogue | None = 
                 if problem:
                     errors.append(
                         f"{source.where(['items', index, 'measures'])}: "
-                        f"items.{index}.measures: {problem}"
+                        f"items[{index}].measures: {problem}"
                     )
                     continue
             items.append(item)
