@@ -14,13 +14,15 @@ Two more rows show what a wrong lower asymptote costs: learners who guess scored
 (the first edition's 2PL), and learners who never guess scored with one.
 
 Reported per area: correlation of estimate and truth, RMSE, bias (mean estimate − truth),
-exact-level and within-one-level agreement (levels by the cut scores), mean test length,
+exact-level and within-one-level agreement (the level reported is the most probable one
+under the posterior, as the test reports it; "θ̂ cut" is exact agreement of the band the
+posterior mean falls in, for comparison; true levels by the cut scores), mean test length,
 the share of area estimates with SE ≤ 0.45, and the largest share of tests any item
 appeared in. With catsim installed (``pip install -e '.[bench]'``), catsim runs the same
 examinees area by area: maximum-information selection with its own exposure limit
 (``r_max = 0.25``), an EAP estimator written to catsim's estimator interface (catsim itself
 ships maximum-likelihood search only), stopping at SE ≤ 0.45 or the same number of items per
-area. Run from the repository root::
+area, its levels by the same most-probable-level rule. Run from the repository root::
 
     python benchmarks/cat.py                 # --examinees 1000 --seed 2024
 """
@@ -35,7 +37,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from crisis.competences import load_bundled
-from crisis.learners.cat import AdaptiveTest, CatConfig, level_of, simulate_answers
+from crisis.learners.cat import (
+    AdaptiveTest,
+    CatConfig,
+    level_of,
+    most_probable_level,
+    simulate_answers,
+)
 from crisis.learners.irt import eap
 from crisis.learners.items import Irt, ItemBank, load_bundled_items
 
@@ -49,19 +57,22 @@ class Row:
     true: np.ndarray
     estimate: np.ndarray
     se: np.ndarray
+    levels: np.ndarray
     lengths: np.ndarray
     max_exposure: float
     seconds: float
 
     def figures(self) -> dict[str, float]:
         true_levels = np.array([level_of(t) for t in self.true])
-        levels = np.array([level_of(t) for t in self.estimate])
+        levels = self.levels
+        point = np.array([level_of(t) for t in self.estimate])
         return {
             "r": float(np.corrcoef(self.true, self.estimate)[0, 1]),
             "rmse": float(np.sqrt(np.mean((self.estimate - self.true) ** 2))),
             "bias": float(np.mean(self.estimate - self.true)),
             "exact": float(np.mean(levels == true_levels)),
             "within1": float(np.mean(np.abs(levels - true_levels) <= 1)),
+            "exact_point": float(np.mean(point == true_levels)),
             "length": float(np.mean(self.lengths)),
             "se_ok": float(np.mean(self.se <= 0.45)),
             "max_exposure": self.max_exposure,
@@ -87,15 +98,19 @@ def abilities(n: int, areas: list[str], seed: int) -> np.ndarray:
 
 
 def run_crisis(
-    bank: ItemBank, truth: np.ndarray, guessing: float, seed: int, label: str, max_items: int
+    bank: ItemBank,
+    truth: np.ndarray,
+    guessing: float,
+    seed: int,
+    label: str,
+    config: CatConfig,
 ) -> Row:
     catalogue = load_bundled()
     areas = [a.id for a in catalogue.framework.areas]
-    config = CatConfig(max_items=max_items)
     rng = np.random.default_rng(seed)
     seen = np.zeros(len(bank))
     index = {item.id: k for k, item in enumerate(bank)}
-    est, ses, lengths = [], [], []
+    est, ses, levels, lengths = [], [], [], []
     start = time.perf_counter()
     for person, row in enumerate(truth):
         rates = {item.id: seen[k] / person for k, item in enumerate(bank)} if person else None
@@ -108,6 +123,7 @@ def run_crisis(
         result = {a.area: a for a in test.result().areas}
         est.append([result[a].theta for a in areas])
         ses.append([result[a].se for a in areas])
+        levels.append([result[a].level for a in areas])
     seconds = time.perf_counter() - start
     return Row(
         "CRISIS",
@@ -115,6 +131,7 @@ def run_crisis(
         truth.ravel(),
         np.array(est).ravel(),
         np.array(ses).ravel(),
+        np.array(levels).ravel(),
         np.array(lengths),
         float(seen.max() / len(truth)),
         seconds,
@@ -165,6 +182,7 @@ def run_catsim(
     per_area = max_items // len(areas)
     est = np.zeros_like(truth)
     ses = np.zeros_like(truth)
+    levels = np.zeros(truth.shape, dtype=int)
     lengths = np.zeros(len(truth))
     max_exposure = 0.0
     start = time.perf_counter()
@@ -183,6 +201,7 @@ def run_catsim(
             answers = simulator.response_vectors[person]
             result = eap(answers, params[given, 0], params[given, 1], params[given, 2])
             est[person, j], ses[person, j] = result.theta, result.se
+            levels[person, j] = most_probable_level(result)[0]
             lengths[person] += len(given)
         counts = np.bincount(
             np.concatenate([np.asarray(g, dtype=int) for g in simulator.administered_items]),
@@ -191,7 +210,15 @@ def run_catsim(
         max_exposure = max(max_exposure, float(counts.max() / len(truth)))
     seconds = time.perf_counter() - start
     return Row(
-        "catsim", label, truth.ravel(), est.ravel(), ses.ravel(), lengths, max_exposure, seconds
+        "catsim",
+        label,
+        truth.ravel(),
+        est.ravel(),
+        ses.ravel(),
+        levels.ravel(),
+        lengths,
+        max_exposure,
+        seconds,
     )
 
 
@@ -205,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         "--max-items", type=int, default=CatConfig().max_items, help="The test's item limit."
     )
     args = parser.parse_args(argv)
+    config = CatConfig(max_items=args.max_items)
     catalogue = load_bundled()
     areas = [a.id for a in catalogue.framework.areas]
     bank = load_bundled_items()
@@ -215,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     rows: list[Row] = []
     for label, scored, guess in conditions:
-        rows.append(run_crisis(scored, truth, guess, args.seed, label, args.max_items))
+        rows.append(run_crisis(scored, truth, guess, args.seed, label, config))
         peer = None if args.no_peer else run_catsim(scored, truth, args.seed, label, args.max_items)
         if peer is not None:
             rows.append(peer)
@@ -226,13 +254,13 @@ def main(argv: list[str] | None = None) -> int:
             (bank, 0.0, "no guessing, scored c=1/4"),
         ]
         for scored, guess, label in mismatches:
-            rows.append(run_crisis(scored, truth, guess, args.seed, label, args.max_items))
+            rows.append(run_crisis(scored, truth, guess, args.seed, label, config))
     print(
         f"{len(bank)} items, {args.examinees} examinees, {len(areas)} areas, "
         f"test limit {args.max_items} items"
     )
     header = (
-        f"{'engine':8} {'condition':26} {'r':>6} {'RMSE':>6} {'bias':>7} {'exact':>6} "
+        f"{'engine':8} {'condition':26} {'r':>6} {'RMSE':>6} {'bias':>7} {'exact':>6} {'θ̂ cut':>6} "
         f"{'±1':>6} {'length':>7} {'SE≤.45':>7} {'max exp':>8} {'s':>6}"
     )
     print(header)
@@ -241,7 +269,8 @@ def main(argv: list[str] | None = None) -> int:
         f = row.figures()
         print(
             f"{row.engine:8} {row.condition:26} {f['r']:6.3f} {f['rmse']:6.3f} "
-            f"{f['bias']:+7.3f} {f['exact']:6.3f} {f['within1']:6.3f} {f['length']:7.1f} "
+            f"{f['bias']:+7.3f} {f['exact']:6.3f} {f['exact_point']:6.3f} {f['within1']:6.3f} "
+            f"{f['length']:7.1f} "
             f"{f['se_ok']:7.2f} {f['max_exposure']:8.3f} {row.seconds:6.1f}"
         )
     if not args.no_peer and not any(row.engine == "catsim" for row in rows):

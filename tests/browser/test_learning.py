@@ -3,6 +3,7 @@ path with a calendar, PDF report; an instructor's view of the seeded demo cohort
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -91,7 +92,16 @@ def test_a_new_learner_goes_through_the_journey(page: Any, server: str, artifact
         assert answered <= 60
     assert 8 <= answered < 60
     assert page.locator(".review li").count() == answered
+    # Each area's level comes with how probable it is, given the answers.
+    levels = page.locator("table tbody td[data-label='Level']")
+    assert levels.count() == 4
+    for k in range(4):
+        assert re.search(r"\((> )?\d{1,3} %\)$", levels.nth(k).inner_text().strip())
+    page.set_viewport_size({"width": 1366, "height": 900})
     page.screenshot(path=str(artifacts / "learning-test-review.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(artifacts / "learning-test-review-390.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     page.get_by_role("link", name="See your profile and gaps").click()
     assert page.locator("svg.radar-svg polygon.current").count() == 1

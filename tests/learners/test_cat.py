@@ -14,9 +14,11 @@ from crisis.learners.cat import (
     CatState,
     continuous_level,
     level_of,
+    level_probabilities,
+    most_probable_level,
     simulate_answers,
 )
-from crisis.learners.irt import eap
+from crisis.learners.irt import QUADRATURE, Estimate, eap
 from crisis.learners.items import load_bundled_items
 
 
@@ -192,3 +194,51 @@ def test_each_competence_starts_from_its_own_areas_prior(bundled):
         checked += 1
     # Several competences per area were tested, so a value leaking between them would show.
     assert checked >= 12
+
+
+def test_a_posterior_straddling_a_cut_is_placed_in_its_more_probable_level():
+    """Placed where the learner most probably is, not where the average of the posterior
+    happens to fall: here most of the posterior lies below the first cut and the rest around
+    the middle, so the mean lands in level 1, where the learner almost surely is not."""
+    low = (QUADRATURE > -2.6) & (QUADRATURE < -1.7)
+    middle = (QUADRATURE > -0.4) & (QUADRATURE < 0.4)
+    weights = 0.58 * low / low.sum() + 0.42 * middle / middle.sum()
+    mean = float(weights @ QUADRATURE)
+    estimate = Estimate(mean, 1.0, points=QUADRATURE, weights=weights)
+    assert level_of(mean) == 1
+    probabilities = level_probabilities(estimate)
+    assert sum(probabilities) == pytest.approx(1.0)
+    assert probabilities[1] < 0.01
+    level, chance = most_probable_level(estimate)
+    assert (level, chance) == (0, pytest.approx(0.58))
+
+
+def test_a_cut_between_grid_points_splits_their_mass_by_length():
+    # All the posterior on one grid point whose cell the cut 0.5 splits: the share of the
+    # cell on each side of the cut, not all of it on one side.
+    k = int(np.argmin(np.abs(QUADRATURE - 0.5)))
+    h = QUADRATURE[1] - QUADRATURE[0]
+    weights = np.zeros_like(QUADRATURE)
+    weights[k] = 1.0
+    probabilities = level_probabilities(Estimate(0.5, 0.1, points=QUADRATURE, weights=weights))
+    below = (0.5 - (QUADRATURE[k] - h / 2)) / h
+    assert probabilities[2] == pytest.approx(below)
+    assert probabilities[3] == pytest.approx(1 - below)
+
+
+def test_results_show_each_level_with_its_probability(bundled):
+    bank, catalogue = bundled
+    test = AdaptiveTest.start(bank, catalogue, seed=3)
+    areas = [a.id for a in catalogue.framework.areas]
+    simulate_answers(
+        test, dict(zip(areas, [-2.2, -0.4, 0.9, 1.8], strict=True)), np.random.default_rng(8)
+    )
+    estimates = test.area_estimates()
+    result = test.result()
+    for area in result.areas:
+        probabilities = level_probabilities(estimates[area.area])
+        assert area.level == int(np.argmax(probabilities))
+        assert area.level_probability == pytest.approx(max(probabilities))
+        assert 0.2 < area.level_probability <= 1.0
+    record = result.as_dict()["areas"]
+    assert all("level_probability" in entry for entry in record)  # type: ignore[union-attr]

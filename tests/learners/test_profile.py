@@ -6,15 +6,20 @@ import pytest
 
 from crisis.competences import load_bundled
 from crisis.exceptions import ContentError
-from crisis.learners.cat import CompetenceResult, TestResult
+from crisis.learners.cat import CompetenceResult, TestResult, level_of, most_probable_level
+from crisis.learners.irt import Estimate
 from crisis.learners.profile import Evidence, build_profile
 
 
 def _test_result(entries):
+    # As the test reports them: each level the most probable one given θ and its SE.
     return TestResult(
         areas=[],
         competences=[
-            CompetenceResult(cid, "A-RES", theta, se, 0, 4, 2) for cid, theta, se in entries
+            CompetenceResult(
+                cid, "A-RES", theta, se, most_probable_level(Estimate(theta, se))[0], 4, 2
+            )
+            for cid, theta, se in entries
         ],
         theta=0.0,
         se=0.5,
@@ -123,3 +128,33 @@ def test_unbiased_self_ratings_are_rarely_marked_and_inflated_ones_often():
             flags += [entry.calibration != "consistent" for entry in profile.levels]
     assert np.mean(marks[0]) < 0.08
     assert np.mean(marks[2]) > 0.25
+
+
+def test_the_profile_shows_the_tests_most_probable_level(bundled_test):
+    """The profile's test level, and its level where the test is all there is, are the ones
+    the test's results page shows, even where guessing skews the posterior so that the
+    average θ falls in another band."""
+    result = bundled_test
+    profile = build_profile(load_bundled(), test=result)
+    for entry in result.competences:
+        level = profile.level(entry.competence)
+        assert level.test_level == entry.level
+        assert level.level == entry.level
+    # Here some competences' average θ lies in another band than their most probable level.
+    assert any(entry.level != level_of(entry.theta) for entry in result.competences)
+
+
+@pytest.fixture(scope="module")
+def bundled_test():
+    import numpy as np
+
+    from crisis.learners.cat import AdaptiveTest, simulate_answers
+    from crisis.learners.items import load_bundled_items
+
+    catalogue = load_bundled()
+    test = AdaptiveTest.start(load_bundled_items(), catalogue, seed=21)
+    areas = [a.id for a in catalogue.framework.areas]
+    simulate_answers(
+        test, dict(zip(areas, [-2.0, -1.4, 0.6, 1.6], strict=True)), np.random.default_rng(3)
+    )
+    return test.result()

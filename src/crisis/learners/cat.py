@@ -32,7 +32,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from crisis.competences.models import Catalogue
 from crisis.exceptions import ConflictError, ContentError
-from crisis.learners.irt import QUADRATURE, Estimate, eap, information, probability
+from crisis.learners.irt import (
+    QUADRATURE,
+    Estimate,
+    eap,
+    information,
+    probability,
+)
 from crisis.learners.items import Item, ItemBank
 
 #: θ at which levels 1, 2, 3, 4 begin; below the first is level 0 ("not yet"). They equal the
@@ -45,6 +51,25 @@ COMPETENCE_SPREAD = 0.6
 def level_of(theta: float, cuts: tuple[float, ...] = CUT_SCORES) -> int:
     """The proficiency level 0..4 for an ability θ."""
     return int(np.searchsorted(np.asarray(cuts), theta, side="right"))
+
+
+def level_probabilities(estimate: Estimate, cuts: tuple[float, ...] = CUT_SCORES) -> list[float]:
+    """Posterior probability of each level 0..4: the posterior of θ between the cut scores."""
+    return [float(p) for p in estimate.interval_probabilities(cuts)]
+
+
+def most_probable_level(
+    estimate: Estimate, cuts: tuple[float, ...] = CUT_SCORES
+) -> tuple[int, float]:
+    """The level whose band holds the most posterior probability, and that probability.
+
+    This places a learner in the level they are most probably at (the rule that makes the
+    fewest wrong placements); it can differ from :func:`level_of` of the posterior mean when
+    the posterior is skewed, as guessing makes it near the bottom of the scale.
+    """
+    probabilities = level_probabilities(estimate, cuts)
+    level = int(np.argmax(probabilities))
+    return level, probabilities[level]
 
 
 def continuous_level(theta: float, cuts: tuple[float, ...] = CUT_SCORES) -> float:
@@ -107,9 +132,11 @@ class AreaResult:
     area: str
     theta: float
     se: float
+    #: The most probable level (:func:`most_probable_level`) and its posterior probability.
     level: int
     items: int
     correct: int
+    level_probability: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -120,9 +147,11 @@ class CompetenceResult:
     area: str
     theta: float
     se: float
+    #: The most probable level (:func:`most_probable_level`) and its posterior probability.
     level: int
     items: int
     correct: int
+    level_probability: float = 1.0
 
 
 class AdaptiveTest:
@@ -331,7 +360,10 @@ class AdaptiveTest:
         return out
 
     def result(self) -> TestResult:
-        """Abilities per area and per competence, with levels by :data:`CUT_SCORES`.
+        """Abilities per area and per competence, each with its most probable level.
+
+        The level is the band between :data:`CUT_SCORES` that holds the most of the
+        posterior (:func:`most_probable_level`), reported with that probability.
 
         A competence's θ is estimated from its own items, with the rest of its area (itself
         informed by the other areas) as the prior, widened by :data:`COMPETENCE_SPREAD`.
@@ -344,9 +376,8 @@ class AdaptiveTest:
             mine = [(i, c) for i, c in responses if self.area_of.get(i.competence) == area]
             est = estimates[area]
             prior_mean, prior_sd = self._area_prior(responses, area)
-            areas.append(
-                AreaResult(area, est.theta, est.se, level_of(est.theta), len(mine), _n(mine))
-            )
+            level, chance = most_probable_level(est)
+            areas.append(AreaResult(area, est.theta, est.se, level, len(mine), _n(mine), chance))
             for cid in sorted({i.competence for i, _ in mine}):
                 own = [(i, c) for i, c in mine if i.competence == cid]
                 rest = _eap_of(
@@ -359,9 +390,10 @@ class AdaptiveTest:
                     prior_mean=rest.theta,
                     prior_sd=float(np.hypot(rest.se, COMPETENCE_SPREAD)),
                 )
+                level_c, chance_c = most_probable_level(est_c)
                 competences.append(
                     CompetenceResult(
-                        cid, area, est_c.theta, est_c.se, level_of(est_c.theta), len(own), _n(own)
+                        cid, area, est_c.theta, est_c.se, level_c, len(own), _n(own), chance_c
                     )
                 )
         overall = _eap_of(responses)
@@ -431,7 +463,8 @@ def _grid_eap(loglik: npt.NDArray[np.float64], mean: float, sd: float) -> Estima
     w = np.exp(log_post - log_post.max())
     w /= w.sum()
     theta = float(w @ QUADRATURE)
-    return Estimate(theta=theta, se=float(np.sqrt(max(w @ (QUADRATURE - theta) ** 2, 0.0))))
+    se = float(np.sqrt(max(w @ (QUADRATURE - theta) ** 2, 0.0)))
+    return Estimate(theta=theta, se=se, points=QUADRATURE, weights=w)
 
 
 def _n(responses: list[tuple[Item, bool]]) -> int:

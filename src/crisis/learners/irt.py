@@ -13,8 +13,9 @@ needs thousands of responses per item to be estimated stably).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -63,10 +64,45 @@ def information(
 
 @dataclass(frozen=True)
 class Estimate:
-    """An ability estimate: posterior mean ``theta`` and posterior SD ``se``."""
+    """An ability estimate: posterior mean ``theta`` and posterior SD ``se``.
+
+    Where the estimate comes from quadrature, ``points`` and ``weights`` hold the posterior
+    itself (equally spaced points, weights summing to 1), so that the probability of any
+    range of θ can be read off it (:meth:`interval_probabilities`).
+    """
 
     theta: float
     se: float
+    points: FloatArray | None = field(default=None, repr=False, compare=False)
+    weights: FloatArray | None = field(default=None, repr=False, compare=False)
+
+    def interval_probabilities(self, cuts: Sequence[float]) -> FloatArray:
+        """Posterior probability that θ lies below ``cuts[0]``, between each pair, above the last.
+
+        Each quadrature point stands for the cell of width ``h`` around it, its weight spread
+        evenly over the cell, so a cut between two points splits their cells' mass by length.
+        Without the posterior, a normal with mean ``theta`` and SD ``se``.
+        """
+        edges = np.concatenate([[-np.inf], np.asarray(cuts, dtype=float), [np.inf]])
+        if self.points is None or self.weights is None or len(self.points) < 2:
+            z = (edges - self.theta) / max(self.se, 1e-12)
+            cdf = 0.5 * (1.0 + np.array([math.erf(v / math.sqrt(2.0)) for v in z]))
+            return np.asarray(np.diff(cdf), dtype=float)
+        return np.asarray(self.weights @ interval_shares(self.points, cuts), dtype=float)
+
+
+def interval_shares(points: FloatArray, cuts: Sequence[float]) -> FloatArray:
+    """Share of each point's cell (width ``h``, the spacing) in each interval between ``cuts``.
+
+    Rows are points, columns the intervals below ``cuts[0]``, between each pair and above
+    the last; each row sums to 1.
+    """
+    edges = np.concatenate([[-np.inf], np.asarray(cuts, dtype=float), [np.inf]])
+    h = float(points[1] - points[0])
+    overlap = np.minimum(points[:, None] + h / 2, edges[None, 1:]) - np.maximum(
+        points[:, None] - h / 2, edges[None, :-1]
+    )
+    return np.asarray(np.clip(overlap, 0.0, None) / h, dtype=float)
 
 
 def eap(
@@ -108,7 +144,7 @@ def eap(
     w /= w.sum()
     mean = float(w @ points)
     sd = float(np.sqrt(max(w @ (points - mean) ** 2, 0.0)))
-    return Estimate(theta=mean, se=sd)
+    return Estimate(theta=mean, se=sd, points=points, weights=w)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,9 @@ saying how much it can be trusted:
 * a **self-rating** counts as the chosen level with SD :data:`SELF_RATING_SD` (one level:
   people misjudge themselves by about a level in either direction);
 * the **adaptive test** gives θ and its standard error per competence, turned into levels by
-  :func:`crisis.learners.cat.continuous_level` (one θ unit ≈ one level);
+  :func:`crisis.learners.cat.continuous_level` (one θ unit ≈ one level); where the test is a
+  competence's only evidence, the level shown is the test's most probable level
+  (:func:`crisis.learners.cat.most_probable_level`), as on the test's results page;
 * **other evidence** (an exercise score, an instructor's assessment, a completed module) is
   given directly as a level and SD by whoever records it.
 
@@ -32,7 +34,14 @@ from typing import Literal
 
 from crisis.competences.models import Catalogue
 from crisis.exceptions import ContentError
-from crisis.learners.cat import COMPETENCE_SPREAD, CUT_SCORES, TestResult, continuous_level
+from crisis.learners.cat import (
+    COMPETENCE_SPREAD,
+    CUT_SCORES,
+    TestResult,
+    continuous_level,
+    most_probable_level,
+)
+from crisis.learners.irt import Estimate
 
 #: How far a self-rating is trusted, in levels.
 SELF_RATING_SD = 1.0
@@ -52,6 +61,8 @@ class Evidence:
         sd: Standard deviation of that level (smaller = more trusted).
         source: Where it comes from: ``"self"``, ``"test"``, ``"exercise"``, ….
         note: Free text shown with the evidence (for example the exercise name).
+        probable: The most probable level where the evidence has a posterior (the adaptive
+            test); it can differ from ``level`` rounded when the posterior is skewed.
     """
 
     competence: str
@@ -59,6 +70,7 @@ class Evidence:
     sd: float
     source: str
     note: str = ""
+    probable: int | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.level <= 4.0 or math.isnan(self.level):
@@ -166,6 +178,9 @@ def evidence_from_test(
                 entry.se,
                 cuts,
                 f"{entry.correct}/{entry.items} correct",
+                entry.level
+                if cuts == CUT_SCORES
+                else most_probable_level(Estimate(entry.theta, entry.se), cuts)[0],
             )
         )
     if catalogue is not None:
@@ -176,12 +191,19 @@ def evidence_from_test(
             if area is None or competence.id in tested:
                 continue
             se = float(math.hypot(area.se, COMPETENCE_SPREAD))
-            out.append(_evidence(competence.id, area.theta, se, cuts, f"area {area.area} estimate"))
+            probable = most_probable_level(Estimate(area.theta, se), cuts)[0]
+            note = f"area {area.area} estimate"
+            out.append(_evidence(competence.id, area.theta, se, cuts, note, probable))
     return out
 
 
 def _evidence(
-    competence: str, theta: float, se: float, cuts: tuple[float, ...], note: str
+    competence: str,
+    theta: float,
+    se: float,
+    cuts: tuple[float, ...],
+    note: str,
+    probable: int | None,
 ) -> Evidence:
     width = _band_width(theta, cuts)
     return Evidence(
@@ -190,6 +212,7 @@ def _evidence(
         sd=max(se / width, 1e-3),
         source="test",
         note=note,
+        probable=probable,
     )
 
 
@@ -267,6 +290,9 @@ def _combine(
         t_level = sum(w * r.level for w, r in zip(t_weights, tests, strict=True)) / sum(t_weights)
         t_sd = 1.0 / math.sqrt(sum(t_weights))
         test_level = _round_level(t_level)
+        if len(tests) == 1 and tests[0].probable is not None:
+            # One test: its most probable level, as the test's results page shows it.
+            test_level = tests[0].probable
         if self_rating is not None:
             calibration = "consistent"
             margin = _FLAG_Z * math.hypot(SELF_RATING_SD, t_sd)
@@ -274,9 +300,12 @@ def _combine(
                 calibration = "over-confident"
             elif t_level - self_rating > margin and self_rating < test_level:
                 calibration = "under-confident"
+    level = _round_level(estimate)
+    if len(records) == 1 and records[0].probable is not None:
+        level = records[0].probable  # the test is all there is: its most probable level
     return CompetenceLevel(
         competence=competence,
-        level=_round_level(estimate),
+        level=level,
         estimate=estimate,
         sd=sd,
         confidence=confidence,
