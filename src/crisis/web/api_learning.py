@@ -290,7 +290,18 @@ def get_gaps(
     return {"profile": job.id, "gaps": [g.as_dict() for g in gaps]}
 
 
-@router.get("/path")
+@router.get(
+    "/path",
+    responses={
+        409: {
+            "description": "Nothing is known about you yet: take the self-assessment or the "
+            "knowledge test first.",
+            "content": {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+            },
+        }
+    },
+)
 def get_path(
     request: Request,
     lang: Lang | None = None,
