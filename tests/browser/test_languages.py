@@ -59,6 +59,13 @@ _WORD = re.compile(r"[^\W\d_]{2,}(?:[-'’][^\W\d_]+)*")
 _LATIN_RUN = re.compile(r"[A-Za-z]{2,}(?:[-'’][A-Za-z]+)*(?:\s+[A-Za-z]{2,}(?:[-'’][A-Za-z]+)*)+")
 
 
+#: A bracketed English term of one to three words right after a word of the text.
+_GLOSS = re.compile(
+    r"(?<=[^\W\d_][»”\"]) \((?:[A-Za-z][A-Za-z'’-]*)(?: [A-Za-z][A-Za-z'’-]*){0,2}\)|"
+    r"(?<=[^\W\d_]) \((?:[A-Za-z][A-Za-z'’-]*)(?: [A-Za-z][A-Za-z'’-]*){0,2}\)"
+)
+
+
 def _clean(text: str) -> str:
     for name in PROPER_NAMES:
         text = text.replace(name, " ")
@@ -85,6 +92,9 @@ def english_passages(english: str, translated: str, lang: str) -> list[str]:
     translated = "\n".join(
         line for line in translated.splitlines() if not line.rstrip().endswith("[EN]")
     )
+    # An established English term given in brackets after its translation is a gloss, as
+    # specialist texts write them: «μεσίτης πλαισίου (context broker)».
+    translated = _GLOSS.sub(" ", translated)
     left = sorted(segments(translated) & segments(english))
     if lang == "el":
         runs = {" ".join(r.split()) for r in _LATIN_RUN.findall(_clean(translated))}
@@ -100,6 +110,14 @@ def test_passages_are_found_and_marked_fallbacks_are_not() -> None:
     assert english_passages(english, german, "de") == []
     assert english_passages("Flood of the river Vera", "Hochwasser", "de") == []
     assert english_passages("Flood of the river Vera", "Flood of the river Vera [EN]", "el") == []
+    # A gloss in brackets after the translated term is not left-over English; a bracket of
+    # English on its own, or a longer one, is.
+    gloss = "Τι κάνει ένας μεσίτης πλαισίου (context broker);"
+    assert english_passages("What does a context broker do?", gloss, "el") == []
+    quoted = "O que significa «dependência do fornecedor» (vendor lock-in)?"
+    assert english_passages("What does vendor lock-in mean?", quoted, "pt") == []
+    left = "Ein Satz (the rest of the sentence is English)"
+    assert english_passages("the rest of the sentence is English", left, "de") != []
 
 
 @pytest.fixture(scope="module")
