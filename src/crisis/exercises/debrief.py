@@ -9,7 +9,8 @@ plain JSON-ready data:
 ``timeline``      one representative scenario, replayed: each asset's outages (start, end,
                   damaged or cut off) and failures/repairs per hour, with and without the plan
 ``chains``        causal chains of the worst district outages in that scenario
-``score``         the plan's benefit as a share of the optimiser's (0–100), and budget used
+``score``         the plan's benefit as a share of the optimiser's (100 = equal; not capped:
+                  above 100 the plan beats it), and budget used
 ``measures``      what each measure bought: the loss it avoids when added last (marginal)
 """
 
@@ -26,22 +27,23 @@ import numpy as np
 import numpy.typing as npt
 
 from crisis.exercises.models import Exercise
+from crisis.exercises.optimiser import optimise_exercise
 from crisis.exercises.plans import Plan, eligible, unit_cost, validate_plan
-from crisis.simulation import EnsembleResult, optimise, run_ensemble
+from crisis.simulation import EnsembleResult, run_ensemble
 from crisis.simulation.city import SERVICES, City
 from crisis.simulation.demo import load_city
 from crisis.simulation.ensemble import replay
 from crisis.simulation.explain import explain_district
-from crisis.simulation.hazards import parse_hazard, sample_hazards
 
 Progress = Callable[[float], None]
-#: Scenarios of the optimiser's search and of the marginal-benefit runs (a subset).
-OPTIMISER_SCENARIOS = 60
+#: Scenarios of the optimiser's search (the first of the exercise's own: the same seed) and
+#: of the marginal-benefit runs (a subset).
+OPTIMISER_SCENARIOS = 200
 MARGINAL_SCENARIOS = 100
-_OPTIMISER_VERSION = "1"
+_OPTIMISER_VERSION = "2"
 #: How deep causal chains go (each level is one dependency further back); deeper costs time.
 CHAIN_DEPTH = 4
-_memo: dict[str, list[dict[str, Any]]] = {}
+_memo: dict[str, dict[str, Any]] = {}
 
 
 def total_loss(result: EnsembleResult) -> npt.NDArray[np.float64]:
@@ -74,57 +76,39 @@ def _cache_file(key: str) -> Path:
     return Path(base) / "crisis" / "exercise-optimiser" / f"{key}.json"
 
 
-def candidate_pool(exercise: Exercise, city: City, top: int = 4) -> list[dict[str, Any]]:
-    """Placements worth trying: each per-asset measure on the assets the hazard hits most."""
-    hazards = [parse_hazard(h) for h in exercise.hazards]
-    impact = sample_hazards(hazards, city, 40, exercise.seed)
-    score = impact.damaged.mean(axis=1) * (city.population + 1.0)
-    # Assets with a backup need a power loss, not damage: rank those by people served.
-    people = city.population + 1.0
-    pool: list[dict[str, Any]] = []
-    for measure in exercise.measures:
-        if not measure.per_asset:
-            pool.append({"measure": measure.id})
-            continue
-        mask = eligible(city, measure)
-        rank = people if measure.kind == "backup" else score
-        rows = np.flatnonzero(mask & (rank > 0))
-        rows = rows[np.argsort(-rank[rows], kind="stable")][:top]
-        pool.extend({"measure": measure.id, "asset": city.ids[i]} for i in rows)
-    return pool
-
-
-def optimiser_plan(exercise: Exercise, city: City) -> list[dict[str, Any]]:
-    """The greedy optimiser's placements for the exercise (cached in memory and on disk)."""
+def optimiser_result(
+    exercise: Exercise, city: City, progress: Progress | None = None
+) -> dict[str, Any]:
+    """The optimiser's plan and its figures (benefit, bound, gap; see
+    :mod:`crisis.exercises.optimiser`), cached in memory and on disk per exercise."""
     key = _key(exercise)
     if key in _memo:
         return _memo[key]
     file = _cache_file(key)
     try:
-        placements: list[dict[str, Any]] = json.loads(file.read_text(encoding="utf-8"))
-        _memo[key] = placements
-        return placements
+        cached: dict[str, Any] = json.loads(file.read_text(encoding="utf-8"))
+        if isinstance(cached, dict) and isinstance(cached.get("placements"), list):
+            _memo[key] = cached
+            return cached
     except (OSError, ValueError):
         pass
-    pool = candidate_pool(exercise, city)
-    labelled = []
-    for p in pool:
-        item = exercise.measure(p["measure"]).intervention(p.get("asset"))
-        item["label"] = json.dumps(p, sort_keys=True)
-        labelled.append(item)
-    proposal = optimise(
-        city, exercise.hazards, exercise.budget, OPTIMISER_SCENARIOS, exercise.seed, labelled
-    )
-    placements = [json.loads(step.intervention.label or "{}") for step in proposal.steps]
-    _memo[key] = placements
+    result = optimise_exercise(
+        exercise, city, OPTIMISER_SCENARIOS, exercise.seed, progress
+    ).as_dict()
+    _memo[key] = result
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
         tmp = file.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(placements), encoding="utf-8")
+        tmp.write_text(json.dumps(result), encoding="utf-8")
         os.replace(tmp, file)
     except OSError:
         pass
-    return placements
+    return result
+
+
+def optimiser_plan(exercise: Exercise, city: City) -> list[dict[str, Any]]:
+    """The optimiser's placements for the exercise (see :func:`optimiser_result`)."""
+    return list(optimiser_result(exercise, city)["placements"])
 
 
 def _histogram(runs: Mapping[str, npt.NDArray[np.float64]], bins: int = 16) -> dict[str, Any]:
@@ -208,6 +192,14 @@ def _scenario_story(
     return story
 
 
+def plan_score(benefit: float, benefit_optimiser: float) -> int:
+    """The plan's benefit as a percentage of the optimiser's, not capped: 100 matches it,
+    130 beats it by 30 %, a negative score means the plan made things worse than nothing."""
+    if benefit_optimiser > 0:
+        return round(100 * benefit / benefit_optimiser)
+    return 100 if benefit >= 0 else 0
+
+
 def run_exercise(
     exercise: Exercise,
     placements: Sequence[Mapping[str, Any]],
@@ -227,7 +219,8 @@ def run_exercise(
     seed = exercise.seed if seed is None else seed
     report = progress or (lambda _f: None)
     report(0.0)
-    best = validate_plan(exercise, city, optimiser_plan(exercise, city))
+    searched = optimiser_result(exercise, city)
+    best = validate_plan(exercise, city, searched["placements"])
     report(0.1)
     plans: dict[str, Plan] = {"plan": plan, "optimiser": best}
     results: dict[str, EnsembleResult] = {}
@@ -258,10 +251,7 @@ def run_exercise(
     half = 1.96 * float(benefit.std(ddof=1)) / np.sqrt(n) if n > 1 else 0.0
     mean_opt = float(benefit_opt.mean())
     mean_plan = float(benefit.mean())
-    if mean_opt > 0:
-        score = int(np.clip(round(100 * mean_plan / mean_opt), 0, 100))
-    else:
-        score = 100 if mean_plan >= 0 else 0
+    score = plan_score(mean_plan, mean_opt)
     services = [s for s in SERVICES if results["nothing"].population[SERVICES.index(s)] > 0]
     per_service = {
         name: {s: float(r.metrics["people_hours"][SERVICES.index(s)].mean()) for s in services}
@@ -290,6 +280,8 @@ def run_exercise(
             "cost": plan.cost,
             "budget_used": plan.cost / exercise.budget,
             "optimiser_cost": best.cost,
+            "optimiser_gap": float(searched.get("gap", 0.0)),
+            "optimiser_bound": float(searched.get("bound", 0.0)),
             "annual_probability": exercise.annual_probability(),
         },
         "measures": measures,
