@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export CRISIS_DATA_DIR ?= var
 
-.PHONY: run test install dev lint types unit system-deps catalogs clean
+.PHONY: run test install dev lint types unit system-deps catalogs clean ralph
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,11 +28,19 @@ run: install
 	$(BIN)/crisis serve
 
 ## test: the whole suite — lint, format, types, unit, API, PostgreSQL and browser tests
-test: dev system-deps
+test: dev system-deps ralph
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+## ralph: the Ralph LRS in its own virtualenv (its pinned FastAPI differs from ours), for the xAPI tests
+ralph: .venv-ralph/.installed
+
+.venv-ralph/.installed:
+	$(PYTHON) -m venv .venv-ralph
+	.venv-ralph/bin/pip install --quiet 'ralph-malph[cli,lrs]>=5.0' requests
+	touch $@
 
 system-deps:
 	@scripts/ensure-system-deps.sh

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Make sure the system programs the test suite needs are present: PostgreSQL server binaries
-# and Chromium. As root, install what is missing with apt-get; otherwise stop with one line
+# Make sure the system programs the test suite needs are present: PostgreSQL server binaries,
+# Chromium and poppler's PDF tools. As root, install what is missing with apt-get; otherwise stop with one line
 # naming the package to install. Nothing is ever skipped silently.
 set -euo pipefail
 
@@ -10,6 +10,10 @@ if ! command -v pg_ctl >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/pg_ctl 
 fi
 if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
   missing+=(chromium)
+fi
+# pdftoppm and pdftotext: PDF tests render pages to images and read where each word landed.
+if ! command -v pdftoppm >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then
+  missing+=(poppler-utils)
 fi
 # Fonts for screenshots and PDFs with Greek text.
 if ! fc-list 2>/dev/null | grep -qi dejavu; then

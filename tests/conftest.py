@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,13 +15,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
+from crisis.accounts import hash_password
 from crisis.settings import Settings
-from crisis.store import users
 from crisis.store.db import make_engine
 from crisis.store.migrate import upgrade
+from crisis.store.tables import User
 from crisis.web.app import create_app
 
 PASSWORD = "correct-horse-battery"
+#: Screenshots, rendered PDF pages and PDFs that tests leave for people to look at.
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 ROLES = ("learner", "instructor", "analyst", "admin")
 
 
@@ -39,37 +44,145 @@ def pg_cluster() -> Iterator[str]:
         cluster.stop()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+_ENGINES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def _new_pg_database(server: str, template: str | None = None) -> tuple[str, str]:
+    """Create a database on ``server`` (a copy of ``template`` if given); its name and URL."""
+    name = "t_" + uuid.uuid4().hex[:12]
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            copy = f' TEMPLATE "{template}"' if template else ""
+            conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
+    finally:
+        admin.dispose()
+    return name, re.sub(r"/[^/]*$", f"/{name}", server)
+
+
+def _drop_pg_database(server: str, name: str) -> None:
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(params=_ENGINES)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database URL on each engine."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'test.db'}"
         return
     server = request.getfixturevalue("pg_cluster")
-    name = "t_" + uuid.uuid4().hex[:12]
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    name, url = _new_pg_database(server)
     try:
-        yield re.sub(r"/[^/]*$", f"/{name}", server)
+        yield url
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        _drop_pg_database(server, name)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to the head revision once per session, copied by each test."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    eng = make_engine(f"sqlite:///{path}")
+    upgrade(eng)
+    eng.dispose()  # the last connection to close checkpoints the WAL into the file
+    for leftover in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        assert not leftover.exists() or leftover.stat().st_size == 0
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_cluster: str) -> Iterator[str]:
+    """Name of a PostgreSQL database migrated once per session; tests get copies of it."""
+    name, url = _new_pg_database(pg_cluster)
+    eng = make_engine(url)
+    upgrade(eng)
+    eng.dispose()
+    try:
+        yield name
+    finally:
+        _drop_pg_database(pg_cluster, name)
+
+
+@pytest.fixture(params=_ENGINES)
+def migrated_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database at the head revision on each engine: a copy of the session's template
+    (a file copy for SQLite, ``CREATE DATABASE … TEMPLATE`` for PostgreSQL)."""
+    if request.param == "sqlite":
+        target = tmp_path / "test.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        yield f"sqlite:///{target}"
+        return
+    server = request.getfixturevalue("pg_cluster")
+    name, url = _new_pg_database(server, template=request.getfixturevalue("pg_template"))
+    try:
+        yield url
+    finally:
+        _drop_pg_database(server, name)
 
 
 @pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
+def engine(migrated_url: str) -> Iterator[Engine]:
     """A migrated database."""
-    eng = make_engine(db_url)
-    upgrade(eng)
+    eng = make_engine(migrated_url)
     yield eng
     eng.dispose()
 
 
+@pytest.fixture(scope="module")
+def dask_cluster() -> Iterator[object]:
+    """A real Dask cluster on this machine: a scheduler on a TCP port and one worker."""
+    from distributed import LocalCluster
+
+    cluster = LocalCluster(
+        n_workers=1,
+        threads_per_worker=2,
+        processes=False,
+        protocol="tcp://",
+        host="127.0.0.1",
+        dashboard_address=None,
+    )
+    try:
+        yield cluster
+    finally:
+        cluster.close()
+
+
+def tasks_run_on(cluster: object, prefix: str) -> int:
+    """How many tasks whose key starts with ``prefix`` the cluster's scheduler has seen."""
+    scheduler = cluster.scheduler  # type: ignore[attr-defined]
+    found = scheduler.task_prefixes.get(prefix)
+    return sum(found.state_counts.values()) if found is not None else 0
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cache_dir(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path]:
+    """One cache folder for the session, also for the ``crisis`` processes tests start
+    (``CRISIS_CACHE_DIR``): pytest's own cache folder, so that the demo city is built once
+    and kept between runs (its copy is keyed by the versions it was built from), or a
+    temporary folder when pytest's cache is switched off."""
+    cache = getattr(request.config, "cache", None)
+    folder = cache.mkdir("crisis") if cache is not None else tmp_path_factory.mktemp("cache")
+    before = os.environ.get("CRISIS_CACHE_DIR")
+    os.environ["CRISIS_CACHE_DIR"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("CRISIS_CACHE_DIR", None)
+    else:
+        os.environ["CRISIS_CACHE_DIR"] = before
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", secret_key="test-secret-key-0123456789")
+def settings(tmp_path: Path, cache_dir: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data", secret_key="test-secret-key-0123456789", cache_dir=cache_dir
+    )
 
 
 @pytest.fixture
@@ -77,8 +190,21 @@ def accounts(engine: Engine) -> dict[str, str]:
     """One account per role, each named after its role, all with :data:`PASSWORD`."""
     with Session(engine) as db, db.begin():
         for role in ROLES:
-            users.add_user(db, role, PASSWORD, role, display_name=f"Test {role}")
+            # The rows users.add_user writes, with the Argon2 hash computed once per session.
+            db.add(
+                User(
+                    username=role,
+                    password_hash=_password_hash(),
+                    role=role,
+                    display_name=f"Test {role}",
+                )
+            )
     return {role: role for role in ROLES}
+
+
+@functools.cache
+def _password_hash() -> str:
+    return hash_password(PASSWORD)
 
 
 @pytest.fixture
@@ -109,3 +235,19 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> None:
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The whole site with something on every role's pages (see :mod:`tests.site`)."""
+    from tests.site import build_site
+
+    built = build_site(tmp_path_factory.mktemp("site"))
+    yield built
+    built.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

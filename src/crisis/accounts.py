@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import secrets
+import threading
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -17,6 +19,9 @@ TOKEN_PREFIX = "crs_"
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 _hasher = PasswordHasher()
+# Argon2 is slow and memory-hungry on purpose; a burst of sign-ins checked all at once would
+# starve every other request of CPU. At most one check per core runs; the rest queue.
+_checks = threading.BoundedSemaphore(os.cpu_count() or 2)
 
 
 def check_username(username: str) -> str:
@@ -43,14 +48,16 @@ def check_password(password: str) -> str:
 
 def hash_password(password: str) -> str:
     """Argon2id hash of ``password``."""
-    return _hasher.hash(password)
+    with _checks:
+        return _hasher.hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    with _checks:
+        try:
+            return _hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
 
 
 def needs_rehash(password_hash: str) -> bool:

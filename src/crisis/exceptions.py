@@ -28,6 +28,29 @@ class FormatError(CrisisError):
     """A file or request body cannot be parsed (bad YAML, CSV, JSON, encoding, size)."""
 
 
+class LimitExceededError(FormatError):
+    """A file or request goes beyond one of the limits that keep the server responsive.
+
+    The message names the limit; ``limit`` is its name (``CRISIS_MAX_UPLOAD_MB``, ``rows``,
+    ``YAML aliases`` …) and ``value`` its value, for API clients.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit: str,
+        value: int,
+        location: str | None = None,
+        too_large: bool = False,
+    ) -> None:
+        super().__init__(message, location=location)
+        self.limit = limit
+        self.value = value
+        #: 413 for a size in bytes (body, unpacked file), 422 for a shape (rows, depth …).
+        self.status_code = 413 if too_large else 422
+
+
 class ContentError(CrisisError):
     """Content parses but breaks a rule (dangling reference, cycle, value out of range)."""
 

@@ -15,13 +15,12 @@ import uvicorn
 from sqlalchemy.orm import Session
 
 from crisis.settings import Settings
+from crisis.simulation.demo import demo_city
 from crisis.store import users
 from crisis.store.db import make_engine
 from crisis.store.migrate import upgrade
 from crisis.web.app import create_app
 from tests.conftest import PASSWORD, ROLES
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def _free_port() -> int:
@@ -39,7 +38,7 @@ def _chromium() -> str:
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_server(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> Iterator[str]:
     """The app on a SQLite file with one account per role, served by uvicorn in a thread."""
     root = tmp_path_factory.mktemp("live")
     engine = make_engine(f"sqlite:///{root / 'crisis.db'}")
@@ -47,7 +46,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with Session(engine) as db, db.begin():
         for role in ROLES:
             users.add_user(db, role, PASSWORD, role, display_name=f"Demo {role}")
-    app = create_app(Settings(data_dir=root, secret_key="browser-test-secret-0123"), engine=engine)
+    settings = Settings(data_dir=root, secret_key="browser-test-secret-0123", cache_dir=cache_dir)
+    app = create_app(settings, engine=engine)
+    demo_city(cache_dir)  # built (or read) before a page needs it, not during a click
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -91,9 +92,3 @@ def page(browser: Any) -> Iterator[Any]:
     pg = context.new_page()
     yield pg
     context.close()
-
-
-@pytest.fixture(scope="session")
-def artifacts() -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    return ARTIFACTS

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> Iterator[str]:
     """The app with a learner, an instructor and the demo cohort, as `crisis db upgrade
     --demo-accounts` seeds it."""
     root = tmp_path_factory.mktemp("learning")
@@ -35,7 +35,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         users.add_user(db, "learner", PASSWORD, "learner", display_name="Maria Learner")
         teacher = users.add_user(db, "instructor", PASSWORD, "instructor", display_name="Demo i")
         learning.seed_demo_cohort(db, teacher)
-    app = create_app(Settings(data_dir=root, secret_key="browser-test-secret-0123"), engine=engine)
+    settings = Settings(data_dir=root, secret_key="browser-test-secret-0123", cache_dir=cache_dir)
+    app = create_app(settings, engine=engine)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning")
     )

@@ -37,17 +37,17 @@ def test_analyst_flow_from_spreadsheet_to_pdf_profile(
     page.get_by_role("link", name="Reports").first.click()
     page.locator("#register-file").set_input_files(str(sheet))
     page.get_by_role("button", name="Import register").click()
-    page.wait_for_url(base + "/hazards?imported=12")
-    assert page.get_by_text("Register imported: 12 hazards.").is_visible()
-    assert page.locator("table.register tbody tr").count() == 12
+    page.wait_for_url(base + "/hazards?imported=13")
+    assert page.get_by_text("Register imported: 13 hazards.").is_visible()
+    assert page.locator("table.register tbody tr").count() == 13
     page.screenshot(path=str(artifacts / "workbench-register.png"), full_page=True)
 
-    # AHP weights: likelihood matters more than the economy, people more than everything.
+    # AHP weights of the impact dimensions: people matter more than everything else.
     page.goto(base + "/weights")
-    page.select_option("select[name='likelihood:economy']", "3")
-    page.select_option("select[name='likelihood:people']", "1/3")
-    page.select_option("select[name='people:economy']", "5")
+    page.select_option("select[name='people:economy']", "3")
     page.select_option("select[name='people:environment']", "5")
+    page.select_option("select[name='people:infrastructure']", "2")
+    page.select_option("select[name='people:society']", "3")
     page.get_by_role("button", name="Save weights").click()
     page.wait_for_url(base + "/weights?saved=1")
     assert page.get_by_text("Weights saved.").is_visible()
@@ -60,10 +60,11 @@ def test_analyst_flow_from_spreadsheet_to_pdf_profile(
     heatmap = page.locator("table.heatmap")
     assert heatmap.is_visible()
     assert heatmap.locator("tbody tr").count() == 5
-    assert heatmap.locator("a", has_text="earthquake").count() == 2
+    assert heatmap.locator("a", has_text="Earthquake on the coastal fault").count() == 2
     ranking = page.locator("table.ranking tbody tr")
-    assert ranking.count() == 12
-    assert "Weights from the AHP judgements" in page.content()
+    assert ranking.count() == 13
+    assert "Impact weights from the AHP judgements" in page.content()
+    assert "Kendall" in page.locator("#agreement").inner_text()
     page.screenshot(path=str(artifacts / "workbench-priorities.png"), full_page=True)
 
     # Estimate the blackout's impact with the simulator and fill it in.
@@ -89,7 +90,7 @@ def test_analyst_flow_from_spreadsheet_to_pdf_profile(
     page.wait_for_url("**/scorecard/round?label=Baseline%202027")
     questions = page.locator("fieldset.question")
     total = questions.count()
-    assert total == 45
+    assert total == 47
     for k in range(total):
         questions.nth(k).locator("input[type=radio]").nth(1 + k % 3).check()
     page.locator("#ev-P1\\.1").fill("Council decision 12/2027 appoints the resilience lead.")
@@ -114,3 +115,128 @@ def test_analyst_flow_from_spreadsheet_to_pdf_profile(
     assert rows.count() == 6
     assert page.locator("table.history").inner_text().count("analyst") == 6
     page.screenshot(path=str(artifacts / "workbench-history.png"), full_page=True)
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The app with the demo city Portavera owned by the analyst, served in a thread."""
+    import threading
+    import time
+
+    import uvicorn
+    from sqlalchemy.orm import Session
+
+    from crisis.settings import Settings
+    from crisis.store import users, workspaces
+    from crisis.store.db import make_engine
+    from crisis.store.migrate import upgrade
+    from crisis.web.app import create_app
+
+    from .conftest import _free_port
+
+    root = tmp_path_factory.mktemp("demo")
+    engine = make_engine(f"sqlite:///{root / 'crisis.db'}")
+    upgrade(engine)
+    with Session(engine) as db, db.begin():
+        analyst = users.add_user(db, "analyst", PASSWORD, "analyst", display_name="Demo analyst")
+        workspaces.seed_demo(db, analyst)
+    app = create_app(Settings(data_dir=root, secret_key="browser-test-secret-0123"), engine=engine)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("demo server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    engine.dispose()
+
+
+WORKBENCH_PAGES = (
+    "", "/hazards", "/hazards/heat-blackout", "/priorities", "/weights", "/scorecard",
+    "/scorecard/round?label=Baseline%202026", "/actions", "/reports", "/history", "/history/1",
+    "/history/compare?a=1&b=2", "/priorities/compare",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_workbench_pages_fit_the_window(
+    browser: Any, demo_server: str, artifacts: Path, width: int
+) -> None:
+    """Every workbench page at a laptop's and a phone's width: nothing scrolls sideways but a
+    table in its own scroll box; screenshots kept for a person to look at."""
+    context = browser.new_context(viewport={"width": width, "height": 900 if width > 500 else 844})
+    page = context.new_page()
+    try:
+        page.goto(demo_server + "/login")
+        page.get_by_label("Username").fill("analyst")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state()
+        base = demo_server + "/workbench/portavera"
+        if width == 1366:  # draft the plan once, so that the action page shows actions
+            page.goto(base + "/actions")
+            page.get_by_role("button", name="Draft the plan").click()
+            page.wait_for_url(base + "/actions")
+        for path in WORKBENCH_PAGES:
+            response = page.goto(base + path)
+            assert response is not None and response.status == 200, path
+            wide = page.evaluate(
+                "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+            )
+            name = path.strip("/").split("?")[0].replace("/", "-") or "overview"
+            if "a=1" in path:
+                name += "-1-2"
+            page.screenshot(path=str(artifacts / f"workbench-{name}-{width}.png"), full_page=True)
+            culprits = page.evaluate(
+                """() => [...document.querySelectorAll('body *')]
+                  .filter(e => e.getBoundingClientRect().right
+                    > document.documentElement.clientWidth + 1
+                    && !(e.parentElement && e.parentElement.closest('.table-scroll')))
+                  .slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id)"""
+            )
+            assert wide[0] <= wide[1], f"{path}: {wide[0]} px in a {wide[1]} px window {culprits}"
+        page.goto(base + "/actions")
+        cards = page.locator("li.action-card")
+        assert cards.count() == 7  # six drafted actions and the empty new one
+        assert "Target:" in cards.first.inner_text()
+        # Judgements that contradict each other: the page names them and what would fit.
+        page.goto(base + "/weights")
+        page.select_option("select[name='people:economy']", "9")
+        page.select_option("select[name='economy:environment']", "9")
+        page.select_option("select[name='people:environment']", "1/9")
+        page.get_by_role("button", name="Save weights").click()
+        page.wait_for_url(base + "/weights?saved=1")
+        flag = page.locator("#cr-flag")
+        assert "other judgements imply" in flag.inner_text()
+        assert page.locator("tr.conflicting").count() >= 1
+        wide = page.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        page.screenshot(path=str(artifacts / f"workbench-weights-inconsistent-{width}.png"),
+                        full_page=True)  # fmt: skip
+        assert wide[0] <= wide[1]
+        page.get_by_role("button", name="Reset to equal weights").click()
+        page.wait_for_url(base + "/weights?saved=1")
+        # The same pages in Greek: longer words, the team's English texts marked.
+        page.goto(base + "/priorities")
+        with page.expect_navigation():
+            page.select_option("#language-select", "el")  # the form sends itself on change
+        for path in ("/priorities", "/weights", "/actions", "/scorecard"):
+            page.goto(base + path)
+            assert page.locator("html").get_attribute("lang") == "el"
+            wide = page.evaluate(
+                "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+            )
+            name = path.strip("/")
+            page.screenshot(path=str(artifacts / f"workbench-{name}-el-{width}.png"),
+                            full_page=True)  # fmt: skip
+            assert wide[0] <= wide[1], f"{path} in Greek: {wide[0]} px in a {wide[1]} px window"
+        with page.expect_navigation():  # the choice is kept with the account: back to English
+            page.select_option("#language-select", "en")
+    finally:
+        context.close()

@@ -60,7 +60,7 @@ def test_misspelt_field_is_reported_with_its_line(tmp_path):
     _replace(folder / "framework.yaml", "        knowledge:\n", "        knowlege:\n")
     line = _line_of(folder / "framework.yaml", "knowlege:")
     errors = _errors(folder)
-    assert f"framework.yaml:{line}: areas.0.competences.0.knowlege: unknown field" in errors[0]
+    assert f"framework.yaml:{line}: areas[0].competences[0].knowlege: unknown field" in errors[0]
 
 
 def test_dangling_prerequisite_names_file_line_and_value(tmp_path):
@@ -113,11 +113,12 @@ def test_level_out_of_range_and_missing_descriptor(tmp_path):
     )
     errors = _errors(folder)
     assert any(
-        "profiles.0.targets.C01.level: Input should be less than or equal to 4" in e for e in errors
+        "profiles[0].targets.C01.level: Input should be less than or equal to 4" in e
+        for e in errors
     )
     line = _line_of(folder / "framework.yaml", "5: Establishes")
     assert (
-        f"framework.yaml:{line}: areas.0.competences.0.levels.5: "
+        f"framework.yaml:{line}: areas[0].competences[0].levels[5]: "
         "Input should be less than or equal to 4 (got 5)"
     ) in errors
 
@@ -132,7 +133,7 @@ def test_missing_level_descriptor(tmp_path):
     errors = _errors(folder)
     assert len(errors) == 1
     assert (
-        "areas.0.competences.0.levels: a descriptor is needed for every level 1-4; missing [4]"
+        "areas[0].competences[0].levels: a descriptor is needed for every level 1-4; missing [4]"
         in errors[0]
     )
 

@@ -12,14 +12,13 @@ from crisis.simulation.demo import load_city
 
 
 @pytest.fixture(scope="session")
-def city() -> City:
-    return load_city("demo")
+def city(cache_dir: Path) -> City:
+    return load_city("demo", cache_dir=cache_dir)
 
 
 @pytest.fixture(autouse=True)
-def small_optimiser(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """A short optimiser search, cached under a temporary folder only."""
+def small_optimiser(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A short optimiser search, kept in memory for one test only."""
     monkeypatch.setattr(debrief, "OPTIMISER_SCENARIOS", 20)
     monkeypatch.setattr(debrief, "MARGINAL_SCENARIOS", 50)
     monkeypatch.setattr(debrief, "_memo", {})
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))

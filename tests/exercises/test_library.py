@@ -58,9 +58,9 @@ def test_unknown_competence_and_bad_hazard_are_named() -> None:
 
 
 def test_malformed_files_are_refused() -> None:
-    with pytest.raises(FormatError, match=r"bad.yaml:\d: not valid YAML"):
+    with pytest.raises(FormatError, match=r"bad.yaml:\d: invalid YAML"):
         parse_exercise("id: x\ntitle: [unclosed\n", "bad.yaml")
-    with pytest.raises(FormatError, match="not UTF-8"):
+    with pytest.raises(FormatError, match="not valid UTF-8"):
         parse_exercise(b"\xff\xfe", "bad.yaml")
     with pytest.raises(ContentError, match=r"bad.yaml:1: expected a mapping"):
         parse_exercise("- 1\n- 2\n", "bad.yaml")

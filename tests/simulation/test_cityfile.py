@@ -121,7 +121,7 @@ def test_file_errors_name_file_and_line(tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "city.yaml").write_text("name: x\ndistricts: [\n  - id: D1\n")
     (folder / "assets.geojson").write_text(json.dumps({"features": features}))
-    with pytest.raises(FormatError, match=r"city.yaml:\d+: not valid YAML"):
+    with pytest.raises(FormatError, match=r"city.yaml:\d+: invalid YAML"):
         read_city(folder)
     meta["districts"][1]["vulnerable_share"] = 1.5
     (folder / "city.yaml").write_text(yaml.safe_dump(meta, sort_keys=False))

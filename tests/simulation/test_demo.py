@@ -62,14 +62,13 @@ def test_flood_hits_the_valley_not_the_hills(city):
     assert (power[-1] > 0.999).mean() > 0.9  # …and crews restore nearly all of it in 14 days
 
 
-def test_demo_city_is_cached_as_a_city_folder(city, tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+def test_demo_city_is_cached_as_a_city_folder(city, tmp_path):
     demo.demo_city.cache_clear()
     try:
-        built = demo.demo_city()
-        assert list(tmp_path.glob("crisis/demo-city-*/city.yaml"))
+        built = demo.demo_city(tmp_path)
+        assert list(tmp_path.glob("demo-city-*/city.yaml"))
         demo.demo_city.cache_clear()
-        loaded = demo.load_city("demo")
+        loaded = demo.load_city("demo", cache_dir=tmp_path)
     finally:
         demo.demo_city.cache_clear()
     assert loaded.ids == built.ids == city.ids

@@ -26,7 +26,7 @@ def test_demo_is_seeded_once_with_its_owner(engine: Engine) -> None:
         assert workspaces.seed_demo(db, owner) is None
         state = workspaces.current(db, row)
         assert state.workspace.hazard_register.city == "Portavera"
-        assert len(state.workspace.hazard_register.hazards) == 12
+        assert len(state.workspace.hazard_register.hazards) == 13
         assert len(state.workspace.rounds) == 1
         assert workspaces.member_role(db, row, owner) == "owner"
 

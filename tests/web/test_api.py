@@ -130,7 +130,9 @@ def test_database_failure_while_signed_in_is_a_503_page(app, engine) -> None:  #
         # Point the app's sessions at a server that is not there, as when the database goes down.
         from crisis.store.db import make_engine, make_sessionmaker
 
-        app.state.sessionmaker = make_sessionmaker(make_engine("postgresql://x@127.0.0.1:1/x"))
+        gone = make_engine("postgresql://x@127.0.0.1:1/x")
+        app.state.sessionmaker = make_sessionmaker(gone)
+        app.state.readers = make_sessionmaker(gone, read_only=True)
         response = client.get("/learning")
         assert response.status_code == 503
         assert "database cannot be reached" in response.text

@@ -26,10 +26,13 @@ DATA = bundled_path()
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, cache_dir: Path) -> Settings:
     # A 1 MiB limit: the bundled catalogue fits, a 2 MiB upload does not.
     return Settings(
-        data_dir=tmp_path / "data", secret_key="test-secret-key-0123456789", max_upload_mb=1
+        data_dir=tmp_path / "data",
+        secret_key="test-secret-key-0123456789",
+        max_upload_mb=1,
+        cache_dir=cache_dir,
     )
 
 
@@ -57,10 +60,13 @@ def _greek(client: TestClient) -> None:
     client.post("/language", data={"language": "el", "next": "/", "csrf_token": csrf_of(client)})
 
 
-def test_anonymous_visitors_are_sent_to_sign_in(client: TestClient) -> None:
+def test_anonymous_visitors_read_the_framework_but_do_not_manage_it(client: TestClient) -> None:
     response = client.get("/competences/C01", follow_redirects=False)
+    assert response.status_code == 200 and "Upload and manage" not in response.text
+    assert client.get("/competences/export/moodle").status_code == 200
+    response = client.get("/competences/manage", follow_redirects=False)
     assert response.status_code == 303
-    assert response.headers["location"].startswith("/login?next=/competences/C01")
+    assert response.headers["location"].startswith("/login?next=/competences/manage")
 
 
 def test_framework_lists_areas_and_competences(client: TestClient) -> None:
@@ -184,6 +190,7 @@ def test_coverage_matrix_shows_the_level_each_module_reaches(client: TestClient)
     [
         ("moodle", "text/csv"),
         ("case", "application/json"),
+        ("case-curriculum", "application/json"),
         ("json", "application/json"),
         ("yaml", "application/yaml"),
         ("esco", "text/csv"),
@@ -366,3 +373,47 @@ def test_an_upload_that_no_longer_loads_falls_back_to_bundled(
     assert response.status_code == 200
     assert "could not be loaded" in response.text
     assert "framework.yaml:" in response.text
+
+
+MOODLE_FIXTURE = Path(__file__).parents[1] / "competences" / "data" / "moodle_emergency.csv"
+
+
+def test_another_sites_moodle_framework_is_browsable_at_every_depth(
+    client: TestClient, engine: Engine
+) -> None:
+    login(client, "instructor")
+    response = _upload(client, [("emergency.csv", MOODLE_FIXTURE.read_bytes())], label="Moodle")
+    assert response.status_code == 200, response.text
+    assert _stored(engine) == (1, 1)
+    html = client.get("/competences").text
+    assert "Municipal emergency management" in html
+    assert "Part of 1.1.1 Hazard scenarios" in html  # a depth-4 competence on the framework page
+    page = client.get("/competences/1.1.1.1")
+    assert page.status_code == 200
+    assert "Emergency planning</a> › <a" in page.text  # the branch above it
+    assert "Plan exercises" in page.text  # its cross-reference
+    planning = client.get("/competences/1.1").text
+    assert "Reached when the sub-competences reached give 2 points" in planning
+    api = client.get("/api/v1/competences/1.1.1.1").json()
+    assert api["parent"] == "1.1.1"
+    back = client.get("/competences/export/moodle").content.decode("utf-8")
+    assert "Not yet competent,Competent" in back and "1.1.1.1" in back
+
+
+def test_a_broken_moodle_file_lists_every_problem_and_stores_nothing(
+    client: TestClient, engine: Engine
+) -> None:
+    login(client, "instructor")
+    text = MOODLE_FIXTURE.read_text("utf-8")
+    broken = text.replace(";1.1.1.2;", ";1.1.1.1;")
+    broken = broken.replace('"":2,""scaledefault', '"":7,""scaledefault', 1)
+    response = _upload(client, [("emergency.csv", broken.encode())])
+    assert response.status_code == 400
+    errors = re.findall(r"<li><code>(.*?)</code></li>", response.text)
+    assert errors == [
+        "emergency.csv:row 2, column 7 (Scale configuration): value 7 is outside the 2 scale "
+        "values",
+        "emergency.csv:row 9, column 2 (ID number): ID number &#39;1.1.1.1&#39; is used twice "
+        "(first at row 8)",
+    ]
+    assert _stored(engine) == (0, 0)

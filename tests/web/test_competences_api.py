@@ -24,9 +24,12 @@ DATA = bundled_path()
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, cache_dir: Path) -> Settings:
     return Settings(
-        data_dir=tmp_path / "data", secret_key="test-secret-key-0123456789", max_upload_mb=1
+        data_dir=tmp_path / "data",
+        secret_key="test-secret-key-0123456789",
+        max_upload_mb=1,
+        cache_dir=cache_dir,
     )
 
 

@@ -126,7 +126,7 @@ def test_a_run_gives_a_debrief_report_evidence_and_a_leaderboard(
     report = client.get(run_url + "/report")
     assert report.status_code == 200 and "<polyline" in report.text
     evidence = client.get("/exercises/evidence")
-    assert "river-flood" in evidence.text and "C18" in evidence.text
+    assert "The hundred-year flood" in evidence.text and "C18" in evidence.text
     with Session(engine) as db:
         learner = users.get_user(db, "learner")
         records = store.evidence_for(db, learner)

@@ -178,14 +178,17 @@ def test_profile_path_and_report(learner: TestClient) -> None:
         "hours_per_week": "6",
         "start": "2027-01-04",
         "objective": "hours",
-        "completed": ["M01"],
+        "scope": "scro-mooc",
+        "completed": ["M01"],  # no longer a setting: completion comes from evidence
         "csrf_token": csrf_of(learner),
     }
     assert learner.post("/learning/path", data=settings, follow_redirects=False).status_code == 303
     path = learner.get("/learning/path")
     assert path.status_code == 200
-    assert "2027-01-04" in path.text and 'class="calendar"' in path.text
-    assert 'value="M01" id="done-M01" checked' in path.text
+    assert "2027-01-04" in path.text and 'class="calendar' in path.text
+    assert 'value="scro-mooc" checked' in path.text
+    assert 'name="completed"' not in path.text and "M01 " in path.text
+    assert 'id="beyond-scope"' in path.text  # level-3 targets are beyond the open course
     report = learner.get("/learning/report")
     assert report.status_code == 200 and "Competence report" in report.text
     pdf = learner.get("/learning/report.pdf")
@@ -200,7 +203,7 @@ def test_profile_path_and_report(learner: TestClient) -> None:
         ("hours_per_week", "0", "hours per week"),
         ("hours_per_week", "lots", "hours per week"),
         ("start", "next monday", "start date"),
-        ("completed", "M99", "M99"),
+        ("scope", "astrology", "astrology"),
         ("profile", "astronaut", "astronaut"),
     ],
 )

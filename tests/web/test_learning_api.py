@@ -103,12 +103,12 @@ def test_gaps_and_path(api: TestClient) -> None:
     assert api.get("/api/v1/learning/gaps?profile=nope").status_code == 404
     path = api.put(
         "/api/v1/learning/path",
-        json={"hours_per_week": 5, "start": "2027-03-01", "completed": ["M01"]},
+        json={"hours_per_week": 5, "start": "2027-03-01", "scope": "scro-mooc"},
     ).json()
-    assert path["hours_per_week"] == 5 and path["completed"] == ["M01"]
-    assert path["steps"][0]["start"] == "2027-03-01"
-    assert all(s["module"] != "M01" for s in path["steps"])
-    assert api.put("/api/v1/learning/path", json={"completed": ["ZZ"]}).status_code == 400
+    assert path["hours_per_week"] == 5 and path["completed"] == []
+    assert path["steps"][0]["start"] == "2027-03-01" and path["hours"] <= 80
+    assert {s["module"][0] for s in path["steps"]} == {"M"}
+    assert api.put("/api/v1/learning/path", json={"scope": "ZZ"}).status_code == 400
     assert api.put("/api/v1/learning/path", json={"hours_per_week": 0}).status_code == 422
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
 from typing import Any
 
@@ -57,9 +59,9 @@ def _form(client: TestClient, path: str, action: str | None = None) -> dict[str,
         ("/hazards", "Flood of the river Vera"),
         ("/hazards/river-flood", "Levee breach upstream"),
         ("/hazards/new?taxonomy_id=earthquake", "Earthquake"),
-        ("/priorities", "Sensitivity of the top 3"),
+        ("/priorities", "How stable is the top 3?"),
         ("/weights", "Pairwise comparisons (AHP)"),
-        ("/scorecard", "Baseline 2026"),
+        ("/scorecard", '<abbr title="National and local risk reduction strategies">E</abbr>'),
         ("/scorecard/round?label=Baseline%202026", "Resilience lead appointed"),
         ("/actions", "Draft the plan"),
         ("/reports", "Download the PDF profile"),
@@ -72,6 +74,7 @@ def test_the_demo_workspace_pages(client: TestClient, demo: str, path: str, text
     response = client.get(DEMO + path)
     assert response.status_code == 200, response.text[-2000:]
     assert text in response.text
+    assert "object at 0x" not in response.text  # no Python object leaks into the page
     assert "http://" not in response.text and "https://" not in response.text
 
 
@@ -207,15 +210,20 @@ def test_ahp_weights_are_saved_and_an_inconsistent_matrix_is_flagged(
     login(client, "analyst")
     values = _form(client, DEMO + "/weights")
     values.update({k: "1" for k in values if ":" in k and k != "csrf_token"})
-    values["likelihood:people"] = "3"
+    assert "likelihood:people" not in values  # the AHP weighs the impact dimensions only
+    values["people:economy"] = "3"
     saved = client.post(DEMO + "/weights", data=values)
     assert saved.status_code == 200 and "Weights saved." in saved.text
-    assert re.search(r'<option value="3" selected>3 · Likelihood more important', saved.text)
+    assert re.search(r'<option value="3" selected>3 · People more important', saved.text)
     assert "Consistent enough" in saved.text
     values = _form(client, DEMO + "/weights")
-    values.update({"likelihood:people": "9", "people:economy": "9", "likelihood:economy": "1/9"})
+    values.update({"people:economy": "9", "economy:environment": "9", "people:environment": "1/9"})
     flagged = client.post(DEMO + "/weights", data=values).text
     assert 'id="cr-flag"' in flagged and "exceeds 0.1" in flagged
+    # The judgements that conflict are named, with a value that fits the others.
+    assert flagged.count('class="conflicting"') >= 1
+    assert re.search(r"People / Environment: you chose 1/9; the other judgements imply", flagged)
+    assert "lowers CR to" in flagged
     stale = client.post(DEMO + "/weights", data=values)
     assert stale.status_code == 409 and "saved version 3" in stale.text  # the form is old
     values = _form(client, DEMO + "/weights")
@@ -223,7 +231,8 @@ def test_ahp_weights_are_saved_and_an_inconsistent_matrix_is_flagged(
     refused = client.post(DEMO + "/weights", data=values)
     assert refused.status_code == 422 and "is not on Saaty&#39;s scale" in refused.text
     ranking = client.get(DEMO + "/priorities").text
-    assert "Weights from the AHP judgements" in ranking
+    assert "Impact weights from the AHP judgements" in ranking
+    assert "too inconsistent, see the weights page" in ranking
     compare = client.get(DEMO + "/priorities/compare").text
     assert "Kendall" in compare
 
@@ -234,7 +243,7 @@ def test_two_analysts_rankings_are_compared(client: TestClient, demo: str) -> No
         login(nikos, "nikos")
         values = _form(nikos, DEMO + "/weights")
         values.update({k: "1" for k in values if ":" in k})
-        values["likelihood:people"] = "1/5"
+        values["people:society"] = "1/5"
         nikos.post(DEMO + "/weights", data=values)
     page = client.get(DEMO + "/priorities/compare").text
     assert "Kendall's τ" in page and "Spearman" in page
@@ -286,7 +295,11 @@ def test_action_plan_is_drafted_and_edited(client: TestClient, demo: str) -> Non
     drafted = client.post(
         DEMO + "/actions/draft", data={"round": "Baseline 2026", "csrf_token": token}
     )
-    assert drafted.status_code == 200 and "Move from" in drafted.text
+    assert drafted.status_code == 200 and "Target:" in drafted.text
+    plan = drafted.text
+    dues = re.findall(r'type="date" name="due-\d+" value="(\d{4}-\d\d-\d\d)"', plan)
+    assert len(dues) == 6 and all(d > dt.date.today().isoformat() for d in dues)
+    assert "Is there a named person" not in plan  # actions, not questions
     values = _form(client, DEMO + "/actions", DEMO + '/actions"')
     values["owner-0"] = "Mayor's office"
     values["due-1"] = "next spring"
@@ -391,6 +404,88 @@ def test_scorecard_import_names_row_and_column(client: TestClient, demo: str) ->
     assert exported.text.splitlines() == ["question_id,score,evidence,attachments", "P1.1,2,ok,"]
 
 
+def test_priorities_show_names_one_risk_definition_and_honest_flip_points(
+    client: TestClient, demo: str
+) -> None:
+    login(client, "analyst")
+    page = client.get(DEMO + "/priorities").text
+    matrix = page[page.index('class="heatmap"') : page.index("</table>", page.index("heatmap"))]
+    assert "<sup>" not in matrix and "Earthquake on the coastal fault" in matrix
+    assert "most severe" in matrix and "most probable" in matrix  # spelled out
+    assert matrix.count('class="governing"') == 13  # one deciding scenario per hazard
+    assert re.search(r"Matrix and ranking agree: Kendall(&#39;|')s τ = 0\.(8|9)\d", page)
+    assert "a rare catastrophe (likelihood 1, impact 5: index 60) is high" in page
+    stability = page[page.index('id="stability"') :][:1200]
+    assert "The smallest change of one weight that alters the top 3 is" in stability
+    assert "one-step changes of a single judgement" in stability
+    highest = client.get(DEMO + "/priorities?basis=highest&scenario=most_severe")
+    assert highest.status_code == 200
+    bad = client.get(DEMO + "/priorities?basis=average")
+    assert bad.status_code == 400 and "basis: must be one of weighted, highest" in bad.text
+
+
+def test_a_workspace_stored_by_an_earlier_version_still_opens(
+    client: TestClient, demo: str, engine: Engine
+) -> None:
+    """A snapshot whose AHP matrix had likelihood as a sixth criterion and a plan without
+    cost, indicator or target: every page and the PDF still work, read as migrated."""
+    legacy = [
+        [1, "1/2", 2, 3, 1, 2], [2, 1, 3, 4, 2, 3], ["1/2", "1/3", 1, 2, "1/2", 1],
+        ["1/3", "1/4", "1/2", 1, "1/3", "1/2"], [1, "1/2", 2, 3, 1, 2],
+        ["1/2", "1/3", 1, 2, "1/2", 1],
+    ]  # fmt: skip
+    old_plan = [{
+        "priority": 1, "essential": 3, "question_id": "P3.2", "action": "Tracked budget line",
+        "owner": "Finance department", "due": "2026-06-16", "hazard_id": "earthquake",
+        "competence": "C17", "supporting_competence": "C18",
+    }]  # fmt: skip
+    with Session(engine) as db, db.begin():
+        row = workspaces.get_workspace(db, "portavera")
+        version = workspaces.get_version(db, row, row.version)
+        data = json.loads(version.snapshot)
+        data["pairwise"] = legacy
+        for hazard in data["register"]["hazards"]:
+            hazard.pop("combines", None)
+        data["register"]["hazards"] = [
+            h for h in data["register"]["hazards"] if h["id"] != "heat-blackout"
+        ]
+        version.snapshot = json.dumps(data, sort_keys=True, separators=(",", ":"))
+        version.plan = old_plan
+    login(client, "analyst")
+    for path in ("", "/priorities", "/weights", "/actions", "/reports", "/history/1"):
+        response = client.get(DEMO + path)
+        assert response.status_code == 200, (path, response.text[-1500:])
+    weights = client.get(DEMO + "/weights").text
+    assert "Consistent enough" in weights and "Likelihood" not in weights.split("<h1")[1]
+    assert "Tracked budget line" in client.get(DEMO + "/actions").text
+    pdf = client.get(DEMO + "/reports/profile.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_a_multi_hazard_scenario_is_entered_in_the_form(client: TestClient, demo: str) -> None:
+    login(client, "analyst")
+    values = _form(client, DEMO + "/hazards/new?taxonomy_id=coastal-flood", DEMO + "/hazards")
+    values.update({
+        "id": "surge-and-flood", "title": "Storm surge during a river flood",
+        "mp_likelihood": "100", "ms_likelihood": "500",
+        **{f"{p}_{d}": "3" for p in ("mp", "ms")
+           for d in ("people", "economy", "environment", "infrastructure", "society")},
+    })  # fmt: skip
+    body: dict[str, Any] = {**values, "combines": ["coastal-flood", "river-flood"]}
+    saved = client.post(DEMO + "/hazards", data=body)
+    assert saved.status_code == 200 and "Storm surge during a river flood" in saved.text
+    ranking = client.get(DEMO + "/priorities").text
+    assert "multi-hazard scenario:" in ranking
+    lone = {**values, "id": "lone", "combines": ["river-flood"]}
+    refused = client.post(DEMO + "/hazards", data=lone)
+    assert refused.status_code == 422 and "at least two hazards" in refused.text
+    removed = client.post(
+        DEMO + "/hazards/river-flood/delete",
+        data={"version": "1", "csrf_token": values["csrf_token"]},
+    )
+    assert removed.status_code == 409 and "surge-and-flood" in removed.text
+
+
 def _greek_page(client: TestClient) -> None:
     client.post("/language", data={"language": "el", "next": "/", "csrf_token": csrf_of(client)})
 
@@ -444,8 +539,8 @@ def test_the_greek_city_profile_pdf_is_greek_and_marks_the_team_s_texts(
         " ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages
     )
     assert "Προφίλ ανθεκτικότητας της πόλης: Portavera" in text
-    assert "Μήτρα κινδύνου (δυσμενέστερο σενάριο)" in text
+    assert "Μήτρα κινδύνου" in text and "Επικινδυνότητες κατά κίνδυνο" in text
     assert "Κάρτα αξιολόγησης ανθεκτικότητας" in text
-    assert "(most severe scenario)" not in text and "Top hazards" not in text
+    assert "Hazards by risk" not in text and "Deciding scenario" not in text
     assert "[EN] Flood of the river Vera" in text
     assert "16 Μαρ 2026" in text  # the round's date, written the Greek way

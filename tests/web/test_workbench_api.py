@@ -42,7 +42,7 @@ def test_workspaces_are_listed_and_created(client: TestClient, demo: str) -> Non
     clash = client.post(API, json={"name": "testville", "city": "X"}, headers=_headers(client))
     assert clash.status_code == 409 and clash.headers["content-type"] == "application/problem+json"
     state = client.get(f"{API}/portavera").json()
-    assert len(state["workspace"]["register"]["hazards"]) == 12 and state["plan"] is None
+    assert len(state["workspace"]["register"]["hazards"]) == 13 and state["plan"] is None
     login(client, "learner")
     assert client.get(API).status_code == 403
 
@@ -109,21 +109,36 @@ def test_hazards_are_added_validated_and_removed(client: TestClient, demo: str) 
 def test_ranking_weights_and_scorecard(client: TestClient, demo: str) -> None:
     login(client, "analyst")
     ranking = client.get(f"{API}/portavera/ranking").json()
-    assert ranking["criteria"][0] == "likelihood" and len(ranking["ranking"]) == 12
-    assert ranking["ahp"]["consistent"] is True and len(ranking["sensitivity"]) == 6
+    assert ranking["criteria"][0] == "people" and len(ranking["ranking"]) == 13
+    assert ranking["ahp"]["consistent"] is True and len(ranking["sensitivity"]) == 5
+    assert ranking["agreement"]["kendall_tau"] >= 0.8 and ranking["agreement"]["discordant"] == []
+    assert len(ranking["neighbour_flips"]) == 12 and len(ranking["judgement_steps"]) == 20
+    first = ranking["ranking"][0]
+    assert {"risk", "band", "scenario", "impact_weighted", "impact_highest"} <= set(first)
     url = f"{API}/portavera/pairwise"
-    broken = [[1, 3, 1, 1, 1, 1], [3, 1, 1, 1, 1, 1], *[[1] * 6 for _ in range(4)]]
-    for k in range(2, 6):
-        broken[k][k] = 1
+    broken = [[1, 3, 1, 1, 1], [3, 1, 1, 1, 1], *[[1] * 5 for _ in range(3)]]
     refused = client.put(url, json={"matrix": broken}, headers=_headers(client))
     assert (
-        refused.status_code == 400
-        and "cell (2, 1) [people vs likelihood]" in refused.json()["detail"]
+        refused.status_code == 400 and "cell (2, 1) [economy vs people]" in refused.json()["detail"]
     )
+    # A six-criterion matrix of earlier versions is read without its likelihood row.
+    legacy = [[1, 5, 1, 1, 1, 1], ["1/5", 1, 3, 1, 1, 1], *[[1] * 6 for _ in range(4)]]
+    legacy[2][0], legacy[2][1] = 1, "1/3"
+    taken = client.put(url, json={"matrix": legacy}, headers=_headers(client))
+    assert taken.status_code == 200 and taken.json()["ahp"]["criteria"][0] == "people"
+    inconsistent = [
+        [1, 9, "1/9", 1, 1], ["1/9", 1, 9, 1, 1], [9, "1/9", 1, 1, 1], [1, 1, 1, 1, 1],
+        [1, 1, 1, 1, 1],
+    ]  # fmt: skip
+    client.put(url, json={"matrix": inconsistent}, headers=_headers(client))
+    named = client.get(f"{API}/portavera/ranking").json()
+    assert named["ahp"]["consistent"] is False and named["inconsistent_judgements"]
+    assert named["inconsistent_judgements"][0]["cr_after"] < named["ahp"]["cr"]
     equal = client.put(url, json={"matrix": None}, headers=_headers(client)).json()
     assert equal == {"ahp": None}
+    assert client.get(f"{API}/portavera/ranking?basis=average").status_code == 400
     matrix = client.get(f"{API}/portavera/matrix?scenario=most_severe").json()
-    assert len(matrix["grid"]) == 5 and len(matrix["entries"]) == 12
+    assert len(matrix["grid"]) == 5 and len(matrix["entries"]) == 13
     rounds = client.get(f"{API}/portavera/scorecard").json()
     assert rounds[0]["label"] == "Baseline 2026" and len(rounds[0]["essentials"]) == 10
     put = client.put(

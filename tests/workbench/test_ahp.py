@@ -90,3 +90,39 @@ def test_judgements_fill_the_matrix_and_reject_unknown_criteria() -> None:
         pairwise_from_judgements(["a", "b"], {("a", "d"): 3})
     with pytest.raises(ContentError, match="given twice"):
         pairwise_from_judgements(["a", "b"], {("a", "b"): 3, ("b", "a"): "1/3"})
+
+
+def test_inconsistent_judgements_are_named_with_a_value_that_fits() -> None:
+    from crisis.workbench.ahp import revisions
+
+    # Consistent weights 4:2:1:1:1, then one judgement turned round: people vs economy
+    # should be 2 but reads 1/3.
+    w = np.array([4.0, 2.0, 1.0, 1.0, 1.0])
+    names = ["people", "economy", "environment", "infrastructure", "society"]
+    matrix = (w[:, None] / w[None, :]).tolist()
+    matrix[0][1], matrix[1][0] = 1 / 3, 3.0
+    before = ahp(matrix, names)
+    assert before.cr > 0.0
+    found = revisions(matrix, names)
+    assert found, "an inconsistent matrix must name a judgement to revise"
+    first = found[0]
+    assert (first.first, first.second) == ("people", "economy")
+    assert first.current == pytest.approx(1 / 3)
+    assert first.implied == pytest.approx(2.0)
+    assert first.suggested == pytest.approx(2.0)
+    assert first.cr_after == pytest.approx(0.0, abs=1e-9) and first.cr_after < before.cr
+    assert first.as_dict()["current_text"] == "1/3" and first.as_dict()["suggested_text"] == "2"
+    # Putting the suggested value in really gives the CR reported.
+    matrix[0][1], matrix[1][0] = first.suggested, 1 / first.suggested
+    assert ahp(matrix, names).cr == pytest.approx(first.cr_after, abs=1e-9)
+
+
+def test_revisions_of_saatys_house_lower_its_cr() -> None:
+    from crisis.workbench.ahp import revisions
+
+    found = revisions(HOUSE, HOUSE_CRITERIA)
+    assert len(found) == 3
+    assert [r.cr_after for r in found] == sorted(r.cr_after for r in found)
+    assert all(r.cr_after < 0.169 for r in found)
+    a_consistent_one = [[1, 2, 4], ["1/2", 1, 2], ["1/4", "1/2", 1]]
+    assert revisions(a_consistent_one) == []

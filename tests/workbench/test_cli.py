@@ -22,14 +22,18 @@ def test_rank_prints_json_with_sensitivity() -> None:
     result = runner.invoke(app, ["rank", "demo", "--json", "--sensitivity"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert len(data["ranking"]) == 12 and data["ranking"][0]["rank"] == 1
-    assert {s["criterion"] for s in data["sensitivity"]} >= {"likelihood", "people"}
+    assert len(data["ranking"]) == 13 and data["ranking"][0]["rank"] == 1
+    assert {s["criterion"] for s in data["sensitivity"]} == {
+        "people", "economy", "environment", "infrastructure", "society",
+    }  # fmt: skip
+    assert data["agreement"]["kendall_tau"] >= 0.8
 
 
 def test_rank_human_table() -> None:
     result = runner.invoke(app, ["rank", "demo"])
     assert result.exit_code == 0
     assert "Hazards of Portavera" in result.output and "earthquake" in result.output
+    assert "Kendall τ between matrix cells and ranking" in result.output
 
 
 def test_ahp_from_yaml_and_csv(tmp_path: Path) -> None:
@@ -45,6 +49,11 @@ def test_ahp_from_yaml_and_csv(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert round(data["cr"], 3) == 0.169 and data["consistent"] is False
+    # The judgements to revise are named, each with a value that lowers CR.
+    assert len(data["inconsistent_judgements"]) == 3
+    assert all(r["cr_after"] < data["cr"] for r in data["inconsistent_judgements"])
+    human = runner.invoke(app, ["ahp", str(yaml_file)])
+    assert "the other judgements imply about" in human.output
     csv_file = tmp_path / "m.csv"
     csv_file.write_text(",a,b\na,1,3\nb,1/3,1\n", encoding="utf-8")
     result = runner.invoke(app, ["ahp", str(csv_file)])
@@ -72,7 +81,7 @@ def test_import_export_round_trip_through_files(tmp_path: Path) -> None:
         ["import", str(register_xlsx), "--into", str(workspace), "--city", "Portavera", "--json"],
     )
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["hazards"] == 12
+    assert json.loads(result.output)["hazards"] == 13
     result = runner.invoke(app, [
         "import", str(round_csv), "--into", str(workspace), "--kind", "scorecard",
         "--label", "Baseline 2026", "--date", "2026-03-16",

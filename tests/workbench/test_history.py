@@ -84,4 +84,4 @@ def test_restore_rejects_broken_snapshots() -> None:
         restore("{broken")
     with pytest.raises(ContentError) as info:
         restore('{"name": "x"}')
-    assert str(info.value) == "register: Field required"
+    assert str(info.value) == "register: required field is missing"

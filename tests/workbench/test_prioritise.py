@@ -1,86 +1,104 @@
-"""Weighted ranking, its sensitivity to the weights, and agreement between analysts."""
+"""The ranking follows the matrix, agrees with it on the demo city, and two analysts compare."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from crisis.exceptions import ContentError
-from crisis.workbench.prioritise import CRITERIA, compare_rankings, rank, sensitivity
-from crisis.workbench.register import Register
+from crisis.workbench.matrix import risk_matrix
+from crisis.workbench.prioritise import CRITERIA, agreement, compare_rankings, rank
+from crisis.workbench.register import Register, parse_register
 from crisis.workbench.workspace import Workspace
+
+from .conftest import hazard_data
 
 
 def _weights(**given: float) -> dict[str, float]:
     return {c: given.get(c, 0.0) for c in CRITERIA}
 
 
-def test_equal_weights_rank_by_overall_severity(small_register: Register) -> None:
+def test_the_ahp_weighs_impact_dimensions_only() -> None:
+    assert CRITERIA == ("people", "economy", "environment", "infrastructure", "society")
+
+
+def test_ranking_by_risk_with_the_deciding_scenario(small_register: Register) -> None:
     ranking = rank(small_register)
-    assert [r.hazard_id for r in ranking] == ["alpha", "beta", "gamma", "delta"]
-    assert ranking[0].score == pytest.approx(1.0)
-    assert sum(ranking[1].contributions.values()) == pytest.approx(ranking[1].score)
+    # gamma (1 in 2,000 years, catastrophic for people and infrastructure only) has a
+    # weighted impact of 2.6 (class 3): index 30, below delta's yearly nuisance (40).
+    assert [r.hazard_id for r in ranking] == ["alpha", "beta", "delta", "gamma"]
+    assert ranking[0].risk == 100 and ranking[0].band == "very high"
+    assert ranking[3].risk == 30 and ranking[3].likelihood_class == 1
+    assert ranking[3].impact_highest == 5 and ranking[3].highest_dimensions == (
+        "people", "infrastructure",
+    )  # fmt: skip
+    # On the highest dimension, gamma is a rare catastrophe: high, above delta.
+    highest = [r.hazard_id for r in rank(small_register, basis="highest")]
+    assert highest.index("gamma") < highest.index("delta")
+    assert sum(ranking[1].contributions.values()) == pytest.approx(ranking[1].impact_weighted)
 
 
-def test_weights_change_the_order(small_register: Register) -> None:
-    people_first = rank(small_register, _weights(people=1.0))
-    assert [r.hazard_id for r in people_first][:2] in (["alpha", "gamma"], ["gamma", "alpha"])
-    likelihood_only = rank(small_register, _weights(likelihood=1.0))
-    assert likelihood_only[-1].hazard_id == "gamma"
+def test_the_higher_scenario_decides_and_is_named() -> None:
+    register = parse_register({"city": "C", "hazards": [
+        hazard_data("quake", (0.01, [2, 2, 1, 2, 2]), (0.001, [5, 5, 3, 5, 5])),
+    ]})  # fmt: skip
+    (only,) = rank(register)
+    # 1 in 1,000 years is class 2; weighted impact 4.6 rounds to class 5.
+    assert only.scenario == "most_severe" and only.risk == 10 + 15 * 4
+    (probable,) = rank(register, scenario="most_probable")
+    assert probable.scenario == "most_probable"
+
+
+def test_weights_change_the_order_through_impact_only(small_register: Register) -> None:
+    people = rank(small_register, _weights(people=1.0))
+    society = rank(small_register, _weights(society=1.0))
+    # gamma is catastrophic for people (5) and negligible for society (1).
+    assert people.index(next(r for r in people if r.hazard_id == "gamma")) < society.index(
+        next(r for r in society if r.hazard_id == "gamma")
+    )
 
 
 def test_bad_weights_are_named(small_register: Register) -> None:
-    with pytest.raises(ContentError, match="weight for 'people' is missing"):
-        rank(small_register, {"likelihood": 1.0})
+    with pytest.raises(ContentError, match="weight for 'economy' is missing"):
+        rank(small_register, {"people": 1.0})
+    with pytest.raises(ContentError, match="unknown weight 'likelihood'"):
+        rank(small_register, {**_weights(people=1.0), "likelihood": 1.0})
     with pytest.raises(ContentError, match="must be non-negative"):
         rank(small_register, {**_weights(people=1.0), "economy": -0.5})
 
 
-def _top3(register: Register, weights: dict[str, float]) -> tuple[str, ...]:
-    return tuple(r.hazard_id for r in rank(register, weights)[:3])
-
-
-def _moved(weights: dict[str, float], criterion: str, delta: float) -> dict[str, float]:
-    rest = 1.0 - weights[criterion]
-    out = {c: w * (1.0 - weights[criterion] - delta) / rest for c, w in weights.items()}
-    out[criterion] = weights[criterion] + delta
-    return out
-
-
-def test_sensitivity_reports_the_smallest_flip_and_it_really_flips(demo: Workspace) -> None:
+def test_matrix_order_and_ranking_agree_on_the_demo_city(demo: Workspace) -> None:
     register = demo.hazard_register
     weights = demo.criteria_weights()
-    assert weights is not None
-    base = _top3(register, weights)
-    results = {s.criterion: s for s in sensitivity(register, weights)}
-    assert set(results) == set(CRITERIA)
-    found = 0
-    for criterion, result in results.items():
-        for flip, sign in ((result.up, 1), (result.down, -1)):
-            if flip is None:
-                continue
-            found += 1
-            assert flip.top_before == base
-            assert flip.top_after != base
-            low, high = -weights[criterion], 1.0 - weights[criterion]
-            probe = min(max(flip.delta + sign * 1e-7, low), high)
-            assert _top3(register, _moved(weights, criterion, probe)) == flip.top_after
-            # Just short of the threshold nothing has changed yet.
-            assert _top3(register, _moved(weights, criterion, flip.delta * 0.99)) == base
-    assert found >= 6
+    ranking = rank(register, weights)
+    found = agreement(ranking)
+    print(f"Kendall tau (matrix cells vs ranking, demo city): {found.kendall_tau:.3f}")
+    assert found.kendall_tau is not None and found.kendall_tau >= 0.8
+    assert found.discordant == []
+    # Every hazard sits on the matrix in the cell of its deciding scenario, whose index is
+    # the ranking's primary key: walking the ranking never climbs to a higher cell.
+    matrix = risk_matrix(register, dimension_weights=weights)
+    best_cell = {}
+    for entry in matrix.entries:
+        best_cell[entry.hazard_id] = max(best_cell.get(entry.hazard_id, 0), entry.risk)
+    assert [best_cell[r.hazard_id] for r in ranking] == [r.risk for r in ranking]
+    assert [r.risk for r in ranking] == sorted((r.risk for r in ranking), reverse=True)
+    # Hazards sharing a cell value are the only ties, and the ranking orders them by score.
+    for group in found.ties:
+        scores = [next(r.score for r in ranking if r.hazard_id == h) for h in group]
+        assert scores == sorted(scores, reverse=True)
 
 
-def test_sensitivity_scan_agrees_with_brute_force(small_register: Register) -> None:
-    weights = dict.fromkeys(CRITERIA, 1 / 6)
-    for result in sensitivity(small_register, weights):
-        grid = np.linspace(0, 1 - weights[result.criterion], 200)[1:]
-        changed = [d for d in grid if _top3(small_register, _moved(weights, result.criterion, d))
-                   != _top3(small_register, weights)]  # fmt: skip
-        if result.up is None:
-            assert not changed
-        else:
-            assert changed and min(changed) >= result.up.delta - 1e-9
-            assert min(changed) - result.up.delta < grid[1] - grid[0] + 1e-9
+def test_the_earthquake_is_no_longer_both_second_and_last(demo: Workspace) -> None:
+    ranking = rank(demo.hazard_register, demo.criteria_weights())
+    matrix = risk_matrix(demo.hazard_register, scenario="most_severe")
+    order = [e.hazard_id for e in matrix.ranked()]
+    quake = next(r for r in ranking if r.hazard_id == "earthquake")
+    assert quake.rank <= 3 and order.index("earthquake") <= 2
+
+
+def test_identical_rankings_agree_fully(small_register: Register) -> None:
+    found = agreement(rank(small_register))
+    assert found.kendall_tau == pytest.approx(1.0) and not found.ties
 
 
 def test_comparing_two_analysts() -> None:
@@ -104,3 +122,8 @@ def test_comparison_needs_shared_hazards() -> None:
         compare_rankings(["a", "b"], ["c", "d"])
     with pytest.raises(ContentError, match="lists a hazard twice"):
         compare_rankings(["a", "a"], ["a"])
+
+
+def test_empty_register_cannot_be_ranked() -> None:
+    with pytest.raises(ContentError, match="no hazards"):
+        rank(parse_register({"city": "C"}))

@@ -105,3 +105,52 @@ def test_an_imported_register_counts_as_an_edit_of_each_hazard(demo: Workspace) 
     assert [h.version for h in result.hazards] == [2, 2]
     fresh = replace_register(current.model_copy(update={"hazards": ()}), imported)
     assert [h.version for h in fresh.hazards] == [1, 1]
+
+
+def _pair_register() -> Register:
+    return parse_register({"city": "C", "hazards": [
+        hazard_data("surge", (0.1, [1, 2, 2, 2, 1]), (0.002, [3, 4, 3, 4, 3])),
+        hazard_data("flood", (0.05, [2, 3, 2, 3, 2]), (0.005, [4, 4, 3, 4, 3])),
+    ]})  # fmt: skip
+
+
+def test_a_multi_hazard_scenario_combines_hazards_of_the_register() -> None:
+    register = _pair_register()
+    both = parse_hazard(hazard_data(
+        "surge-flood", (0.01, [3, 4, 3, 4, 3]), (0.001, [4, 5, 4, 5, 4]),
+        combines=["surge", "flood"],
+    ))  # fmt: skip
+    saved = save_hazard(register, both, expected_version=None)
+    assert saved.get("surge-flood").combines == ("surge", "flood")
+    with pytest.raises(ConflictError, match="multi-hazard scenario 'surge-flood'"):
+        remove_hazard(saved, "flood", expected_version=1)
+    # The scenario itself can be removed, and then its parts.
+    without = remove_hazard(saved, "surge-flood", expected_version=1)
+    assert remove_hazard(without, "flood", expected_version=1).ids() == ["surge"]
+
+
+@pytest.mark.parametrize(("combines", "message"), [
+    (["surge", "meteor"], "the register has no hazard 'meteor'"),
+    (["surge-flood", "surge"], "cannot combine itself"),
+])  # fmt: skip
+def test_a_multi_hazard_scenario_must_name_other_hazards(combines: list[str], message: str) -> None:
+    bad = parse_hazard(hazard_data(
+        "surge-flood", (0.01, [3] * 5), (0.001, [4] * 5), combines=combines,
+    ))  # fmt: skip
+    with pytest.raises(ContentError, match=message):
+        save_hazard(_pair_register(), bad, expected_version=None)
+
+
+def test_a_multi_hazard_scenario_needs_two_distinct_hazards() -> None:
+    with pytest.raises(ContentError, match="at least two hazards"):
+        parse_hazard(hazard_data("x", (0.1, [1] * 5), (0.01, [2] * 5), combines=["surge"]))
+    with pytest.raises(ContentError, match="lists a hazard twice"):
+        parse_hazard(hazard_data("x", (0.1, [1] * 5), (0.01, [2] * 5), combines=["a", "a"]))
+    nested = {"city": "C", "hazards": [
+        hazard_data("a", (0.1, [1] * 5), (0.01, [2] * 5)),
+        hazard_data("b", (0.1, [1] * 5), (0.01, [2] * 5)),
+        hazard_data("ab", (0.1, [1] * 5), (0.01, [2] * 5), combines=["a", "b"]),
+        hazard_data("abc", (0.1, [1] * 5), (0.01, [2] * 5), combines=["ab", "a"]),
+    ]}  # fmt: skip
+    with pytest.raises(ContentError, match="'ab' is itself a multi-hazard scenario"):
+        parse_register(nested)

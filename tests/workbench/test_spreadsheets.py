@@ -74,7 +74,9 @@ def test_bad_cells_are_reported_by_row_and_column_and_nothing_is_imported(
     assert errors[1].startswith("row 5, column ms_annual_probability: annual probability must be")
     assert errors[2].startswith("row 7, column category:") and "'meteorological'" in errors[2]
     assert errors[3] == "row 8, column id: 'river-flood' is already used in row 2"
-    assert len(errors) == 4
+    # Row 8 was the blackout, which the multi-hazard scenario of row 14 combines.
+    assert errors[4] == "row 14, column combines: the register has no hazard 'blackout'"
+    assert len(errors) == 5
 
 
 def test_scorecard_import_errors_name_rows() -> None:
@@ -122,3 +124,16 @@ def test_exports_neutralise_formulas_and_imports_restore_the_text(demo: Workspac
         back = import_register(export_register(register, fmt=fmt), city="Portavera", fmt=fmt)
         assert back.hazards[0].title == "=cmd|' /C calc'!A0"
         assert back.hazards[0].owner == "@risk" and back.hazards[0].sources == ("-2 m",)
+
+
+def test_a_multi_hazard_scenario_must_combine_hazards_of_the_sheet(demo: Workspace) -> None:
+    rows = register_rows(demo.hazard_register)
+    col = REGISTER_COLUMNS.index
+    index = next(k for k, row in enumerate(rows) if row[col("id")] == "heat-blackout")
+    assert rows[index][col("combines")] == "heatwave; blackout"
+    rows[index][col("combines")] = "heatwave; meteor"
+    with pytest.raises(ContentError) as info:
+        import_register(_csv(rows), city="P")
+    assert info.value.errors == [
+        f"row {index + 1}, column combines: the register has no hazard 'meteor'"
+    ]

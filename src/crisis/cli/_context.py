@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from functools import cache
-
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING
 
 from crisis.settings import Settings
-from crisis.store.db import make_engine
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 @cache
@@ -17,4 +18,6 @@ def settings() -> Settings:
 
 @cache
 def engine() -> Engine:
+    from crisis.store.db import make_engine
+
     return make_engine(settings().effective_database_url)

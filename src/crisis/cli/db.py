@@ -11,7 +11,7 @@ from crisis import accounts
 from crisis.cli import _context
 from crisis.cli._output import JSON_OPTION_HELP, console, print_json, print_table
 from crisis.store import backup as backups
-from crisis.store import learning, users, workspaces
+from crisis.store import users
 from crisis.store.migrate import upgrade as run_upgrade
 
 app = typer.Typer(help="Database schema, backups and restores.", no_args_is_help=True)
@@ -44,6 +44,9 @@ def upgrade(
     if demo_accounts:
         with Session(engine) as db, db.begin():
             if users.count_users(db) == 0:
+                # The demo data pulls in the workbench and learners: imported only here.
+                from crisis.store import learning, workspaces
+
                 for username, role, name in DEMO_ACCOUNTS:
                     password = accounts.generate_password()
                     users.add_user(db, username, password, role, display_name=name)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from pathlib import Path
@@ -12,6 +11,7 @@ import typer
 
 from crisis.cli._output import JSON_OPTION_HELP, console, print_json, print_table
 from crisis.exceptions import ContentError, FormatError
+from crisis.formats.tables import SafeDictWriter
 
 app = typer.Typer(help="A learner's gaps and optimal learning path.", no_args_is_help=True)
 cohort_app = typer.Typer(help="Training needs of a group of staff.", no_args_is_help=True)
@@ -58,6 +58,9 @@ def path(
     hours_per_week: float = typer.Option(4.0, "--hours-per-week", help="Study hours per week."),
     start: str | None = typer.Option(None, help="First day of week 1, YYYY-MM-DD (default today)."),
     objective: str = typer.Option("hours", help="Minimise 'hours' or 'ects'."),
+    scope: str = typer.Option(
+        "all", help="What the path may use: a programme id (e.g. scro-mooc) or 'all'."
+    ),
     lang: str = typer.Option("en", help="Language: en, el, de, pt."),
     pdf: Path | None = typer.Option(None, "--pdf", help="Also write the PDF report here."),
     catalogue_dir: Path | None = typer.Option(None, "--catalogue", help=CATALOGUE_HELP),
@@ -65,7 +68,7 @@ def path(
 ) -> None:
     """Gaps against a job profile and the cheapest ordered set of modules that closes them."""
     from crisis.learners.gaps import analyse_gaps
-    from crisis.learners.schedule import plan_path
+    from crisis.learners.schedule import plan_path, scope_modules
     from crisis.learners.selfassessment import load_ratings
 
     if objective not in ("hours", "ects"):
@@ -82,6 +85,7 @@ def path(
         start=_date(start),
         objective="ects" if objective == "ects" else "hours",
         lang=lang,
+        scope=scope_modules(catalogue.curriculum, scope),
     )
     if pdf is not None:
         from crisis.learners.report import learner_report_pdf
@@ -153,7 +157,7 @@ def needs(
     if export is not None:
         rows = anonymised_rows(members, job, catalogue, rng=seed)
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+        writer = SafeDictWriter(buffer, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
         export.write_text(buffer.getvalue(), encoding="utf-8")

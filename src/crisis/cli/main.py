@@ -1,13 +1,21 @@
-"""The ``crisis`` command: a Typer app that gathers one sub-app per command group."""
+"""The ``crisis`` command: a Typer app that gathers one sub-app per command group.
+
+Command groups are imported only when a command of theirs runs (or help lists them), so
+``crisis db upgrade`` does not pay for importing the simulator, the workbench and the rest.
+"""
 
 from __future__ import annotations
 
 import importlib
 import sys
+from typing import Any
 
 import typer
+import typer.core
+import typer.main
 
 from crisis import __version__
+from crisis.cli import serve
 from crisis.exceptions import CrisisError
 
 #: (command name, module under crisis.cli that defines ``app``), in help order.
@@ -18,14 +26,39 @@ _GROUPS: tuple[tuple[str, str], ...] = (
     ("learner", "learners"),
     ("cohort", "cohort"),
     ("items", "items"),
+    ("courses", "courses"),
     ("sim", "sim"),
     ("workbench", "workbench"),
     ("i18n", "i18n"),
+    ("credentials", "credentials"),
+    ("integrations", "integrations"),
 )
+
+
+class _LazyGroup(typer.core.TyperGroup):
+    """The root group: each command group's module is imported when it is first needed."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *(name for name, _ in _GROUPS)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        found = super().get_command(ctx, cmd_name)
+        if found is not None:
+            return found
+        for name, module in _GROUPS:
+            if name == cmd_name:
+                sub = importlib.import_module(f"crisis.cli.{module}")
+                group = typer.main.get_group(sub.app)
+                group.name = name
+                self.commands[name] = group
+                return group
+        return None
+
 
 app = typer.Typer(
     name="crisis",
     help="CRISIS: education platform for Smart City Resilience Officers.",
+    cls=_LazyGroup,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -47,16 +80,7 @@ def _root(
     """CRISIS command line."""
 
 
-def _register() -> None:
-    from crisis.cli import serve
-
-    app.command("serve")(serve.serve)
-    for name, module in _GROUPS:
-        sub = importlib.import_module(f"crisis.cli.{module}")
-        app.add_typer(sub.app, name=name)
-
-
-_register()
+app.command("serve")(serve.serve)
 
 
 def main() -> None:

@@ -27,6 +27,6 @@ def serve(
         port=port or settings.port,
         workers=workers,
         reload=reload,
-        proxy_headers=True,
+        proxy_headers=False,  # the app believes only CRISIS_TRUSTED_PROXIES
         log_level="info",
     )

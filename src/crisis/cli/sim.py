@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 
+from crisis.cli import _context
 from crisis.cli._output import JSON_OPTION_HELP, console, err_console, print_json, print_table
 from crisis.exceptions import SimulationError
 
@@ -21,7 +22,12 @@ HAZARD_HELP = "Hazard kind; repeat to strike together (flood + blackout)."
 def _city(spec: str) -> Any:
     from crisis.simulation.demo import load_city
 
-    return load_city(spec)
+    return load_city(spec, cache_dir=_context.settings().effective_cache_dir)
+
+
+def _scheduler(given: str | None) -> str | None:
+    """``--scheduler`` if given, else ``CRISIS_DASK_SCHEDULER``, else this process."""
+    return given or _context.settings().dask_scheduler or None
 
 
 def _hazards(
@@ -218,7 +224,7 @@ def _common(**kwargs: Any) -> dict[str, Any]:
     return {
         "horizon": kwargs["horizon_days"] * 24,
         "policy": kwargs["policy"],
-        "scheduler": scheduler or None,
+        "scheduler": _scheduler(scheduler),
         "workers": kwargs["workers"],
     }
 
@@ -233,7 +239,10 @@ _SEED = typer.Option(1, "--seed", help="Random seed.")
 _DAYS = typer.Option(14, "--days", help="Horizon in days (hourly reporting).")
 _POLICY = typer.Option("criticality", "--policy", help="criticality, nearest or sources.")
 _SCHED = typer.Option(
-    None, "--scheduler", help="'processes', or a Dask scheduler address (tcp://host:8786)."
+    None,
+    "--scheduler",
+    help="'processes', or a Dask scheduler address (tcp://host:8786); "
+    "default: CRISIS_DASK_SCHEDULER if set, else this process.",
 )
 _WORKERS = typer.Option(None, "--workers", help="Processes for --scheduler processes.")
 _JSON = typer.Option(False, "--json", help=JSON_OPTION_HELP)
@@ -457,7 +466,14 @@ def optimise(
     model = _city(city)
     hazards = _hazards(hazard, return_period, magnitude, sets, hazard_file)
     proposal = run_optimise(
-        model, hazards, budget, scenarios, seed, horizon=horizon_days * 24, policy=policy
+        model,
+        hazards,
+        budget,
+        scenarios,
+        seed,
+        horizon=horizon_days * 24,
+        policy=policy,
+        scheduler=_scheduler(None),
     )
     plan = [s.intervention.model_dump(exclude_none=True) for s in proposal.steps]
     if out is not None:

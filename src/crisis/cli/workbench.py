@@ -128,41 +128,60 @@ def report(
 def rank_(
     workspace: str = typer.Argument(..., help=WORKSPACE_HELP),
     scenario: str = typer.Option("both", help="most_probable, most_severe or both."),
+    basis: str = typer.Option("weighted", help="Impact: weighted (AHP) or highest dimension."),
     show_sensitivity: bool = typer.Option(
         False, "--sensitivity", help="Also show which weight change flips the top 3."
     ),
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
-    """Rank the hazards by AHP-weighted score (equal weights without judgements)."""
-    from crisis.workbench.prioritise import rank, sensitivity
+    """Rank the hazards by risk: likelihood class and AHP-weighted impact, as on the matrix."""
+    from crisis.workbench.prioritise import agreement, rank
+    from crisis.workbench.sensitivity import sensitivity
 
     if scenario not in ("most_probable", "most_severe", "both"):
         raise ContentError(
             f"--scenario must be most_probable, most_severe or both, got {scenario!r}"
         )
+    if basis not in ("weighted", "highest"):
+        raise ContentError(f"--basis must be weighted or highest, got {basis!r}")
     ws = _workspace(workspace)
     weights = ws.criteria_weights()
-    ranking = rank(ws.hazard_register, weights, scenario=scenario)  # type: ignore[arg-type]
-    flips = (
-        sensitivity(ws.hazard_register, weights, scenario=scenario)  # type: ignore[arg-type]
-        if show_sensitivity
-        else []
-    )
+    options: dict[str, Any] = {"scenario": scenario, "basis": basis}
+    ranking = rank(ws.hazard_register, weights, **options)
+    agreed = agreement(ranking)
+    flips = sensitivity(ws.hazard_register, weights, **options) if show_sensitivity else []
     if as_json:
-        data: dict[str, Any] = {"ranking": [r.as_dict() for r in ranking]}
+        data: dict[str, Any] = {
+            "ranking": [r.as_dict() for r in ranking],
+            "agreement": agreed.as_dict(),
+        }
         if show_sensitivity:
             data["sensitivity"] = [f.as_dict() for f in flips]
         print_json(data)
         return
     print_table(
         f"Hazards of {ws.hazard_register.city}",
-        ["#", "hazard", "title", "score"],
-        [(r.rank, r.hazard_id, r.title, f"{r.score:.3f}") for r in ranking],
+        ["#", "hazard", "title", "scenario", "L", "impact", "risk", "band"],
+        [
+            (
+                r.rank,
+                r.hazard_id,
+                r.title,
+                r.scenario.replace("_", " "),
+                r.likelihood_class,
+                f"{r.impact_weighted:.2f}",
+                r.risk,
+                r.band,
+            )
+            for r in ranking
+        ],
     )
+    if agreed.kendall_tau is not None:
+        console.print(f"Kendall τ between matrix cells and ranking: {agreed.kendall_tau:.3f}")
     if show_sensitivity:
         print_table(
             "Smallest weight change that changes the top 3",
-            ["criterion", "weight", "up", "down"],
+            ["dimension", "weight", "up", "down"],
             [
                 (
                     f.criterion,
@@ -203,13 +222,17 @@ def ahp_(
     matrix_file: Path = typer.Argument(..., help="YAML (criteria, matrix) or CSV pairwise matrix."),
     as_json: bool = typer.Option(False, "--json", help=JSON_OPTION_HELP),
 ) -> None:
-    """Weights and consistency ratio of a pairwise comparison matrix."""
-    from crisis.workbench.ahp import ahp
+    """Weights and consistency ratio of a pairwise comparison matrix.
+
+    When CR exceeds 0.10, the judgements whose revision lowers it most are named.
+    """
+    from crisis.workbench.ahp import ahp, revisions
 
     criteria, matrix = _read_pairwise(matrix_file)
     result = ahp(matrix, criteria)
+    found = [] if result.consistent else revisions(matrix, criteria)
     if as_json:
-        print_json(result.as_dict())
+        print_json({**result.as_dict(), "inconsistent_judgements": [r.as_dict() for r in found]})
         return
     print_table(
         "AHP weights",
@@ -227,3 +250,9 @@ def ahp_(
     console.print(
         f"λmax = {result.lambda_max:.4f}, CI = {result.ci:.4f}, CR = {result.cr:.4f} — {verdict}"
     )
+    for r in found:
+        d = r.as_dict()
+        console.print(
+            f"  {r.first} vs {r.second}: you gave {d['current_text']}, the other judgements "
+            f"imply about {r.implied:.2f}; {d['suggested_text']} would give CR {r.cr_after:.3f}"
+        )

@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
-from crisis.competences.models import Catalogue, Competence
+from crisis.competences.models import Catalogue, Competence, Framework
 from crisis.competences.sources import MAX_BYTES, decode
 from crisis.competences.standards import ESCO_OCCUPATION_URI, ESCO_SKILL_URI
+from crisis.competences.stemming import terms
+from crisis.competences.text import LocalText
 from crisis.exceptions import ContentError, FormatError
+from crisis.formats.tables import SafeWriter
 
 SKILL_COLUMNS = (
     "conceptUri",
@@ -32,16 +37,20 @@ SKILL_TYPES = ("knowledge", "skill/competence")
 RELATION_TYPES = ("essential", "optional")
 
 
-@dataclass(frozen=True)
+@dataclass
 class EscoSkill:
-    """One ESCO skill or knowledge concept."""
+    """One ESCO skill or knowledge concept, with its labels in every language read."""
 
     uri: str
     skill_type: str
     reuse_level: str
-    label: str
-    alt_labels: tuple[str, ...]
-    description: str
+    labels: dict[str, str] = field(default_factory=dict)
+    alt_labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    descriptions: dict[str, str] = field(default_factory=dict)
+
+    def label(self, lang: str = "en") -> str:
+        """The preferred label in ``lang``, else in English, else in any language read."""
+        return self.labels.get(lang) or self.labels.get("en") or next(iter(self.labels.values()))
 
 
 @dataclass(frozen=True)
@@ -56,10 +65,12 @@ class EscoRelation:
 
 @dataclass
 class EscoPackage:
-    """The skills and relations read from an ESCO CSV package."""
+    """The skills and relations read from ESCO CSV files (one or several languages)."""
 
     skills: dict[str, EscoSkill] = field(default_factory=dict)
     relations: list[EscoRelation] = field(default_factory=list)
+    #: The languages of the skills files read, in the order met.
+    languages: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -84,36 +95,58 @@ def _rows(
     header = reader.fieldnames or []
     missing = [column for column in required if column not in header]
     if missing:
-        return [], [f"{name}:row 1: missing column(s) {', '.join(missing)}"]
+        found = ", ".join(header[:8]) + (" ..." if len(header) > 8 else "")
+        return [], [
+            f"{name}:row 1: missing ESCO column(s) {', '.join(missing)} (the header has {found})"
+        ]
     return rows, []
 
 
+_SKILLS_FILE = re.compile(r"^skills_([a-z]{2,3})\b", re.IGNORECASE)
+_RELATIONS_FILE = re.compile(r"^occupationSkillRelations(?:_([a-z]{2,3}))?\b", re.IGNORECASE)
+
+
+def classify_files(names: list[str]) -> tuple[dict[str, str], list[str], list[str]]:
+    """Which files are skills files (with their language) and which are relations files.
+
+    Returns:
+        ``{name: lang}`` of skills files, the relations files, and one error per other file.
+    """
+    skills, relations, errors = {}, [], []
+    for name in names:
+        base = name.replace("\\", "/").rsplit("/", 1)[-1]
+        if match := _SKILLS_FILE.match(base):
+            skills[name] = match.group(1).lower()
+        elif _RELATIONS_FILE.match(base):
+            relations.append(name)
+        else:
+            errors.append(
+                f"{name}: not an ESCO skills file (skills_<language>.csv, e.g. skills_el.csv) "
+                "or occupationSkillRelations file"
+            )
+    return skills, relations, errors
+
+
 def read_package(files: dict[str, bytes], *, max_bytes: int = MAX_BYTES) -> EscoPackage:
-    """Read ``skills_<lang>.csv`` and (optionally) ``occupationSkillRelations_<lang>.csv``.
+    """Read ESCO ``skills_<lang>.csv`` files (any languages, several at once) and, optionally,
+    ``occupationSkillRelations*.csv``. A skill met in several files keeps the labels of each
+    language; no file overwrites another.
 
     Raises:
         ContentError: every problem, as ``file:row R, column C (name): message``.
     """
-    package, errors = EscoPackage(), []
-    skill_files = [
-        n for n in files if re.fullmatch(r"skills_[a-z]{2,3}\.csv", n.rsplit("/", 1)[-1])
-    ]
-    relation_files = [
-        n
-        for n in files
-        if re.fullmatch(r"occupationSkillRelations_[a-z]{2,3}\.csv", n.rsplit("/", 1)[-1])
-    ]
-    if not skill_files:
-        raise ContentError(
-            "no skills_<lang>.csv file in the ESCO package",
-            errors=["no skills_<lang>.csv file in the ESCO package"],
-        )
-    for name in skill_files:
+    package = EscoPackage()
+    skill_files, relation_files, errors = classify_files(list(files))
+    if not skill_files and not errors:
+        errors.append("no skills_<language>.csv file among the files")
+    for name, lang in skill_files.items():
         rows, problems = _rows(files[name], name, SKILL_COLUMNS, max_bytes)
         errors += problems
+        if lang not in package.languages and not problems:
+            package.languages.append(lang)
         for number, row in enumerate(rows, start=2):
             where = f"{name}:row {number}"
-            uri, kind = row["conceptUri"] or "", row["skillType"] or ""
+            uri, kind = (row["conceptUri"] or "").strip(), (row["skillType"] or "").strip()
             if not ESCO_SKILL_URI.match(uri):
                 errors.append(f"{where}, column conceptUri: {uri!r} is not an ESCO skill URI")
                 continue
@@ -121,14 +154,16 @@ def read_package(files: dict[str, bytes], *, max_bytes: int = MAX_BYTES) -> Esco
                 errors.append(
                     f"{where}, column skillType: {kind!r} is not one of {', '.join(SKILL_TYPES)}"
                 )
-            package.skills[uri] = EscoSkill(
-                uri,
-                kind,
-                row["reuseLevel"] or "",
-                (row["preferredLabel"] or "").strip(),
-                tuple(a.strip() for a in (row["altLabels"] or "").splitlines() if a.strip()),
-                (row["description"] or "").strip(),
-            )
+            label = (row["preferredLabel"] or "").strip()
+            if not label:
+                errors.append(f"{where}, column preferredLabel: the label is empty")
+                continue
+            skill = package.skills.setdefault(uri, EscoSkill(uri, kind, row["reuseLevel"] or ""))
+            skill.labels.setdefault(lang, label)
+            alts = tuple(a.strip() for a in (row["altLabels"] or "").splitlines() if a.strip())
+            skill.alt_labels[lang] = tuple(dict.fromkeys((*skill.alt_labels.get(lang, ()), *alts)))
+            if (row.get("description") or "").strip():
+                skill.descriptions.setdefault(lang, row["description"].strip())
     for name in relation_files:
         rows, problems = _rows(files[name], name, RELATION_COLUMNS, max_bytes)
         errors += problems
@@ -146,7 +181,7 @@ def read_package(files: dict[str, bytes], *, max_bytes: int = MAX_BYTES) -> Esco
                 )
             if row["skillUri"] not in package.skills:
                 errors.append(
-                    f"{where}, column skillUri: {row['skillUri']!r} is not in the skills file"
+                    f"{where}, column skillUri: {row['skillUri']!r} is not in the skills files"
                 )
             package.relations.append(
                 EscoRelation(
@@ -154,82 +189,142 @@ def read_package(files: dict[str, bytes], *, max_bytes: int = MAX_BYTES) -> Esco
                 )
             )
     if errors:
-        raise ContentError(
-            f"{len(errors)} problems in the ESCO package: {errors[0]}", errors=errors
-        )
+        raise ContentError(f"{len(errors)} problems in the ESCO files: {errors[0]}", errors=errors)
     return package
 
 
-_WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
-_STOP = frozenset(
-    (
-        "and",
-        "the",
-        "for",
-        "with",
-        "from",
-        "into",
-        "that",
-        "this",
-        "their",
-        "them",
-        "they",
-        "are",
-        "its",
-        "city",
-        "cities",
-        "use",
-        "using",
-        "how",
-        "what",
-        "who",
-        "which",
-        "when",
-        "where",
-        "able",
-        "other",
-        "others",
-        "own",
-    )
-)
+# --- matching -----------------------------------------------------------------------------
+
+#: How much each part of a text counts.
+_SKILL_WEIGHTS = {"label": 3.0, "alt": 1.0, "description": 0.5}
+_COMPETENCE_WEIGHTS = {"title": 3.0, "statements": 1.0, "description": 1.0}
 
 
-def _terms(text: str) -> set[str]:
-    # A crude stem (first six letters) lets "planning" meet "plan" and "risks" meet "risk".
-    return {w.lower()[:6] for w in _WORD.findall(text) if w.lower() not in _STOP}
+def _vector(parts: list[tuple[str, float]], lang: str) -> dict[str, float]:
+    vec: dict[str, float] = {}
+    for text, weight in parts:
+        for term in terms(text, lang):
+            vec[term] = vec.get(term, 0.0) + weight
+    return vec
 
 
-def _competence_terms(comp: Competence) -> set[str]:
-    texts = [
-        comp.title.get("en"),
-        *(s.get("en") for s in comp.skills),
-        *(k.get("en") for k in comp.knowledge),
+def _skill_parts(skill: EscoSkill, lang: str) -> list[tuple[str, float]]:
+    parts = [(skill.labels.get(lang, ""), _SKILL_WEIGHTS["label"])]
+    parts += [(alt, _SKILL_WEIGHTS["alt"]) for alt in skill.alt_labels.get(lang, ())]
+    parts.append((skill.descriptions.get(lang, ""), _SKILL_WEIGHTS["description"]))
+    return parts
+
+
+def _competence_parts(comp: Competence, lang: str) -> list[tuple[str, float]] | None:
+    def text(local: LocalText | None) -> str:
+        return local.get(lang) if local is not None and (local.has(lang) or lang == "en") else ""
+
+    title = text(comp.title)
+    if not title:
+        return None  # no text in this language: matching English words with another stemmer
+    statements = [text(s) for s in (*comp.skills, *comp.knowledge)]
+    return [
+        (title, _COMPETENCE_WEIGHTS["title"]),
+        *((s, _COMPETENCE_WEIGHTS["statements"]) for s in statements),
+        (text(comp.description), _COMPETENCE_WEIGHTS["description"]),
     ]
-    return _terms(" ".join(texts))
+
+
+def _normalised(vec: dict[str, float], idf: dict[str, float]) -> dict[str, float]:
+    weighted = {t: w * idf.get(t, 0.0) for t, w in vec.items()}
+    norm = math.sqrt(sum(v * v for v in weighted.values())) or 1.0
+    return {t: v / norm for t, v in weighted.items()}
+
+
+def rank(cat: Catalogue, package: EscoPackage, *, limit: int = 5) -> dict[str, list[Suggestion]]:
+    """For each competence, the ESCO skills closest in meaning, best first.
+
+    Texts are compared language by language (the competence's text in a language with the
+    skills' labels in that language, both stemmed by that language's Snowball stemmer), as
+    TF-IDF vectors by cosine similarity. A skill's score is its best over the languages, each
+    weighed by the share of the skills that its file covers (a full ESCO download covers all;
+    a file of a few rows must not outweigh one of thousands). Already mapped skills are left
+    out.
+    """
+    best: dict[str, dict[str, float]] = {c.id: {} for c in cat.framework.competences}
+    for lang in package.languages:
+        skills = [(s, _vector(_skill_parts(s, lang), lang)) for s in package.skills.values()]
+        skills = [(s, v) for s, v in skills if v]
+        coverage = len(skills) / (len(package.skills) or 1)
+        frequency: Counter[str] = Counter()
+        for _, vec in skills:
+            frequency.update(vec.keys())
+        total = len(skills) or 1
+        idf = {t: math.log((1 + total) / (1 + n)) + 1 for t, n in frequency.items()}
+        vectors = [(s, _normalised(v, idf)) for s, v in skills]
+        index: dict[str, list[int]] = {}
+        for i, (_, unit) in enumerate(vectors):
+            for term in unit:
+                index.setdefault(term, []).append(i)
+        for comp in cat.framework.competences:
+            parts = _competence_parts(comp, lang)
+            if parts is None:
+                continue
+            query = _normalised(_vector(parts, lang), idf)
+            scores: dict[int, float] = {}
+            for term, weight in query.items():
+                for i in index.get(term, ()):
+                    scores[i] = scores.get(i, 0.0) + weight * vectors[i][1][term]
+            found = best[comp.id]
+            for i, score in scores.items():
+                uri = vectors[i][0].uri
+                found[uri] = max(found.get(uri, 0.0), coverage * score)
+    ranked: dict[str, list[Suggestion]] = {}
+    for comp in cat.framework.competences:
+        mapped = set(comp.mappings.esco)
+        order = sorted(
+            ((uri, score) for uri, score in best[comp.id].items() if uri not in mapped),
+            key=lambda pair: (-pair[1], pair[0]),
+        )
+        ranked[comp.id] = [
+            Suggestion(comp.id, uri, package.skills[uri].label(), round(score, 3))
+            for uri, score in order[:limit]
+        ]
+    return ranked
 
 
 def suggest_mappings(
-    cat: Catalogue, package: EscoPackage, *, limit: int = 3, threshold: float = 0.1
+    cat: Catalogue, package: EscoPackage, *, limit: int = 5, threshold: float = 0.12
 ) -> list[Suggestion]:
-    """Propose ESCO skills for each competence by the overlap of their words (Jaccard index).
+    """Proposed ESCO skills per competence (see :func:`rank`), for a person to confirm."""
+    ranked = rank(cat, package, limit=limit)
+    return [s for comp in ranked.values() for s in comp if s.score >= threshold]
 
-    Suggestions are for a person to confirm; already mapped URIs are left out.
+
+def accept(cat: Catalogue, chosen: dict[str, list[str]]) -> Catalogue:
+    """The catalogue with the ESCO skills a person accepted added to competences' mappings.
+
+    Args:
+        cat: The catalogue.
+        chosen: Competence id → ESCO skill URIs to add.
+
+    Raises:
+        ContentError: an unknown competence or a URI that is not an ESCO skill URI.
     """
-    skills = [(s, _terms(" ".join((s.label, *s.alt_labels)))) for s in package.skills.values()]
-    found: list[Suggestion] = []
-    for comp in cat.framework.competences:
-        own = _competence_terms(comp)
-        title = _terms(comp.title.get("en"))
-        scored = []
-        for skill, terms in skills:
-            if skill.uri in comp.mappings.esco or not terms:
-                continue
-            score = len(own & terms) / len(own | terms) + 0.5 * len(title & terms) / len(terms)
-            if score >= threshold:
-                scored.append(Suggestion(comp.id, skill.uri, skill.label, round(score, 3)))
-        scored.sort(key=lambda s: (-s.score, s.label))
-        found += scored[:limit]
-    return found
+    errors = []
+    known = {c.id for c in cat.framework.competences}
+    for comp_id, uris in chosen.items():
+        if comp_id not in known:
+            errors.append(f"competence {comp_id!r} is not in the framework")
+        errors += [
+            f"{uri!r} is not an ESCO skill URI" for uri in uris if not ESCO_SKILL_URI.match(uri)
+        ]
+    if errors:
+        raise ContentError(f"{len(errors)} problems: {errors[0]}", errors=errors)
+    data = cat.framework.model_dump(mode="json", exclude_none=True)
+    for area in data["areas"]:
+        for comp in area["competences"]:
+            mapped = comp.setdefault("mappings", {}).setdefault("esco", [])
+            mapped += [u for u in chosen.get(comp["id"], []) if u not in mapped]
+    framework = Framework.model_validate(data)
+    return Catalogue.model_validate(
+        {"framework": framework, "profiles": cat.profiles, "curriculum": cat.curriculum}
+    )
 
 
 def export_relations(cat: Catalogue, *, base_uri: str | None = None) -> str:
@@ -240,7 +335,7 @@ def export_relations(cat: Catalogue, *, base_uri: str | None = None) -> str:
     """
     base = (base_uri or cat.framework.uri or f"urn:crisis:{cat.framework.id}").rstrip("/")
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out, lineterminator="\n")  # formula-looking labels neutralised
     writer.writerow(
         [
             "occupationUri",

@@ -82,6 +82,55 @@ def _duplicates(ids: Iterable[tuple[str, tuple[object, ...]]], what: str, src: S
     return errors
 
 
+def _tree_errors(cat: Catalogue, fw: Source, known: set[str]) -> list[str]:
+    # Cross-references, parents (same area, no cycle) and rules (over direct children).
+    errors: list[str] = []
+    framework = cat.framework
+    for a, area in enumerate(framework.areas):
+        nodes = [(("areas", a), area, "area")] + [
+            (("areas", a, "competences", i), comp, "competence")
+            for i, comp in enumerate(area.competences)
+        ]
+        own = {comp.id: comp for comp in area.competences}
+        for at, node, what in nodes:
+            for j, other in enumerate(node.related):
+                if other not in known:
+                    errors.append(
+                        f"{fw.where((*at, 'related', j))}: {what} {node.id} is related to "
+                        f"{other!r}, which does not exist"
+                    )
+                elif other == node.id:
+                    errors.append(
+                        f"{fw.where((*at, 'related', j))}: {what} {node.id} is related to itself"
+                    )
+            parent = getattr(node, "parent", None)
+            if parent is not None and parent not in own:
+                errors.append(
+                    f"{fw.where((*at, 'parent'))}: competence {node.id} has parent {parent!r}, "
+                    f"which is not a competence of area {area.id}"
+                )
+            if node.rule is not None:
+                children = {
+                    c.id
+                    for c in area.competences
+                    if c.parent == (node.id if what == "competence" else None)
+                }
+                for child in node.rule.children:
+                    if child not in children:
+                        errors.append(
+                            f"{fw.where((*at, 'rule', 'children', child))}: the rule of "
+                            f"{node.id} counts {child!r}, which is not one of its children"
+                        )
+        graph = {c.id: [c.parent] if c.parent else [] for c in area.competences}
+        index = {c.id: i for i, c in enumerate(area.competences)}
+        for cycle in find_cycles(graph):
+            errors.append(
+                f"{fw.where(('areas', a, 'competences', index[cycle[0]], 'parent'))}: parents "
+                f"form a cycle: {' → '.join(cycle)}"
+            )
+    return errors
+
+
 def check_references(cat: Catalogue, fw: Source, pr: Source, cu: Source) -> list[str]:
     """Every cross-reference error in a catalogue, each naming file and line."""
     errors: list[str] = []
@@ -99,16 +148,12 @@ def check_references(cat: Catalogue, fw: Source, pr: Source, cu: Source) -> list
     competences = {c.id for c in framework.competences}
     areas = {area.id for area in framework.areas}
     for a, area in enumerate(framework.areas):
-        for i, comp in enumerate(area.competences):
-            for j, other in enumerate(comp.related):
-                path = ("areas", a, "competences", i, "related", j)
-                if other not in competences:
-                    errors.append(
-                        f"{fw.where(path)}: competence {comp.id} is related to {other!r}, "
-                        "which does not exist"
-                    )
-                elif other == comp.id:
-                    errors.append(f"{fw.where(path)}: competence {comp.id} is related to itself")
+        if area.id in competences:
+            errors.append(
+                f"{fw.where(('areas', a, 'id'))}: id {area.id!r} names both an area and a "
+                "competence"
+            )
+    errors += _tree_errors(cat, fw, competences | areas)
 
     errors += _duplicates(
         ((p.id, ("profiles", n, "id")) for n, p in enumerate(cat.profiles.values())), "profile", pr

@@ -19,7 +19,7 @@ from crisis.competences.models import Catalogue, Curriculum, Framework, JobProfi
 from crisis.competences.sources import MAX_BYTES, Source, parse_yaml
 from crisis.competences.text import LANGUAGES
 from crisis.competences.translations import apply as apply_translations
-from crisis.exceptions import ContentError, FormatError
+from crisis.exceptions import ContentError, FormatError, LimitExceededError
 
 FILES: tuple[str, ...] = ("framework.yaml", "profiles.yaml", "curriculum.yaml")
 #: Optional per-language translation files, relative to the catalogue folder.
@@ -63,6 +63,8 @@ def read_files(files: dict[str, bytes], *, max_bytes: int = MAX_BYTES) -> tuple[
             continue
         try:
             parsed[name] = parse_yaml(data, name, max_bytes=max_bytes)
+        except LimitExceededError:
+            raise  # past a limit the upload is refused as a whole, naming the limit
         except FormatError as exc:
             errors.append(str(exc))
             parsed[name] = None
@@ -72,6 +74,8 @@ def read_files(files: dict[str, bytes], *, max_bytes: int = MAX_BYTES) -> tuple[
             continue
         try:
             translation = parse_yaml(files[name], name, max_bytes=max_bytes)
+        except LimitExceededError:
+            raise
         except FormatError as exc:
             errors.append(str(exc))
             continue

@@ -6,6 +6,7 @@ rather than a silently ignored value.
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
@@ -16,6 +17,7 @@ from crisis.competences.standards import (
     DIGCOMP_COMPETENCES,
     ECF_COMPETENCES,
     ESCO_SKILL_URI,
+    MOODLE_TAXONOMIES,
 )
 from crisis.competences.text import LocalText
 from crisis.exceptions import NotFoundError
@@ -24,8 +26,15 @@ from crisis.exceptions import NotFoundError
 LEVELS: tuple[int, ...] = (0, 1, 2, 3, 4)
 
 Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
-CompetenceId = Annotated[str, Field(pattern=r"^C[0-9]{2,}$")]
-AreaId = Annotated[str, Field(pattern=r"^A-[A-Z]{2,8}$")]
+#: An area or competence id as other systems write them (Moodle id numbers such as ``1.2.3``,
+#: CASE codes): 1-100 printable characters without leading or trailing space. The bundled
+#: framework uses ``A-XXX`` for areas and ``C01`` for competences.
+NodeId = Annotated[
+    str,
+    Field(pattern=r"^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]{0,98}[^\s\x00-\x1f\x7f])?$"),
+]
+CompetenceId = NodeId
+AreaId = NodeId
 ModuleId = Annotated[str, Field(pattern=r"^[A-Z][0-9]{2,}$")]
 Level = Annotated[int, Field(ge=1, le=4)]
 CriDimension = Literal[
@@ -46,12 +55,45 @@ class ScaleLevel(_Model):
     description: LocalText | None = None
 
 
+class ScaleSource(_Model):
+    """A scale as another system defines it (a Moodle scale and its configuration).
+
+    CRISIS measures every competence on its own levels 0-4; a framework imported with a scale
+    of another size keeps that scale here, with the CRISIS level each value stands for, so that
+    exporting writes the scale back unchanged.
+    """
+
+    #: The scale's values, lowest first (Moodle's "Scale values").
+    values: Annotated[list[str], Field(min_length=1)]
+    #: The CRISIS level (0-4) of each value, never decreasing.
+    levels: list[Annotated[int, Field(ge=0, le=4)]]
+    #: The default value (1-based position).
+    default: Annotated[int, Field(ge=1)] = 1
+    #: The values counted as proficient (1-based positions).
+    proficient: list[Annotated[int, Field(ge=1)]] = []
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ScaleSource:
+        if len(self.levels) != len(self.values):
+            raise ValueError(
+                f"levels gives {len(self.levels)} CRISIS levels for {len(self.values)} values"
+            )
+        if any(b < a for a, b in zip(self.levels, self.levels[1:], strict=False)):
+            raise ValueError(f"levels must never decrease, found {self.levels}")
+        outside = [i for i in (self.default, *self.proficient) if i > len(self.values)]
+        if outside:
+            raise ValueError(f"value {outside[0]} is outside the {len(self.values)} values")
+        return self
+
+
 class Scale(_Model):
     """The proficiency scale: exactly the levels 0..4, in order."""
 
     levels: list[ScaleLevel]
     #: The lowest level counted as "proficient" (Moodle's scale configuration needs it).
     proficient: Level = 2
+    #: The scale of the system the framework came from, when it is not CRISIS's five levels.
+    source: ScaleSource | None = None
 
     @field_validator("levels")
     @classmethod
@@ -101,21 +143,77 @@ class Mappings(_Model):
         return uris
 
 
+Taxonomy = Literal[
+    "behaviour",
+    "competency",
+    "concept",
+    "domain",
+    "indicator",
+    "level",
+    "outcome",
+    "practice",
+    "proficiency",
+    "skill",
+    "value",
+]
+assert set(Taxonomy.__args__) == set(MOODLE_TAXONOMIES)  # type: ignore[attr-defined]
+
+
+class RuleChild(_Model):
+    """What one child competence contributes to a points rule."""
+
+    points: Annotated[int, Field(ge=0)] = 1
+    required: bool = False
+
+
+class Rule(_Model):
+    """When a competence counts as reached from its children (Moodle's competency rules).
+
+    ``all``: every child is reached. ``points``: the reached children's points add up to
+    ``points`` and every ``required`` child is reached. ``outcome`` says what then happens.
+    CRISIS keeps rules for interchange; the learner profile does not apply them.
+    """
+
+    kind: Literal["all", "points"]
+    outcome: Literal["none", "evidence", "complete", "recommend"] = "none"
+    points: Annotated[int, Field(ge=1)] | None = None
+    children: dict[NodeId, RuleChild] = {}
+
+    @model_validator(mode="after")
+    def _points(self) -> Rule:
+        if self.kind == "points":
+            if self.points is None or not self.children:
+                raise ValueError("a points rule needs points and the children that give them")
+            total = sum(child.points for child in self.children.values())
+            if total < self.points:
+                raise ValueError(
+                    f"the children give {total} points, fewer than the {self.points} required"
+                )
+        elif self.points is not None or self.children:
+            raise ValueError("an 'all' rule takes no points or children")
+        return self
+
+
 class Competence(_Model):
     """A competence: statements of knowledge, skills and attitudes and a descriptor per level."""
 
     id: CompetenceId
     area: AreaId
     title: LocalText
-    description: LocalText
+    description: LocalText | None = None
     knowledge: list[LocalText] = []
     skills: list[LocalText] = []
     attitudes: list[LocalText] = []
     #: An observable descriptor for each level 1..4.
     levels: dict[Level, LocalText]
     mappings: Mappings = Mappings()
-    #: Closely related competences (Moodle's cross-references).
-    related: list[CompetenceId] = []
+    #: Closely related competences or areas (Moodle's cross-references).
+    related: list[NodeId] = []
+    #: The competence this one refines, in the same area (frameworks deeper than two levels).
+    parent: CompetenceId | None = None
+    rule: Rule | None = None
+    #: A scale of its own, kept for interchange (Moodle lets a competency override the scale).
+    scale: ScaleSource | None = None
 
     @field_validator("levels")
     @classmethod
@@ -133,6 +231,11 @@ class Area(_Model):
     title: LocalText
     description: LocalText | None = None
     competences: list[Competence]
+    #: Cross-references, a rule and a scale of its own, kept for interchange (an area is a
+    #: competency in Moodle).
+    related: list[NodeId] = []
+    rule: Rule | None = None
+    scale: ScaleSource | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -163,20 +266,37 @@ class Area(_Model):
 class Framework(_Model):
     """A competence framework: areas of competences and the proficiency scale."""
 
-    id: Id
+    id: NodeId
     version: str = "1.0"
     title: LocalText
     description: LocalText | None = None
     publisher: str | None = None
     licence: str | None = None
     uri: str | None = None
+    #: When the content last changed; exports (CASE ``lastChangeDateTime``) state it.
+    updated: date | None = None
     scale: Scale
     areas: list[Area]
+    #: Moodle's taxonomy term for each depth (area, competence, sub-competence, ...).
+    taxonomies: list[Taxonomy] = []
 
     @cached_property
     def competences(self) -> list[Competence]:
         """Every competence, area by area, in file order."""
         return [competence for area in self.areas for competence in area.competences]
+
+    @cached_property
+    def depths(self) -> dict[str, int]:
+        """Depth of every area (1) and competence (2 under its area, 3 under a competence...)."""
+        parents = {c.id: c.parent for c in self.competences}
+        depth: dict[str, int] = {area.id: 1 for area in self.areas}
+        for comp in self.competences:
+            steps, node, seen = 2, parents.get(comp.id), {comp.id}
+            while node is not None and node not in seen:
+                seen.add(node)
+                steps, node = steps + 1, parents.get(node)
+            depth[comp.id] = steps
+        return depth
 
 
 class Target(_Model):

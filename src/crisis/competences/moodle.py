@@ -1,288 +1,65 @@
-"""Moodle competency framework CSV (admin tool "Import competency framework"), both ways.
+"""Moodle competency frameworks as CRISIS frameworks, both ways.
 
-Columns are read by position, as Moodle's importer does; the header row is the exporter's.
-One row has a truthy "Is framework" and describes the framework (scale values, scale
-configuration, one taxonomy per depth); every other row is a competency whose "Parent ID
-number" names its parent (empty at the top). CRISIS writes areas at depth 1 (taxonomy
-``domain``) and competences at depth 2 (``competency``); a competence's knowledge, skills,
-attitudes and level descriptors travel in its Markdown description, so an import of an
-exported file yields the same tree.
+The file format itself (columns, cells, delimiters) is :mod:`crisis.competences.moodle_csv`.
+The mapping, as docs/competences.md states it:
+
+* the framework row is the framework (id number, short name, description, scale,
+  taxonomies); its scale goes onto CRISIS's levels 0-4 (:mod:`crisis.competences.scales`)
+  and is kept so that an export writes it back;
+* a top-level competency is an area; every deeper competency is a competence of the area at
+  the top of its branch, with ``parent`` naming the competency above it (none directly under
+  the area), so a framework of any depth keeps its tree;
+* id numbers are kept as they are; cross-references become ``related``; rules (all children,
+  or points from children, with their outcome) become ``rule``, their children named by id
+  number instead of Moodle's exported ids;
+* an HTML or Moodle-format description is read as text; a Markdown description written by
+  CRISIS gives back knowledge, skills, attitudes and level descriptors; a competence whose
+  description has no level descriptors takes them from the scale, and an export then leaves
+  them out again.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
-from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 
 from pydantic import ValidationError
 
-from crisis.competences.models import Competence, Framework
-from crisis.competences.sources import MAX_BYTES, Source, decode
-from crisis.competences.standards import MOODLE_TAXONOMIES
-from crisis.exceptions import ContentError, FormatError
-
-HEADER: tuple[str, ...] = (
-    "Parent ID number",
-    "ID number",
-    "Short name",
-    "Description",
-    "Description format",
-    "Scale values",
-    "Scale configuration",
-    "Rule type (optional)",
-    "Rule outcome (optional)",
-    "Rule config (optional)",
-    "Cross-referenced competency ID numbers",
-    "Exported ID (optional)",
-    "Is framework",
-    "Taxonomy",
+from crisis.competences import scales
+from crisis.competences.models import Area, Competence, Framework, Rule, Scale, ScaleSource
+from crisis.competences.moodle_csv import (
+    FORMAT_HTML,
+    FORMAT_MARKDOWN,
+    FORMAT_MOODLE,
+    HEADER,
+    LIMIT,
+    OUTCOMES,
+    RULE_ALL,
+    RULE_POINTS,
+    MoodleCompetency,
+    MoodleFramework,
+    MoodleScale,
+    PointsRule,
+    read_csv,
+    read_rows,
+    write_csv,
 )
-#: Moodle's description formats.
-FORMAT_MOODLE, FORMAT_HTML, FORMAT_PLAIN, FORMAT_MARKDOWN = 0, 1, 2, 4
-RULE_TYPES = ("", "core_competency\\competency_rule_all", "core_competency\\competency_rule_points")
-_LIMIT = 100  # Moodle cuts id numbers and short names at 100 characters
+from crisis.competences.sources import MAX_BYTES, Source
+from crisis.competences.standards import MOODLE_TAXONOMIES
+from crisis.exceptions import ContentError
 
-
-@dataclass
-class MoodleCompetency:
-    """One competency row."""
-
-    idnumber: str
-    shortname: str
-    parent: str = ""
-    description: str = ""
-    descriptionformat: int = FORMAT_MARKDOWN
-    scalevalues: str = ""
-    scaleconfiguration: str = ""
-    ruletype: str = ""
-    ruleoutcome: str = "0"
-    ruleconfig: str = "null"
-    related: list[str] = field(default_factory=list)
-    exportid: str = ""
-    row: int = 0
-
-
-@dataclass
-class MoodleFramework:
-    """The framework row and its competencies, in file order."""
-
-    idnumber: str
-    shortname: str
-    description: str
-    descriptionformat: int
-    scalevalues: str
-    scaleconfiguration: str
-    taxonomies: list[str]
-    competencies: list[MoodleCompetency]
-    row: int = 0
-
-    def children(self, parent: str = "") -> list[MoodleCompetency]:
-        """Competencies whose parent id number is ``parent`` (top level for ``""``)."""
-        return [c for c in self.competencies if c.parent == parent]
-
-    def tree(self, parent: str = "") -> list[tuple[str, list[Any]]]:
-        """The hierarchy as nested ``(idnumber, children)`` pairs."""
-        return [(c.idnumber, self.tree(c.idnumber)) for c in self.children(parent)]
-
-
-def write_csv(framework: MoodleFramework) -> str:
-    """The CSV text Moodle's exporter would write for ``framework``."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HEADER)
-    writer.writerow(
-        [
-            "",
-            framework.idnumber,
-            framework.shortname,
-            framework.description,
-            framework.descriptionformat,
-            framework.scalevalues,
-            framework.scaleconfiguration,
-            "",
-            "",
-            "",
-            "",
-            "",
-            "1",
-            ",".join(framework.taxonomies),
-        ]
-    )
-    for comp in framework.competencies:
-        writer.writerow(
-            [
-                comp.parent,
-                comp.idnumber,
-                comp.shortname,
-                comp.description,
-                comp.descriptionformat,
-                comp.scalevalues,
-                comp.scaleconfiguration,
-                comp.ruletype,
-                comp.ruleoutcome,
-                comp.ruleconfig,
-                ",".join(r.replace(",", "%2C") for r in comp.related),
-                comp.exportid,
-                "",
-                "",
-            ]
-        )
-    return out.getvalue()
-
-
-def _truthy(value: str) -> bool:
-    # PHP truthiness, as Moodle's importer applies it to "Is framework".
-    return value not in ("", "0")
-
-
-def read_csv(
-    data: bytes, name: str = "framework.csv", *, max_bytes: int = MAX_BYTES
-) -> MoodleFramework:
-    """Parse a Moodle competency framework CSV, checking it whole.
-
-    Raises:
-        FormatError: too large, not UTF-8, or not CSV.
-        ContentError: every row problem, as ``name:row R, column C (header): message``.
-    """
-    text = decode(data, name, max_bytes=max_bytes)
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
-    except csv.Error as exc:
-        raise FormatError(f"not a valid CSV file: {exc}", location=name) from None
-    errors: list[str] = []
-
-    def err(row: int, col: int | None, message: str) -> None:
-        where = f"row {row}" if col is None else f"row {row}, column {col + 1} ({HEADER[col]})"
-        errors.append(f"{name}:{where}: {message}")
-
-    if not rows or len(rows[0]) < len(HEADER):
-        raise ContentError(
-            f"{name}:row 1: expected Moodle's {len(HEADER)} columns, found "
-            f"{len(rows[0]) if rows else 0}",
-            errors=[f"{name}:row 1: expected Moodle's {len(HEADER)} columns ({', '.join(HEADER)})"],
-        )
-    framework: MoodleFramework | None = None
-    competencies: list[MoodleCompetency] = []
-    seen: dict[str, int] = {}
-    for number, raw in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in raw):
-            continue
-        cells = [*raw, *[""] * (len(HEADER) - len(raw))][: len(HEADER)]
-        idnumber, shortname = cells[1][:_LIMIT], cells[2][:_LIMIT]
-        fmt = cells[4] or "0"
-        if not fmt.isdigit() or int(fmt) not in (0, 1, 2, 4):
-            err(number, 4, f"{fmt!r} is not a Moodle description format (0, 1, 2 or 4)")
-            fmt = "0"
-        if _truthy(cells[12]):
-            if framework is not None:
-                err(number, 12, f"a second framework row (the first is row {framework.row})")
-                continue
-            taxonomies = [t for t in cells[13].split(",") if t]
-            for taxonomy in taxonomies:
-                if taxonomy not in MOODLE_TAXONOMIES:
-                    err(number, 13, f"{taxonomy!r} is not a Moodle taxonomy term")
-            _check_scale(cells[5], cells[6], number, err)
-            if not idnumber or not shortname:
-                err(
-                    number,
-                    1 if not idnumber else 2,
-                    "the framework needs an ID number and a short name",
-                )
-            framework = MoodleFramework(
-                idnumber, shortname, cells[3], int(fmt), cells[5], cells[6], taxonomies, [], number
-            )
-            continue
-        if not idnumber:
-            err(number, 1, "a competency needs an ID number")
-            continue
-        if not shortname:
-            err(number, 2, f"competency {idnumber!r} needs a short name")
-        if idnumber in seen:
-            err(number, 1, f"ID number {idnumber!r} is used twice (first at row {seen[idnumber]})")
-            continue
-        seen[idnumber] = number
-        if cells[7] not in RULE_TYPES:
-            err(number, 7, f"{cells[7]!r} is not a Moodle competency rule class")
-        if cells[5] or cells[6]:
-            _check_scale(cells[5], cells[6], number, err)
-        related = [r.replace("%2C", ",") for r in cells[10].split(",") if r]
-        competencies.append(
-            MoodleCompetency(
-                idnumber,
-                shortname,
-                cells[0],
-                cells[3],
-                int(fmt),
-                cells[5],
-                cells[6],
-                cells[7],
-                cells[8],
-                cells[9],
-                related,
-                cells[11],
-                number,
-            )
-        )
-    if framework is None:
-        errors.append(
-            f"{name}: no row has a truthy 'Is framework' column; Moodle needs exactly one"
-        )
-    for comp in competencies:
-        if comp.parent and comp.parent not in seen:
-            err(comp.row, 0, f"parent {comp.parent!r} of {comp.idnumber!r} does not exist")
-        for other in comp.related:
-            if other not in seen:
-                err(comp.row, 10, f"cross-reference {other!r} does not exist")
-    errors += _cycles(competencies, seen, name)
-    if errors or framework is None:
-        raise ContentError(f"{len(errors)} problems in {name}: {errors[0]}", errors=errors)
-    framework.competencies = competencies
-    return framework
-
-
-def _check_scale(values: str, config: str, row: int, err: Any) -> None:
-    items = [v for v in values.split(",") if v.strip()]
-    if not items:
-        err(row, 5, "scale values are needed (comma-separated, e.g. 'Not yet competent,Competent')")
-        return
-    try:
-        parsed = json.loads(config)
-        if not isinstance(parsed, list) or not parsed or "scaleid" not in parsed[0]:
-            raise ValueError
-        entries = parsed[1:]
-        ids = [int(entry["id"]) for entry in entries]
-    except (ValueError, TypeError, KeyError):
-        err(row, 6, 'expected JSON like [{"scaleid":"2"},{"id":2,"scaledefault":1,"proficient":1}]')
-        return
-    if any(not 1 <= i <= len(items) for i in ids):
-        err(row, 6, f"an item id is outside the {len(items)} scale values")
-    if sum(int(e.get("scaledefault", 0)) for e in entries) != 1:
-        err(row, 6, "exactly one scale value must be the default")
-    if not any(int(e.get("proficient", 0)) for e in entries):
-        err(row, 6, "at least one scale value must be proficient")
-
-
-def _cycles(comps: list[MoodleCompetency], seen: dict[str, int], name: str) -> list[str]:
-    parent = {c.idnumber: c.parent for c in comps}
-    errors = []
-    for comp in comps:
-        trail, node = [comp.idnumber], comp.parent
-        while node and node in parent:
-            if node == comp.idnumber:
-                errors.append(
-                    f"{name}:row {comp.row}: parents form a cycle: {' → '.join([*trail, node])}"
-                )
-                break
-            if node in trail:
-                break
-            trail.append(node)
-            node = parent[node]
-    return errors
-
+__all__ = [
+    "HEADER",
+    "MoodleCompetency",
+    "MoodleFramework",
+    "export_framework",
+    "from_moodle",
+    "import_framework",
+    "read_csv",
+    "to_moodle",
+    "write_csv",
+]
 
 _SECTIONS = ("knowledge", "skills", "attitudes")
 
@@ -297,25 +74,67 @@ def _headings(lang: str) -> dict[str, str]:
 _LEVEL_LINE = re.compile(r"^- \*\*(?P<name>.+?) \((?P<level>[1-4])\):\*\* (?P<text>.+)$")
 
 
-def _describe(comp: Competence, scale_names: list[str], lang: str) -> str:
+# --- descriptions -----------------------------------------------------------------------
+
+
+class _Text(HTMLParser):
+    _BLOCKS = frozenset(
+        ("p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table")
+    )
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._BLOCKS:
+            self.parts.append("\n\n" if tag in ("p", "div", "ul", "ol", "table") else "\n")
+        if tag == "li":
+            self.parts.append("- ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._BLOCKS:
+            self.parts.append("\n\n" if tag in ("p", "div", "ul", "ol", "table") else "\n")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(re.sub(r"\s+", " ", data))
+
+
+def html_text(html: str) -> str:
+    """The text of an HTML fragment: tags dropped, paragraphs kept, entities decoded."""
+    parser = _Text()
+    parser.feed(html)
+    parser.close()
+    lines = [line.strip() for line in "".join(parser.parts).split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _as_text(text: str, fmt: int) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if fmt == FORMAT_HTML or (fmt == FORMAT_MOODLE and re.search(r"<[a-zA-Z][^>]*>", text)):
+        return html_text(text)
+    return text.strip()
+
+
+def _describe(comp: Competence, scale: Scale, lang: str) -> str:
     heading = _headings(lang)
-    parts = [comp.description.get(lang)]
+    parts = [comp.description.get(lang)] if comp.description else []
     for attr in _SECTIONS:
         items = getattr(comp, attr)
         if items:
             parts.append(
                 f"**{heading[attr]}**\n\n" + "\n".join(f"- {item.get(lang)}" for item in items)
             )
-    levels = "\n".join(
-        f"- **{scale_names[level]} ({level}):** {text.get(lang)}"
-        for level, text in comp.levels.items()
-    )
-    parts.append(f"**{heading['levels']}**\n\n{levels}")
+    if not scales.has_derived_levels(comp, scale):
+        levels = "\n".join(
+            f"- **{scale.name(level, lang)} ({level}):** {text.get(lang)}"
+            for level, text in comp.levels.items()
+        )
+        parts.append(f"**{heading['levels']}**\n\n{levels}")
     return "\n\n".join(parts)
 
 
 def _undescribe(text: str) -> dict[str, Any]:
-    blocks = text.split("\n\n")
     result: dict[str, Any] = {"description": [], "levels": {}}
     current = "description"
     # An export in any of the four languages reads back.
@@ -324,7 +143,8 @@ def _undescribe(text: str) -> dict[str, Any]:
         for lang in ("en", "el", "de", "pt")
         for key, text in _headings(lang).items()
     }
-    for block in blocks:
+    for block in re.split(r"\n\s*\n", text.strip()):
+        block = block.strip()
         if block in headings:
             current = headings[block]
             result.setdefault(current, [])
@@ -333,125 +153,107 @@ def _undescribe(text: str) -> dict[str, Any]:
             result["description"].append(block)
         elif current == "levels":
             for line in block.splitlines():
-                match = _LEVEL_LINE.match(line)
+                match = _LEVEL_LINE.match(line.strip())
                 if match:
-                    result["levels"][int(match["level"])] = match["text"]
+                    result["levels"][int(match["level"])] = match["text"].strip()
         else:
-            result[current] += [line.removeprefix("- ") for line in block.splitlines()]
-    result["description"] = "\n\n".join(result["description"])
+            result[current] += [
+                line.strip().removeprefix("- ") for line in block.splitlines() if line.strip()
+            ]
+    result["description"] = "\n\n".join(b for b in result["description"] if b)
     return result
+
+
+# --- CRISIS → Moodle ----------------------------------------------------------------------
+
+
+def _moodle_scale(source: ScaleSource) -> MoodleScale:
+    return MoodleScale(list(source.values), source.default, list(source.proficient))
+
+
+def _preorder(area: Area) -> list[Competence]:
+    children: dict[str | None, list[Competence]] = {}
+    for comp in area.competences:
+        children.setdefault(comp.parent, []).append(comp)
+    out: list[Competence] = []
+
+    def walk(parent: str | None) -> None:
+        for comp in children.get(parent, []):
+            out.append(comp)
+            walk(comp.id)
+
+    walk(None)
+    return out
+
+
+def _rule(rule: Rule | None, exported: dict[str, str]) -> dict[str, Any]:
+    if rule is None:
+        return {}
+    points = None
+    if rule.kind == "points":
+        points = PointsRule(
+            rule.points or 1,
+            [(exported[c], child.points, child.required) for c, child in rule.children.items()],
+        )
+    return {
+        "ruletype": RULE_ALL if rule.kind == "all" else RULE_POINTS,
+        "ruleoutcome": OUTCOMES.index(rule.outcome),
+        "rule": points,
+    }
 
 
 def to_moodle(framework: Framework, lang: str = "en") -> MoodleFramework:
     """Express a framework as a Moodle competency framework, texts in ``lang``."""
-    names = [level.name.get(lang) for level in framework.scale.levels]
-    config = [{"scaleid": "0"}] + [
-        {
-            "id": index,
-            "scaledefault": int(level.value == framework.scale.proficient),
-            "proficient": int(level.value >= framework.scale.proficient),
-        }
-        for index, level in enumerate(framework.scale.levels, start=1)
-    ]
+    scale = framework.scale
+    source = scales.source_of(scale)
+    values = (
+        [level.name.get(lang) for level in scale.levels]
+        if scale.source is None
+        else list(source.values)
+    )
+    ordered = [(area, _preorder(area)) for area in framework.areas]
+    exported: dict[str, str] = {}
+    for area, comps in ordered:
+        for node_id in (area.id, *(c.id for c in comps)):
+            exported[node_id] = str(len(exported) + 1)
     rows: list[MoodleCompetency] = []
-    for area in framework.areas:
+    for area, comps in ordered:
         rows.append(
             MoodleCompetency(
                 area.id,
-                area.title.get(lang)[:_LIMIT],
+                area.title.get(lang)[:LIMIT],
                 description=area.description.get(lang) if area.description else "",
+                scale=_moodle_scale(area.scale) if area.scale else None,
+                related=list(area.related),
+                exportid=exported[area.id],
+                **_rule(area.rule, exported),
             )
         )
-        for comp in area.competences:
+        for comp in comps:
             rows.append(
                 MoodleCompetency(
                     comp.id,
-                    comp.title.get(lang)[:_LIMIT],
-                    parent=area.id,
-                    description=_describe(comp, names, lang),
+                    comp.title.get(lang)[:LIMIT],
+                    parent=comp.parent or area.id,
+                    description=_describe(comp, scale, lang),
+                    scale=_moodle_scale(comp.scale) if comp.scale else None,
                     related=list(comp.related),
+                    exportid=exported[comp.id],
+                    **_rule(comp.rule, exported),
                 )
             )
+    depth = max(framework.depths.values(), default=2)
+    taxonomies: list[str] = list(framework.taxonomies) or ["domain", "competency"]
+    taxonomies += ["competency"] * (depth - len(taxonomies))
     return MoodleFramework(
-        idnumber=framework.id[:_LIMIT],
-        shortname=framework.title.get(lang)[:_LIMIT],
+        idnumber=framework.id[:LIMIT],
+        shortname=framework.title.get(lang)[:LIMIT],
         description=framework.description.get(lang) if framework.description else "",
         descriptionformat=FORMAT_MARKDOWN,
-        scalevalues=",".join(names),
-        scaleconfiguration=json.dumps(config, separators=(",", ":")),
-        taxonomies=["domain", "competency"],
+        scale=MoodleScale(values, source.default, list(source.proficient)),
+        taxonomies=taxonomies,
         competencies=rows,
     )
-
-
-def from_moodle(moodle: MoodleFramework, name: str = "framework.csv") -> Framework:
-    """Turn a two-level Moodle framework (domains of competencies) into a CRISIS framework.
-
-    Raises:
-        ContentError: with ``name:row R: field: message`` for each problem.
-    """
-    errors: list[str] = []
-    values = [v.strip() for v in moodle.scalevalues.split(",")]
-    if len(values) != 5:
-        errors.append(
-            f"{name}:row {moodle.row}, column 6 (Scale values): CRISIS needs 5 scale values "
-            f"(levels 0-4), found {len(values)}"
-        )
-    config = json.loads(moodle.scaleconfiguration)
-    proficient = min(
-        (int(e["id"]) - 1 for e in config[1:] if int(e.get("proficient", 0))), default=2
-    )
-    source = Source(name, None, {(): moodle.row})
-    areas = []
-    for a, top in enumerate(moodle.children()):
-        source.lines[("areas", a)] = top.row
-        competences = []
-        for c, comp in enumerate(moodle.children(top.idnumber)):
-            source.lines[("areas", a, "competences", c)] = comp.row
-            for deeper in moodle.children(comp.idnumber):
-                errors.append(
-                    f"{name}:row {deeper.row}: {deeper.idnumber!r} is at depth 3; CRISIS "
-                    "frameworks have two levels (areas of competences)"
-                )
-            parsed = _undescribe(comp.description)
-            competences.append(
-                {
-                    "id": comp.idnumber,
-                    "title": comp.shortname,
-                    "description": parsed["description"],
-                    **{attr: parsed.get(attr, []) for attr in _SECTIONS},
-                    "levels": parsed["levels"],
-                    "related": comp.related,
-                }
-            )
-        area: dict[str, Any] = {
-            "id": top.idnumber,
-            "title": top.shortname,
-            "competences": competences,
-        }
-        if top.description:
-            area["description"] = top.description
-        areas.append(area)
-    data: dict[str, Any] = {
-        "id": moodle.idnumber,
-        "title": moodle.shortname,
-        "scale": {
-            "proficient": max(1, proficient),
-            "levels": [{"value": i, "name": v} for i, v in enumerate(values)],
-        },
-        "areas": areas,
-    }
-    if moodle.description:
-        data["description"] = moodle.description
-    source.data = data
-    if not errors:
-        try:
-            return Framework.model_validate(data)
-        except ValidationError as exc:
-            errors += [
-                e.replace(f"{name}:", f"{name}:row ", 1) for e in source.validation_errors(exc)
-            ]
-    raise ContentError(f"{len(errors)} problems in {name}: {errors[0]}", errors=errors)
 
 
 def export_framework(framework: Framework, lang: str = "en") -> str:
@@ -459,8 +261,164 @@ def export_framework(framework: Framework, lang: str = "en") -> str:
     return write_csv(to_moodle(framework, lang))
 
 
+# --- Moodle → CRISIS ----------------------------------------------------------------------
+
+
+def _rule_data(comp: MoodleCompetency, by_export: dict[str, str]) -> dict[str, Any] | None:
+    if not comp.ruletype:
+        return None
+    data: dict[str, Any] = {
+        "kind": "all" if comp.ruletype == RULE_ALL else "points",
+        "outcome": OUTCOMES[comp.ruleoutcome],
+    }
+    if comp.ruletype == RULE_POINTS:
+        children = {
+            by_export[ident]: {"points": points, "required": required}
+            for ident, points, required in (comp.rule.children if comp.rule else [])
+            if ident in by_export
+        }
+        total = sum(child["points"] for child in children.values())
+        if comp.rule is None or comp.rule.points < 1 or total < comp.rule.points:
+            return None  # reported with the row
+        data["points"] = comp.rule.points
+        data["children"] = children
+    return data
+
+
+def _scale_source(scale: MoodleScale) -> dict[str, Any]:
+    return {
+        "values": scale.values,
+        "levels": scales.place(len(scale.values), min(scale.proficient)),
+        "default": scale.default,
+        "proficient": scale.proficient,
+    }
+
+
+def _path(
+    comp: MoodleCompetency, by_id: dict[str, MoodleCompetency], order: dict[str, int]
+) -> tuple[int, ...]:
+    steps, seen = [order[comp.idnumber]], {comp.idnumber}
+    while comp.parent in by_id and comp.parent not in seen:
+        comp = by_id[comp.parent]
+        seen.add(comp.idnumber)
+        steps.append(order[comp.idnumber])
+    return tuple(reversed(steps))
+
+
+def from_moodle(
+    moodle: MoodleFramework, name: str = "framework.csv", errors: list[str] | None = None
+) -> Framework:
+    """Turn a Moodle framework of any depth and scale into a CRISIS framework.
+
+    Args:
+        moodle: The parsed rows.
+        name: The file name used in messages.
+        errors: Problems already found in the rows; they are reported together with these.
+
+    Raises:
+        ContentError: every problem, with ``name:row R`` (and the column where known).
+    """
+    errors = list(errors or [])
+    if moodle.scale is not None:
+        scale_data = scales.scale_from(
+            moodle.scale.values, moodle.scale.default, moodle.scale.proficient
+        )
+    else:  # already reported; go on with CRISIS's scale so every other problem shows too
+        scale_data = scales.scale_from([str(n["en"]) for n in scales.STANDARD_NAMES], 3, [3, 4, 5])
+    scale = Scale.model_validate(scale_data)
+    derived = scales.derived_levels(scale)
+    by_id = {c.idnumber: c for c in moodle.competencies}
+    by_export = {c.exportid: c.idnumber for c in moodle.competencies if c.exportid}
+
+    def top(comp: MoodleCompetency) -> MoodleCompetency | None:
+        seen = set()
+        while comp.parent:
+            if comp.parent not in by_id or comp.idnumber in seen:
+                return None  # a missing parent or a cycle, already reported
+            seen.add(comp.idnumber)
+            comp = by_id[comp.parent]
+        return comp
+
+    source = Source(name, None, {(): moodle.row})
+    roots = moodle.children()
+    members: dict[str, list[MoodleCompetency]] = {root.idnumber: [] for root in roots}
+    for comp in moodle.competencies:
+        root = top(comp) if comp.parent else None
+        if root is not None:
+            members[root.idnumber].append(comp)
+    order = {c.idnumber: i for i, c in enumerate(moodle.competencies)}
+    for comps in members.values():
+        # Parents before their children, siblings in file order (as Moodle creates them).
+        comps.sort(key=lambda comp: _path(comp, by_id, order))
+    areas: list[dict[str, Any]] = []
+    for a, root in enumerate(roots):
+        source.lines[("areas", a)] = root.row
+        area: dict[str, Any] = {
+            "id": root.idnumber,
+            "title": root.shortname or root.idnumber,  # a missing name is reported already
+            "competences": [],
+        }
+        text = _as_text(root.description, root.descriptionformat)
+        if text:
+            area["description"] = text
+        if root.related:
+            area["related"] = root.related
+        if (rule := _rule_data(root, by_export)) is not None:
+            area["rule"] = rule
+        if root.scale is not None:
+            area["scale"] = _scale_source(root.scale)
+        for c, comp in enumerate(members[root.idnumber]):
+            source.lines[("areas", a, "competences", c)] = comp.row
+            text = _as_text(comp.description, comp.descriptionformat)
+            parsed: dict[str, Any] = (
+                _undescribe(text)
+                if comp.descriptionformat == FORMAT_MARKDOWN
+                else {"description": text, "levels": {}}
+            )
+            entry: dict[str, Any] = {
+                "id": comp.idnumber,
+                "title": comp.shortname or comp.idnumber,
+                **{attr: parsed.get(attr, []) for attr in _SECTIONS},
+                "levels": {level: parsed["levels"].get(level, derived[level]) for level in derived},
+                "related": comp.related,
+            }
+            if parsed["description"]:
+                entry["description"] = parsed["description"]
+            if comp.parent != root.idnumber:
+                entry["parent"] = comp.parent
+            if (rule := _rule_data(comp, by_export)) is not None:
+                entry["rule"] = rule
+            if comp.scale is not None:
+                entry["scale"] = _scale_source(comp.scale)
+            area["competences"].append(entry)
+        areas.append(area)
+    data: dict[str, Any] = {
+        "id": moodle.idnumber or "framework",
+        "title": moodle.shortname or moodle.idnumber or "Framework",
+        "scale": scale_data,
+        "areas": areas,
+    }
+    taxonomies = [t for t in moodle.taxonomies if t in MOODLE_TAXONOMIES]
+    if taxonomies:
+        data["taxonomies"] = taxonomies
+    description = _as_text(moodle.description, moodle.descriptionformat)
+    if description:
+        data["description"] = description
+    source.data = data
+    try:
+        framework = Framework.model_validate(data)
+    except ValidationError as exc:
+        errors += [e.replace(f"{name}:", f"{name}:row ", 1) for e in source.validation_errors(exc)]
+    if errors:
+        raise ContentError(f"{len(errors)} problems in {name}: {errors[0]}", errors=errors)
+    return framework
+
+
 def import_framework(
     data: bytes, name: str = "framework.csv", *, max_bytes: int = MAX_BYTES
 ) -> Framework:
-    """Read a Moodle competency framework CSV into a CRISIS framework (nothing half-read)."""
-    return from_moodle(read_csv(data, name, max_bytes=max_bytes), name)
+    """Read a Moodle competency framework CSV into a CRISIS framework, every problem at once."""
+    moodle, errors = read_rows(data, name, max_bytes=max_bytes)
+    if moodle is None:
+        raise ContentError(f"{len(errors)} problems in {name}: {errors[0]}", errors=errors)
+    return from_moodle(moodle, name, errors)

@@ -188,7 +188,8 @@ def required_texts(cat: Catalogue) -> Iterator[tuple[str, LocalText]]:
         yield f"area {area.id} title", area.title
         for comp in area.competences:
             yield f"competence {comp.id} title", comp.title
-            yield f"competence {comp.id} description", comp.description
+            if comp.description is not None:
+                yield f"competence {comp.id} description", comp.description
             for level_value, descriptor in comp.levels.items():
                 yield f"competence {comp.id} level {level_value}", descriptor
     for profile in cat.profiles.values():

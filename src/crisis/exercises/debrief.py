@@ -71,31 +71,38 @@ def _key(exercise: Exercise) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _cache_file(key: str) -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "crisis" / "exercise-optimiser" / f"{key}.json"
+def _cache_file(key: str, cache_dir: Path) -> Path:
+    return cache_dir / "exercise-optimiser" / f"{key}.json"
 
 
 def optimiser_result(
-    exercise: Exercise, city: City, progress: Progress | None = None
+    exercise: Exercise,
+    city: City,
+    cache_dir: Path | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """The optimiser's plan and its figures (benefit, bound, gap; see
-    :mod:`crisis.exercises.optimiser`), cached in memory and on disk per exercise."""
+    :mod:`crisis.exercises.optimiser`), cached in memory, and on disk in ``cache_dir`` when
+    given. The search runs in this process: it makes hundreds of small runs on a few
+    scenarios each, which a remote scheduler would spend more time shipping than running."""
     key = _key(exercise)
     if key in _memo:
         return _memo[key]
-    file = _cache_file(key)
+    file = _cache_file(key, Path(cache_dir)) if cache_dir is not None else None
     try:
-        cached: dict[str, Any] = json.loads(file.read_text(encoding="utf-8"))
-        if isinstance(cached, dict) and isinstance(cached.get("placements"), list):
-            _memo[key] = cached
-            return cached
+        if file is not None:
+            cached: dict[str, Any] = json.loads(file.read_text(encoding="utf-8"))
+            if isinstance(cached, dict) and isinstance(cached.get("placements"), list):
+                _memo[key] = cached
+                return cached
     except (OSError, ValueError):
         pass
     result = optimise_exercise(
         exercise, city, OPTIMISER_SCENARIOS, exercise.seed, progress
     ).as_dict()
     _memo[key] = result
+    if file is None:
+        return result
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
         tmp = file.with_suffix(f".{os.getpid()}.tmp")
@@ -106,9 +113,11 @@ def optimiser_result(
     return result
 
 
-def optimiser_plan(exercise: Exercise, city: City) -> list[dict[str, Any]]:
+def optimiser_plan(
+    exercise: Exercise, city: City, cache_dir: Path | None = None
+) -> list[dict[str, Any]]:
     """The optimiser's placements for the exercise (see :func:`optimiser_result`)."""
-    return list(optimiser_result(exercise, city)["placements"])
+    return list(optimiser_result(exercise, city, cache_dir)["placements"])
 
 
 def _histogram(runs: Mapping[str, npt.NDArray[np.float64]], bins: int = 16) -> dict[str, Any]:
@@ -207,19 +216,27 @@ def run_exercise(
     seed: int | None = None,
     progress: Progress | None = None,
     city: City | None = None,
+    *,
+    cache_dir: Path | None = None,
+    scheduler: Any = None,
 ) -> dict[str, Any]:
     """Run a learner's plan and build the debrief (see the module docstring).
+
+    Args:
+        cache_dir: The installation's cache folder (demo city, optimiser plans).
+        scheduler: Where the ensembles run: ``None`` (this process) or a Dask client or
+            scheduler address (see :func:`crisis.simulation.run_ensemble`).
 
     Raises:
         PlanError: the plan breaks a rule (checked before anything runs).
     """
-    city = city or load_city(exercise.city)
+    city = city or load_city(exercise.city, cache_dir=cache_dir)
     plan = validate_plan(exercise, city, list(placements))
     n = n_scenarios or exercise.scenarios
     seed = exercise.seed if seed is None else seed
     report = progress or (lambda _f: None)
     report(0.0)
-    searched = optimiser_result(exercise, city)
+    searched = optimiser_result(exercise, city, cache_dir)
     best = validate_plan(exercise, city, searched["placements"])
     report(0.1)
     plans: dict[str, Plan] = {"plan": plan, "optimiser": best}
@@ -232,10 +249,12 @@ def run_exercise(
             report(base + 0.2 * done / total)
 
         interventions = chosen.interventions(exercise) if chosen else None
-        results[name] = run_ensemble(city, exercise.hazards, n, seed, interventions, tick)
+        results[name] = run_ensemble(
+            city, exercise.hazards, n, seed, interventions, tick, scheduler=scheduler
+        )
     loss = {name: total_loss(r) for name, r in results.items()}
     report(0.7)
-    measures = _marginal(exercise, city, plan, loss["plan"], n, seed)
+    measures = _marginal(exercise, city, plan, loss["plan"], n, seed, scheduler)
     report(0.85)
     nothing = loss["nothing"]
     positive = np.flatnonzero(nothing > 0)
@@ -296,6 +315,7 @@ def _marginal(
     plan_loss: npt.NDArray[np.float64],
     n: int,
     seed: int,
+    scheduler: Any = None,
 ) -> list[dict[str, Any]]:
     """What each placement bought: the loss without it minus the loss with the whole plan.
 
@@ -308,7 +328,7 @@ def _marginal(
     items = plan.interventions(exercise)
     for i, placement in enumerate(plan.placements):
         rest = items[:i] + items[i + 1 :]
-        without = run_ensemble(city, exercise.hazards, m, seed, rest)
+        without = run_ensemble(city, exercise.hazards, m, seed, rest, scheduler=scheduler)
         gain = float(total_loss(without).mean()) - base
         out.append(
             {
@@ -325,7 +345,8 @@ def _marginal(
 def run_exercise_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """Background-job entry point: ``params`` = ``{exercise, plan, scenarios, seed}``.
 
-    ``exercise`` is the exercise as data (so instructors' own exercises run as well).
+    ``exercise`` is the exercise as data (so instructors' own exercises run as well); the job
+    runner adds ``cache_dir`` and ``scheduler``.
     """
     exercise = Exercise.model_validate(params["exercise"])
     return run_exercise(
@@ -334,6 +355,8 @@ def run_exercise_job(params: dict[str, Any], progress: Progress) -> dict[str, An
         n_scenarios=params.get("scenarios"),
         seed=params.get("seed"),
         progress=progress,
+        cache_dir=params.get("cache_dir"),
+        scheduler=params.get("scheduler"),
     )
 
 

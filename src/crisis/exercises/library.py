@@ -16,109 +16,58 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from crisis.exceptions import ContentError, FormatError, SimulationError
+from crisis.exceptions import ContentError, SimulationError
 from crisis.exercises.models import FORMAT, Exercise
+from crisis.formats.validation import describe_errors, format_loc
+from crisis.formats.yamlsource import Source, parse_yaml
 from crisis.simulation.city import City
 from crisis.simulation.interventions import parse_intervention
 
-_LINE = "__line__"
 #: Largest exercise file accepted, in bytes.
 MAX_BYTES = 256 * 1024
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe YAML that records the line of every mapping."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        mapping = super().construct_mapping(node, deep=deep)
-        mapping[_LINE] = node.start_mark.line + 1
-        return mapping
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items() if k != _LINE}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _line(raw: Any, loc: Sequence[Any]) -> int:
-    """Line of the deepest mapping on the path ``loc`` through ``raw``."""
-    line = raw.get(_LINE, 1) if isinstance(raw, dict) else 1
-    node = raw
-    for key in loc:
-        if (isinstance(node, dict) and key in node) or (
-            isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node)
-        ):
-            node = node[key]
-        else:
-            break
-        if isinstance(node, dict) and _LINE in node:
-            line = node[_LINE]
-    return int(line)
-
-
 def _path(loc: Sequence[Any]) -> str:
-    out = ""
-    for key in loc:
-        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else str(key))
-    return out
+    return format_loc(loc) if loc else ""
 
 
 def parse_exercise(text: str | bytes, name: str = "exercise.yaml") -> Exercise:
     """Validate an exercise file's text; errors name ``name`` and the line.
 
     Raises:
-        FormatError: not YAML, not UTF-8, too large.
+        FormatError: not YAML, not UTF-8, too large (or too deep, too many aliases).
         ContentError: valid YAML that breaks a rule (with every problem in ``errors``).
     """
-    if isinstance(text, bytes):
-        if len(text) > MAX_BYTES:
-            raise FormatError(f"{name}: larger than {MAX_BYTES // 1024} KiB")
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError:
-            raise FormatError(f"{name}: not UTF-8 text") from None
-    if len(text) > MAX_BYTES:
-        raise FormatError(f"{name}: larger than {MAX_BYTES // 1024} KiB")
-    try:
-        raw = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{name}:{mark.line + 1}" if mark is not None else name
-        problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise FormatError(f"{where}: not valid YAML ({problem})") from None
+    source = parse_yaml(text, name, max_bytes=MAX_BYTES)
+    raw = source.data
     if not isinstance(raw, dict):
         raise ContentError(f"{name}:1: expected a mapping with 'id', 'title', 'hazards', …")
     if raw.get("format", FORMAT) != FORMAT:
         raise ContentError(
-            f"{name}:{raw[_LINE]}: field 'format' = {raw.get('format')!r}; expected {FORMAT!r}"
+            f"{source.where(['format'])}: field 'format' = {raw.get('format')!r}; "
+            f"expected {FORMAT!r}"
         )
     try:
-        exercise = Exercise.model_validate(_plain(raw))
+        exercise = Exercise.model_validate(raw)
     except ValidationError as exc:
-        errors = []
-        for err in exc.errors():
-            loc = [p for p in err["loc"] if not (isinstance(p, str) and "[" in p)]
-            message = str(err["msg"]).removeprefix("Value error, ")
-            errors.append(f"{name}:{_line(raw, loc)}: {_path(loc) or 'file'}: {message}")
+        errors = describe_errors(exc, where=source.where)
         raise ContentError(errors[0], errors=errors) from None
-    problems = _check_rules(exercise, raw, name)
+    problems = _check_rules(exercise, source)
     if problems:
         raise ContentError(problems[0], errors=problems)
     return exercise
 
 
-def _check_rules(exercise: Exercise, raw: dict[str, Any], name: str) -> list[str]:
+def _check_rules(exercise: Exercise, source: Source) -> list[str]:
     """Rules across fields: competence ids exist, interventions are valid simulator data."""
+    name = source.name
     from crisis.competences import load_bundled
 
     known = {c.id for c in load_bundled().framework.competences}
     problems = []
     for i, objective in enumerate(exercise.objectives):
         if objective.competence not in known:
-            line = _line(raw, ["objectives", i])
+            line = source.line(["objectives", i])
             problems.append(
                 f"{name}:{line}: objectives[{i}].competence: '{objective.competence}' is not a "
                 "competence of the framework"
@@ -127,7 +76,7 @@ def _check_rules(exercise: Exercise, raw: dict[str, Any], name: str) -> list[str
         try:
             parse_intervention(measure.intervention("x"), "measure")
         except SimulationError as exc:
-            line = _line(raw, ["measures", i])
+            line = source.line(["measures", i])
             problems.append(f"{name}:{line}: measures[{i}] ({measure.id}): {exc}")
     for i, inject in enumerate(exercise.injects):
         for j, option in enumerate(inject.options):
@@ -136,7 +85,7 @@ def _check_rules(exercise: Exercise, raw: dict[str, Any], name: str) -> list[str
                 try:
                     parse_intervention(item, "intervention")
                 except SimulationError as exc:
-                    line = _line(raw, [*where, "interventions", k])
+                    line = source.line([*where, "interventions", k])
                     problems.append(f"{name}:{line}: {_path(where)}.interventions[{k}]: {exc}")
             if option.hazard:
                 base = dict(exercise.hazards[option.hazard_index])
@@ -145,7 +94,7 @@ def _check_rules(exercise: Exercise, raw: dict[str, Any], name: str) -> list[str
 
                     parse_hazard({**base, **option.hazard}, "hazard")
                 except SimulationError as exc:
-                    line = _line(raw, [*where, "hazard"])
+                    line = source.line([*where, "hazard"])
                     problems.append(f"{name}:{line}: {_path(where)}.hazard: {exc}")
     return problems
 

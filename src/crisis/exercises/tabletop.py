@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -133,16 +134,26 @@ def resolve(
     choices: Mapping[str, Mapping[str, str]],
     n_scenarios: int = 100,
     progress: Callable[[float], None] | None = None,
+    *,
+    cache_dir: Path | None = None,
+    scheduler: Any = None,
 ) -> dict[str, Any]:
-    """Every team's outcome against doing nothing on the same scenarios."""
-    city = load_city(exercise.city)
+    """Every team's outcome against doing nothing on the same scenarios.
+
+    Args:
+        cache_dir: The installation's cache folder (the demo city).
+        scheduler: Where the ensembles run (see :func:`crisis.simulation.run_ensemble`).
+    """
+    city = load_city(exercise.city, cache_dir=cache_dir)
     report = progress or (lambda _f: None)
-    nothing = run_ensemble(city, exercise.hazards, n_scenarios, exercise.seed)
+    nothing = run_ensemble(city, exercise.hazards, n_scenarios, exercise.seed, scheduler=scheduler)
     base = float(nothing.metrics["people_hours"].sum(axis=0).mean())
     teams: dict[str, Any] = {}
     for k, (team, mine) in enumerate(choices.items()):
         interventions, hazards = team_setup(exercise, mine)
-        result = run_ensemble(city, hazards, n_scenarios, exercise.seed, interventions)
+        result = run_ensemble(
+            city, hazards, n_scenarios, exercise.seed, interventions, scheduler=scheduler
+        )
         loss = np.asarray(result.metrics["people_hours"].sum(axis=0))
         teams[team] = {
             "choices": dict(mine),
@@ -160,6 +171,14 @@ def resolve(
 def resolve_tabletop_job(
     params: dict[str, Any], progress: Callable[[float], None]
 ) -> dict[str, Any]:
-    """Background-job entry point: ``params`` = ``{exercise, choices, scenarios}``."""
+    """Background-job entry point: ``params`` = ``{exercise, choices, scenarios}`` (the job
+    runner adds ``cache_dir`` and ``scheduler``)."""
     exercise = Exercise.model_validate(params["exercise"])
-    return resolve(exercise, params["choices"], int(params.get("scenarios", 100)), progress)
+    return resolve(
+        exercise,
+        params["choices"],
+        int(params.get("scenarios", 100)),
+        progress,
+        cache_dir=params.get("cache_dir"),
+        scheduler=params.get("scheduler"),
+    )

@@ -20,6 +20,7 @@ from crisis.i18n.content import (
     read_source,
     register,
     shown,
+    sibling_fields,
     yaml_fields,
 )
 
@@ -66,7 +67,11 @@ EXERCISE_FIELDS: tuple[str, ...] = (
 TAXONOMY_FIELDS: tuple[str, ...] = ("entries[].title", "entries[].description")
 IMPACT_FIELDS: tuple[str, ...] = ("levels{}", "dimensions{}.title", "dimensions{}.anchors{}")
 LIKELIHOOD_FIELDS: tuple[str, ...] = ("classes{}.label", "classes{}.description")
-ESSENTIAL_FIELDS: tuple[str, ...] = ("essentials[].title", "essentials[].summary")
+ESSENTIAL_FIELDS: tuple[str, ...] = (
+    "essentials[].title",
+    "essentials[].summary",
+    "sendai_targets{}",
+)
 SCORECARD_FIELDS: tuple[str, ...] = ("questions[].text", "questions[].anchors[]")
 REPORT_FIELDS: tuple[str, ...] = ("texts{}",)
 
@@ -127,26 +132,18 @@ def item_fields() -> Iterator[TextField]:
             yield TextField(found.file, found.line, found.path, found.texts, where)
 
 
+ACTION_FIELDS: tuple[str, ...] = (
+    "questions[].action.text",
+    "questions[].action.owner",
+    "questions[].action.indicator",
+)
+
+
 def action_fields() -> Iterator[TextField]:
-    """The texts a drafted action plan is written from, still English-only in code.
-
-    The owner of each essential's actions and the sentence that turns a scorecard question into
-    an action live in ``workbench/actionplan.py``; they are listed here so that the check shows
-    them as missing until they become translatable data.
-    """
-    import inspect
-
-    from crisis.workbench import actionplan
-
-    source, _start = inspect.getsourcelines(actionplan)
-    path = "workbench/actionplan.py"
-    line = next(
-        (n + 1 for n, text in enumerate(source) if text.startswith("ESSENTIAL_LINKS")), None
-    )
-    for number, (_primary, _secondary, owner, _focus) in actionplan.ESSENTIAL_LINKS.items():
-        yield TextField(path, line, f"ESSENTIAL_LINKS[{number}].owner", {"en": owner})
-    sentence = next((n + 1 for n, text in enumerate(source) if "Move from" in text), None)
-    yield TextField(path, sentence, "action sentence", {"en": "Move from {score} to {next}:"})
+    """The texts a drafted action plan is written from: each scorecard question's action
+    (what to do, its owner role, its indicator) and each essential's usual owner."""
+    yield from yaml_fields("crisis.workbench", "data/scorecard_*.yaml", ACTION_FIELDS)
+    yield from yaml_fields("crisis.workbench", "data/essentials.yaml", ("essentials[].owner",))
 
 
 def _report_fields() -> Iterator[TextField]:
@@ -154,6 +151,33 @@ def _report_fields() -> Iterator[TextField]:
     yield from yaml_fields("crisis.learners", "data/report.yaml", REPORT_FIELDS)
     yield from yaml_fields("crisis.learners", "data/paths.yaml", REPORT_FIELDS)
     yield from yaml_fields("crisis.workbench", "data/report.yaml", REPORT_FIELDS)
+
+
+def unit_fields() -> Iterator[TextField]:
+    """Fields of the bundled course units: title, case title and the four blocks.
+
+    A unit's translations stand beside it (``M01-1.md`` → ``M01-1.el.md``).
+    """
+    from crisis.courses.units import split_file
+
+    def read(path: Path) -> dict[str, tuple[int | None, str]]:
+        front, blocks, _errors = split_file(path.read_text(encoding="utf-8"), shown(path))
+        fields: dict[str, tuple[int | None, str]] = {}
+        if front is not None and isinstance(front.data, dict):
+            for key, name in (("title", "title"), ("case", "case title")):
+                value = front.data.get(key)
+                if isinstance(value, str):
+                    fields[name] = (front.line([key]), value)
+        for block, (line, text) in blocks.items():
+            fields[block] = (line, text)
+        return fields
+
+    english = [
+        path
+        for path in package_files("crisis.courses", "data/units/*/*.md")
+        if path.suffixes == [".md"]
+    ]
+    yield from sibling_fields(english, read)
 
 
 def _register() -> None:
@@ -170,6 +194,13 @@ def _register() -> None:
             "items",
             "test items: scenario, stem, options and explanation",
             item_fields,
+        )
+    )
+    register(
+        ContentType(
+            "units",
+            "course units: titles, case titles, lessons, cases, activities and reflections",
+            unit_fields,
         )
     )
     register(

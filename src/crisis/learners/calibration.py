@@ -25,10 +25,10 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-import yaml
 
 from crisis.competences.models import Catalogue
 from crisis.exceptions import ContentError, FormatError
+from crisis.formats.yamlsource import parse_yaml
 from crisis.learners.irt import Calibration, calibrate
 from crisis.learners.itemfit import ItemFit, item_fit
 from crisis.learners.items import ItemBank
@@ -237,9 +237,10 @@ def load_calibration(path: str | Path) -> dict[str, dict[str, float]]:
     """
     file = Path(path)
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raw = file.read_bytes()
+    except OSError as exc:
         raise FormatError(f"cannot read calibration file {file.name}: {exc}") from None
+    data = parse_yaml(raw, file.name).data
     parameters = data.get("parameters") if isinstance(data, dict) else None
     if not isinstance(parameters, dict):
         raise FormatError(f"{file.name}: expected a 'parameters' mapping of item ids")

@@ -45,6 +45,10 @@ def font_files() -> tuple[Path, Path]:
     )
 
 
+#: One written cell: page (from 1), text, and the box it must stay in (x, y, w, h in mm).
+Cell = tuple[int, str, float, float, float, float]
+
+
 def learner_report_pdf(
     *,
     catalogue: Catalogue,
@@ -55,8 +59,12 @@ def learner_report_pdf(
     learner: str = "",
     lang: str = "en",
     today: dt.date | None = None,
+    layout: list[Cell] | None = None,
 ) -> bytes:
     """Render the learner report as PDF bytes.
+
+    Every text is written into a box of fixed width and wraps at word boundaries inside it;
+    names are never cut short and lines are set ragged-right.
 
     Args:
         catalogue: Framework and curriculum (for titles).
@@ -67,50 +75,112 @@ def learner_report_pdf(
         learner: Name shown in the header.
         lang: Language of labels and titles.
         today: Date printed in the header (default today).
+        layout: If given, receives every text with the box it was written into, so that a
+            check can compare the rendered words with their boxes.
     """
     from fpdf import FPDF
 
     labels = {**texts_in("crisis.learners", "report", lang), "_lang": lang}
     regular, bold = font_files()
     pdf = FPDF(format="A4")
-    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.set_auto_page_break(auto=False)
     pdf.add_font("DejaVu", "", str(regular))
     pdf.add_font("DejaVu", "B", str(bold))
     pdf.set_title(labels["title"])
     pdf.add_page()
+    out = _Writer(pdf, layout)
+    width = pdf.w - pdf.l_margin - pdf.r_margin
     pdf.set_font("DejaVu", "B", 16)
-    pdf.cell(
-        0, 9, labels["title"] + (f": {learner}" if learner else ""), new_x="LMARGIN", new_y="NEXT"
+    out.text(
+        pdf.l_margin, pdf.get_y(), width, 7.5, labels["title"] + (f": {learner}" if learner else "")
     )
     pdf.set_font("DejaVu", "", 10)
     when = format_date(today or dt.date.today(), lang)
-    pdf.cell(
-        0,
-        6,
+    out.text(
+        pdf.l_margin,
+        pdf.get_y() + 1,
+        width,
+        5,
         f"{labels['profile']}: {profile.title.get(lang)} · {labels['date']}: {when}",
-        new_x="LMARGIN",
-        new_y="NEXT",
     )
     pdf.ln(2)
-    _heading(pdf, labels["radar"])
-    _radar(pdf, list(gaps), labels)
-    _heading(pdf, labels["gaps"])
-    _gap_bars(pdf, list(gaps), competences, labels)
+    _heading(out, labels["radar"])
+    _radar(out, list(gaps), labels)
+    _heading(out, labels["gaps"])
+    _gap_bars(out, list(gaps), competences, labels)
     if path is not None:
-        _heading(pdf, labels["path"])
-        _timeline(pdf, path, labels)
+        _heading(out, labels["path"])
+        _timeline(out, path, labels)
     return bytes(pdf.output())
 
 
-def _heading(pdf: Any, text: str) -> None:
-    if pdf.get_y() > pdf.h - 40:
-        pdf.add_page()
+class _Writer:
+    """Writes wrapped text into boxes, starts new pages, and records each box."""
+
+    def __init__(self, pdf: Any, layout: list[Cell] | None) -> None:
+        self.pdf = pdf
+        self.layout = layout
+        self.bottom = pdf.h - 15
+
+    def lines(self, text: str, width: float) -> list[str]:
+        """``text`` broken into lines that fit ``width`` at the current font, between words."""
+        out: list[str] = []
+        for paragraph in text.split("\n"):
+            line = ""
+            for word in paragraph.split():
+                candidate = f"{line} {word}" if line else word
+                if line and self.pdf.get_string_width(candidate) > width:
+                    out.append(line)
+                    line = word
+                else:
+                    line = candidate
+            out.append(line)
+        return out
+
+    def height(self, text: str, width: float, line_h: float) -> float:
+        return len(self.lines(text, width - 1)) * line_h
+
+    def text(
+        self, x: float, y: float, width: float, line_h: float, text: str, align: str = "L"
+    ) -> float:
+        """Write ``text`` wrapped into ``width`` from (x, y); returns the height used.
+
+        A word wider than the box (a very long compound) is set in a smaller size rather than
+        broken.
+        """
+        pdf = self.pdf
+        size = pdf.font_size_pt
+        longest = max((pdf.get_string_width(w) for w in text.split()), default=0.0)
+        while longest > width - 1 and pdf.font_size_pt > 5:
+            pdf.set_font_size(pdf.font_size_pt - 0.5)
+            longest = max(pdf.get_string_width(w) for w in text.split())
+        lines = self.lines(text, width - 1)
+        for k, line in enumerate(lines):
+            pdf.set_xy(x, y + k * line_h)
+            pdf.cell(width, line_h, line, align=align)
+        used = len(lines) * line_h
+        if self.layout is not None:
+            self.layout.append((pdf.page, text, x, y, width, used))
+        pdf.set_font_size(size)
+        pdf.set_xy(pdf.l_margin, y + used)
+        return used
+
+    def room(self, needed: float) -> None:
+        """Start a new page unless ``needed`` millimetres fit on this one."""
+        if self.pdf.get_y() + needed > self.bottom:
+            self.pdf.add_page()
+
+
+def _heading(out: _Writer, text: str) -> None:
+    pdf = out.pdf
+    out.room(30)
     pdf.set_font("DejaVu", "B", 12)
-    pdf.cell(0, 8, text, new_x="LMARGIN", new_y="NEXT")
+    out.text(pdf.l_margin, pdf.get_y() + 1, pdf.w - pdf.l_margin - pdf.r_margin, 7, text)
     pdf.set_font("DejaVu", "", 8)
 
 
-def _radar(pdf: Any, gaps: list[Gap], labels: dict[str, str]) -> None:
+def _radar(out: _Writer, gaps: list[Gap], labels: dict[str, str]) -> None:
+    pdf = out.pdf
     ordered = sorted(gaps, key=lambda g: g.competence)
     n = len(ordered)
     if n < 3:
@@ -130,9 +200,8 @@ def _radar(pdf: Any, gaps: list[Gap], labels: dict[str, str]) -> None:
     for k, gap in enumerate(ordered):
         x, y = point(k, 4)
         pdf.line(cx, cy, x, y)
-        lx, ly = point(k, 4.45)
-        pdf.set_xy(lx - 6, ly - 2)
-        pdf.cell(12, 4, gap.competence, align="C")
+        lx, ly = point(k, 4.5)
+        out.text(lx - 7, ly - 2, 14, 4, gap.competence, align="C")
     pdf.set_line_width(0.6)
     pdf.set_draw_color(*_ORANGE)
     pdf.polygon([point(k, g.target) for k, g in enumerate(ordered)], style="D")
@@ -146,93 +215,92 @@ def _radar(pdf: Any, gaps: list[Gap], labels: dict[str, str]) -> None:
         x = cx - 40 + 45 * k
         pdf.set_fill_color(*colour)
         pdf.rect(x, legend_y, 4, 4, style="F")
-        pdf.set_xy(x + 5, legend_y - 0.5)
-        pdf.cell(30, 5, name)
+        out.text(x + 5, legend_y - 0.5, 38, 5, name)
     pdf.set_xy(pdf.l_margin, legend_y + 8)
 
 
 def _gap_bars(
-    pdf: Any, gaps: list[Gap], competences: CompetenceProfile | None, labels: dict[str, str]
+    out: _Writer, gaps: list[Gap], competences: CompetenceProfile | None, labels: dict[str, str]
 ) -> None:
-    label_w, bar_w, row_h = 80.0, 70.0, 5.5
+    pdf = out.pdf
+    pdf.set_font("DejaVu", "", 8)
+    line_h = 3.6
+    label_w, bar_w, gutter = 80.0, 48.0, 2.0
+    note_w = pdf.w - pdf.l_margin - pdf.r_margin - label_w - bar_w - 2 * gutter
     for gap in gaps:
-        if pdf.get_y() > pdf.h - 20:
-            pdf.add_page()
-        y = pdf.get_y()
         title = f"{gap.competence} {gap.title}"
         if gap.essential:
             title += f" ({labels['essential']})"
-        pdf.set_x(pdf.l_margin)
-        pdf.cell(label_w, row_h, _fit(pdf, title, label_w - 2))
-        x0 = pdf.l_margin + label_w
-        pdf.set_fill_color(230, 230, 230)
-        pdf.rect(x0, y + 1, bar_w, row_h - 2, style="F")
-        pdf.set_fill_color(*_BLUE)
-        if gap.current:
-            pdf.rect(x0, y + 1, bar_w * gap.current / 4, row_h - 2, style="F")
-        pdf.set_draw_color(*_ORANGE)
-        pdf.set_line_width(0.8)
-        tx = x0 + bar_w * gap.target / 4
-        pdf.line(tx, y + 0.5, tx, y + row_h - 0.5)
-        pdf.set_line_width(0.2)
         note = f"{gap.current} → {gap.target}"
         if competences is not None:
             entry = competences.level(gap.competence)
             note += f" · {labels['confidence']} {format_percent(entry.confidence, labels['_lang'])}"
             if entry.calibration in ("over-confident", "under-confident"):
                 note += f" · {labels[entry.calibration]}"
-        pdf.set_xy(x0 + bar_w + 2, y)
-        pdf.cell(0, row_h, note, new_x="LMARGIN", new_y="NEXT")
+        row_h = max(out.height(title, label_w, line_h), out.height(note, note_w, line_h)) + 1.4
+        out.room(row_h)
+        y = pdf.get_y()
+        out.text(pdf.l_margin, y, label_w, line_h, title)
+        x0 = pdf.l_margin + label_w + gutter
+        pdf.set_fill_color(230, 230, 230)
+        pdf.rect(x0, y + 0.4, bar_w, line_h - 0.8, style="F")
+        pdf.set_fill_color(*_BLUE)
+        if gap.current:
+            pdf.rect(x0, y + 0.4, bar_w * gap.current / 4, line_h - 0.8, style="F")
+        pdf.set_draw_color(*_ORANGE)
+        pdf.set_line_width(0.8)
+        tx = x0 + bar_w * gap.target / 4
+        pdf.line(tx, y, tx, y + line_h)
+        pdf.set_line_width(0.2)
+        out.text(x0 + bar_w + gutter, y, note_w, line_h, note)
+        pdf.set_xy(pdf.l_margin, y + row_h)
     pdf.ln(3)
 
 
-def _timeline(pdf: Any, path: LearningPath, labels: dict[str, str]) -> None:
+def _timeline(out: _Writer, path: LearningPath, labels: dict[str, str]) -> None:
+    pdf = out.pdf
+    width = pdf.w - pdf.l_margin - pdf.r_margin
     if not path.steps:
         pdf.set_font("DejaVu", "", 10)
-        pdf.cell(0, 6, labels["none"], new_x="LMARGIN", new_y="NEXT")
+        out.text(pdf.l_margin, pdf.get_y(), width, 6, labels["none"])
         return
-    weeks = max(path.weeks, 1)
-    label_w, chart_w = 55.0, pdf.w - pdf.l_margin - pdf.r_margin - 55.0
+    lang = labels["_lang"]
+    first_day = path.steps[0].start
+    days = max((path.steps[-1].end - first_day).days + 1, 1)
+    label_w, gutter, line_h = 55.0, 3.0, 3.8
+    chart_w = width - label_w - gutter
+    x_chart = pdf.l_margin + label_w + gutter
     pdf.set_font("DejaVu", "", 8)
     for step in path.steps:
-        if pdf.get_y() > pdf.h - 28:
-            pdf.add_page()
-        y = pdf.get_y()
-        pdf.set_x(pdf.l_margin)
-        pdf.cell(label_w, 5, _fit(pdf, f"{step.module} {step.title}", label_w - 2))
         first, last = step.weeks
-        x = pdf.l_margin + label_w + chart_w * (first - 1) / weeks
-        width = max(chart_w * (last - first + 1) / weeks, 1.0)
-        pdf.set_fill_color(*_BLUE)
-        pdf.rect(x, y + 1, width, 3, style="F")
-        pdf.set_xy(pdf.l_margin + label_w, y + 5)
         span = f"{first}" if first == last else f"{first}–{last}"
+        label = f"{step.module} {step.title}"
         text = (
-            f"{labels['week']} {span} ({format_date(step.start, labels['_lang'])} – "
-            f"{format_date(step.end, labels['_lang'])}), "
-            f"{format_number(step.hours, labels['_lang'], 1, trim=True)} "
-            f"{labels['hours']}. {step.explanation}"
+            f"{labels['week']} {span} ({format_date(step.start, lang)} – "
+            f"{format_date(step.end, lang)}), "
+            f"{format_number(step.hours, lang, 1, trim=True)} {labels['hours']}. "
+            f"{step.explanation}"
         )
-        pdf.multi_cell(chart_w, 3.8, text, new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(1)
+        row_h = max(out.height(label, label_w, line_h), 4.5 + out.height(text, chart_w, line_h))
+        out.room(row_h + 1.5)
+        y = pdf.get_y()
+        out.text(pdf.l_margin, y, label_w, line_h, label)
+        x = x_chart + chart_w * (step.start - first_day).days / days
+        bar = max(chart_w * ((step.end - step.start).days + 1) / days, 0.8)
+        pdf.set_fill_color(*_BLUE)
+        pdf.rect(x, y + 0.6, bar, 2.6, style="F")
+        out.text(x_chart, y + 4.5, chart_w, line_h, text)
+        pdf.set_xy(pdf.l_margin, y + row_h + 1.5)
     pdf.set_font("DejaVu", "B", 9)
-    lang = labels["_lang"]
+    out.room(8)
     hours = format_number(path.hours, lang, 1, trim=True)
     ects = format_number(path.ects, lang, 2, trim=True)
     per_week = format_number(path.hours_per_week, lang, 1, trim=True)
-    pdf.cell(
-        0,
-        6,
+    out.text(
+        pdf.l_margin,
+        pdf.get_y() + 1,
+        width,
+        5,
         f"{labels['total']}: {hours} {labels['hours']}, {ects} ECTS, {path.weeks} "
         f"{labels['weeks']} ({per_week} {labels['hours']}/{labels['week'].lower()})",
-        new_x="LMARGIN",
-        new_y="NEXT",
     )
-
-
-def _fit(pdf: Any, text: str, width: float) -> str:
-    if pdf.get_string_width(text) <= width:
-        return text
-    while text and pdf.get_string_width(text + "…") > width:
-        text = text[:-1]
-    return text + "…"

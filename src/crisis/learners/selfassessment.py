@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from crisis.competences.models import Catalogue
 from crisis.exceptions import ContentError, FormatError
+from crisis.formats.yamlsource import parse_yaml
 
 Rating = Annotated[int, Field(ge=0, le=4)]
 
@@ -308,10 +307,7 @@ def load_ratings(path: str | Path, *, catalogue: Catalogue | None = None) -> Sel
         if errors:
             raise ContentError(errors[0], errors=errors)
         return SelfAssessment.from_mapping(data, catalogue=catalogue, source=file.name)
-    try:
-        loaded = json.loads(text) if file.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise FormatError(f"cannot parse ratings file {file.name}: {exc}") from None
+    loaded = parse_yaml(text, file.name).data  # JSON is YAML
     if isinstance(loaded, dict) and isinstance(loaded.get("ratings"), dict):
         loaded = loaded["ratings"]
     if not isinstance(loaded, dict):

@@ -17,14 +17,13 @@ single bad cell rejects the whole file.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from crisis.competences.models import Catalogue
 from crisis.exceptions import ContentError, FormatError
+from crisis.formats.tables import read_csv_rows, read_xlsx_rows
 from crisis.learners.cohorts import Member
 
 _PERSON = ("person", "name", "id", "email")
@@ -54,49 +53,33 @@ def read_staff(path: str | Path, catalogue: Catalogue) -> list[Member]:
     file = Path(path)
     try:
         size = file.stat().st_size
+        if size > MAX_BYTES:
+            raise FormatError(f"{file.name} is {size:,} bytes, larger than {MAX_BYTES:,}")
+        data = file.read_bytes()
     except OSError as exc:
         raise FormatError(f"cannot read {file.name}: {exc.strerror}") from None
-    if size > MAX_BYTES:
-        raise FormatError(f"{file.name} is {size:,} bytes, larger than {MAX_BYTES:,}")
-    suffix = file.suffix.lower()
+    return read_staff_data(data, file.name, catalogue)
+
+
+def read_staff_data(
+    data: bytes, name: str, catalogue: Catalogue, *, max_bytes: int = MAX_BYTES
+) -> list[Member]:
+    """:func:`read_staff` for a file's contents (an upload), under the reading limits of
+    :mod:`crisis.formats` (unpacked size, rows, cells).
+
+    Raises:
+        LimitExceededError: The file passes a limit (the message names it).
+        FormatError: The file cannot be read or is neither CSV nor XLSX.
+        ContentError: Listing every bad header, cell and duplicate.
+    """
+    suffix = Path(name).suffix.lower()
     if suffix == ".csv":
-        rows = _csv_rows(file)
+        rows = read_csv_rows(data, name, delimiters=",;\t", max_bytes=max_bytes)
     elif suffix in (".xlsx", ".xlsm"):
-        rows = _xlsx_rows(file)
+        rows = read_xlsx_rows(data, name, max_bytes=max_bytes)
     else:
-        raise FormatError(f"{file.name}: expected a .csv or .xlsx file")
-    return parse_rows(rows, catalogue, name=file.name)
-
-
-def _csv_rows(file: Path) -> list[list[Any]]:
-    data = file.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise FormatError(f"{file.name}:{line}: not valid UTF-8; save the file as UTF-8") from None
-    sample = text[:4096]
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return [list(row) for row in csv.reader(io.StringIO(text), dialect)]
-
-
-def _xlsx_rows(file: Path) -> list[list[Any]]:
-    import zipfile
-
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(file, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise FormatError(f"{file.name}: not a readable XLSX workbook ({exc})") from None
-    try:
-        sheet = workbook.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
+        raise FormatError(f"{name}: expected a .csv or .xlsx file")
+    return parse_rows(rows, catalogue, name=name)
 
 
 def _cell_text(value: Any) -> str:

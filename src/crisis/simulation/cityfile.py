@@ -53,6 +53,7 @@ import numpy as np
 import yaml
 
 from crisis.exceptions import ContentError, FormatError
+from crisis.formats.yamlsource import Source, parse_yaml
 from crisis.simulation.city import (
     FRAGILITY_MEASURES,
     GROUP_TYPES,
@@ -68,27 +69,27 @@ ASSETS_FILE = "assets.geojson"
 _LINE = "__line__"
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A safe YAML loader that records the line of every mapping under ``__line__``."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        mapping = super().construct_mapping(node, deep=deep)
-        mapping[_LINE] = node.start_mark.line + 1
-        return mapping
-
-
 def load_yaml(path: Path) -> Any:
-    """Parse a YAML file, recording mapping lines; :class:`FormatError` naming file:line."""
+    """Parse a YAML file, recording mapping lines; :class:`FormatError` naming file:line.
+
+    Read by the one reader of :mod:`crisis.formats` (size, depth and alias limits).
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise FormatError(f"cannot read {path}: {exc.strerror}") from None
-    try:
-        return yaml.load(text, Loader=_LineLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise FormatError(f"{path.name}{line}: not valid YAML ({exc})") from None
+    source = parse_yaml(data, path.name)
+    return _with_lines(source.data, (), source)
+
+
+def _with_lines(value: Any, where: tuple[Any, ...], source: Source) -> Any:
+    if isinstance(value, dict):
+        out = {k: _with_lines(v, (*where, k), source) for k, v in value.items()}
+        out[_LINE] = source.starts.get(where, source.line(where))
+        return out
+    if isinstance(value, list):
+        return [_with_lines(v, (*where, i), source) for i, v in enumerate(value)]
+    return value
 
 
 def line_of(mapping: Any) -> int | None:

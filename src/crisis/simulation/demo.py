@@ -1,7 +1,7 @@
 """The demo city: real open networks, with the rest of a town generated around them.
 
 The city is assembled when first asked for, from networks that install with the libraries,
-and cached (in memory, and as a city folder under the user's cache directory):
+and cached (in memory, and as a city folder in the installation's cache folder):
 
 * **Power** — pandapower's ``mv_oberrhein`` 20 kV grid with its own geodata, imported by
   :func:`~crisis.simulation.importers.pandapower_records` (179 buses, two 110/20 kV
@@ -158,43 +158,52 @@ def _needs(*groups: tuple[str, list[str]]) -> list[dict[str, Any]]:
     return [{"type": kind, "any_of": members} for kind, members in groups]
 
 
-def _cache_folder() -> Path:
+def _cache_folder(cache_dir: Path) -> Path:
     # Versions from the package metadata: importing pandapower to ask costs ~10 s.
     from importlib.metadata import version
 
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     key = f"{RULES_VERSION}-{version('pandapower')}-{version('wntr')}"
     digest = hashlib.sha256(key.encode()).hexdigest()[:12]
-    return Path(base) / "crisis" / f"demo-city-{digest}"
+    return cache_dir / f"demo-city-{digest}"
 
 
 @functools.lru_cache(maxsize=1)
-def demo_city(cache: bool = True) -> City:
-    """The demo city, built once and cached (see the module docstring for its rules).
+def _built() -> City:
+    return build_demo_city()
+
+
+@functools.lru_cache(maxsize=4)
+def demo_city(cache_dir: Path | None = None) -> City:
+    """The demo city, built once per process and cached (see the module docstring).
 
     Args:
-        cache: Also keep a copy as a city folder under ``$XDG_CACHE_HOME/crisis`` (or
-            ``~/.cache/crisis``) and read it from there next time, which avoids importing
+        cache_dir: A folder (the installation's cache, under its data dir) in which to keep a
+            copy as a city folder and read it from next time, which avoids importing
             pandapower and wntr. A copy that cannot be read or written is rebuilt silently.
+            ``None``: kept in memory only.
     """
-    if not cache:
-        return build_demo_city()
+    if cache_dir is None:
+        return _built()
+    folder = _cache_folder(Path(cache_dir))
     try:
-        folder = _cache_folder()
         if (folder / "city.yaml").is_file():
             return read_city(folder)
     except (CrisisError, OSError):
         pass
-    city = build_demo_city()
+    city = _built()
     with contextlib.suppress(OSError):
         write_city(city, folder)
     return city
 
 
-def load_city(spec: str | os.PathLike[str]) -> City:
-    """A city by name or path: ``"demo"`` is the demo city, anything else a city folder."""
+def load_city(spec: str | os.PathLike[str], cache_dir: Path | None = None) -> City:
+    """A city by name or path: ``"demo"`` is the demo city, anything else a city folder.
+
+    Args:
+        cache_dir: Where the demo city is kept between runs (see :func:`demo_city`).
+    """
     if str(spec) == "demo":
-        return demo_city()
+        return demo_city(cache_dir)
     return read_city(spec)
 
 

@@ -2,8 +2,9 @@
 
 Files are kept under a *role* (what the file is) next to the name they were uploaded with:
 ``framework.yaml``, ``profiles.yaml``, ``curriculum.yaml``, ``translations/<lang>.yaml``,
-``catalogue.yaml`` (a whole-catalogue JSON/YAML export) or ``framework.csv`` (a Moodle
-competency framework). The domain loaders do all the checking; here they are only called.
+``catalogue.yaml`` (a whole-catalogue JSON/YAML export), ``framework.csv`` (a Moodle
+competency framework) or ``framework.case.json`` (a CASE 1.0 package). The domain loaders do
+all the checking; here they are only called.
 """
 
 from __future__ import annotations
@@ -14,17 +15,19 @@ import yaml
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
+from crisis.competences.case_import import import_case
 from crisis.competences.documents import import_document
 from crisis.competences.loader import build, read_files
 from crisis.competences.models import Catalogue
 from crisis.competences.moodle import import_framework
 from crisis.competences.sources import MAX_BYTES
-from crisis.exceptions import ContentError, CrisisError, NotFoundError
+from crisis.exceptions import ContentError, CrisisError, LimitExceededError, NotFoundError
 from crisis.store.competence_tables import CompetenceCatalogue, CompetenceCatalogueFile
 from crisis.store.tables import User
 
 ROLE_DOCUMENT = "catalogue.yaml"
 ROLE_MOODLE = "framework.csv"
+ROLE_CASE = "framework.case.json"
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ def _kind(files: list[CatalogueFile]) -> str:
         return "document"
     if ROLE_MOODLE in roles:
         return "moodle"
+    if ROLE_CASE in roles:
+        return "case"
     return "files"
 
 
@@ -71,10 +76,11 @@ def load(files: list[CatalogueFile], *, max_bytes: int = MAX_BYTES) -> Catalogue
             doc = by_role[ROLE_DOCUMENT]
             return import_document(doc.content, doc.filename, max_bytes=max_bytes)
         contents = {f.role: f.content for f in files}
-        if ROLE_MOODLE in by_role:
-            moodle = by_role[ROLE_MOODLE]
-            framework = import_framework(moodle.content, moodle.filename, max_bytes=max_bytes)
-            del contents[ROLE_MOODLE]
+        foreign = by_role.get(ROLE_MOODLE) or by_role.get(ROLE_CASE)
+        if foreign is not None:
+            read = import_framework if foreign.role == ROLE_MOODLE else import_case
+            framework = read(foreign.content, foreign.filename, max_bytes=max_bytes)
+            del contents[foreign.role]
             contents["framework.yaml"] = yaml.safe_dump(
                 framework.model_dump(mode="json", exclude_none=True),
                 allow_unicode=True,
@@ -82,6 +88,8 @@ def load(files: list[CatalogueFile], *, max_bytes: int = MAX_BYTES) -> Catalogue
             ).encode("utf-8")
         sources, errors = read_files(contents, max_bytes=max_bytes)
         return build(sources, errors)
+    except LimitExceededError:
+        raise  # past a limit the upload is refused as a whole, naming the limit
     except ContentError as exc:
         errors = _renamed(exc.errors, files)
         raise ContentError(f"{len(errors)} problem(s): {errors[0]}", errors=errors) from None
@@ -114,7 +122,7 @@ def add(
     row = CompetenceCatalogue(
         label=(label.strip() or ", ".join(f.filename for f in files))[:200],
         kind=_kind(files),
-        framework_id=cat.framework.id,
+        framework_id=cat.framework.id[:64],
         framework_title=str(cat.framework.title)[:300],
         summary=summary(cat),
         uploaded_by=user.id if user is not None else None,

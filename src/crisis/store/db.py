@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -13,6 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crisis.exceptions import StorageError
 
+#: Execution option marking a connection whose transactions only read (deferred on SQLite).
+READ_ONLY = "crisis_read_only"
+
 
 def normalise_url(url: str) -> str:
     """Point ``postgresql://`` URLs at psycopg 3 and keep everything else as given."""
@@ -20,6 +26,16 @@ def normalise_url(url: str) -> str:
     if parsed.drivername in {"postgresql", "postgres"}:
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed.render_as_string(hide_password=False)
+
+
+def _create_private(path: Path) -> None:
+    """Create an empty database file readable by its owner only (SQLite gives its WAL and
+    shared-memory files the same permissions); an existing file is left as it is."""
+    if path.exists():
+        return
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -33,9 +49,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         parsed = make_url(url)
         if parsed.database and parsed.database != ":memory:":
-            from pathlib import Path
-
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            _create_private(Path(parsed.database))
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
         )
@@ -51,7 +65,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:
-            # IMMEDIATE: take the write lock up front (waiting up to busy_timeout). A deferred
+            if conn.get_execution_options().get(READ_ONLY, False):
+                # Readers share the database: a deferred transaction takes no lock and
+                # never waits for a writer (WAL keeps its snapshot).
+                conn.exec_driver_sql("BEGIN")
+                return
+            # Writers take the write lock up front (waiting up to busy_timeout). A deferred
             # transaction that read first cannot upgrade once another connection has
             # committed, and SQLite then fails at once with "database is locked" instead of
             # waiting: concurrent job submissions and progress updates hit exactly that.
@@ -61,8 +80,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def make_sessionmaker(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
+    """Sessions on ``engine``.
+
+    Args:
+        read_only: Sessions for work that only reads (or whose rare writes may fail and be
+            retried later): on SQLite their transactions are deferred, so they neither take
+            nor wait for the write lock. Other sessions take it when their transaction
+            begins. PostgreSQL is not affected.
+    """
+    bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
+    return sessionmaker(bind, expire_on_commit=False)
 
 
 @contextmanager
@@ -76,6 +104,7 @@ def check_connection(engine: Engine) -> None:
     """Raise :class:`StorageError` with the database's own reason when it cannot be reached."""
     try:
         with engine.connect() as conn:
+            conn.execution_options(**{READ_ONLY: True})
             conn.execute(text("SELECT 1"))
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)

@@ -22,6 +22,7 @@ from crisis.store.exercise_tables import (
     ExerciseTabletopDecision,
     ExerciseTabletopMember,
 )
+from crisis.store.learner_tables import LearningCohort, LearningMember
 from crisis.store.tables import Job, User, utcnow
 
 # --- authored exercises ------------------------------------------------------------------
@@ -62,11 +63,36 @@ def create_run(
 
 
 def get_run(db: Session, run_id: int, user: User) -> ExerciseRun:
-    """The run if ``user`` made it (or is an instructor or admin); 404 otherwise."""
+    """The run if ``user`` may see it; 404 otherwise (whether or not it exists).
+
+    A learner sees their own runs, an admin every run, and an instructor the runs of
+    learners who consented to share their results in a cohort that instructor runs.
+    """
     run = db.get(ExerciseRun, run_id)
-    if run is None or (run.user_id != user.id and user.role not in ("instructor", "admin")):
+    if run is None or not (
+        run.user_id == user.id
+        or user.role == "admin"
+        or (user.role == "instructor" and shares_with(db, run.user_id, user))
+    ):
         raise NotFoundError(f"no exercise run {run_id}")
     return run
+
+
+def shares_with(db: Session, learner_id: int | None, instructor: User) -> bool:
+    """Whether the learner consented to share results in a cohort ``instructor`` runs."""
+    if learner_id is None:
+        return False
+    found = db.scalar(
+        select(LearningMember.id)
+        .join(LearningCohort, LearningCohort.id == LearningMember.cohort_id)
+        .where(
+            LearningMember.user_id == learner_id,
+            LearningMember.consented.is_(True),
+            LearningCohort.owner_id == instructor.id,
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 def runs_of(db: Session, user: User, exercise: str | None = None) -> list[ExerciseRun]:

@@ -7,7 +7,7 @@ import os
 import socket
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from crisis.exceptions import ConflictError, NotFoundError
@@ -67,28 +67,55 @@ def get_job(db: Session, job_id: int) -> Job:
     return job
 
 
-def start(db: Session, job: Job) -> None:
-    job.status = "running"
-    job.started_at = utcnow()
-    job.heartbeat_at = utcnow()
+def start(db: Session, job: Job) -> bool:
+    """Mark a queued job running; ``False`` if it is no longer queued (failed meanwhile)."""
+    result = db.execute(
+        update(Job)
+        .where(Job.id == job.id, Job.status == "queued")
+        .values(status="running", started_at=utcnow(), heartbeat_at=utcnow())
+    )
+    db.refresh(job)
+    return _changed(result)
 
 
 def report_progress(db: Session, job: Job, fraction: float) -> None:
-    job.progress = max(0.0, min(1.0, float(fraction)))
-    job.heartbeat_at = utcnow()
+    db.execute(
+        update(Job)
+        .where(Job.id == job.id, Job.status == "running")
+        .values(progress=max(0.0, min(1.0, float(fraction))), heartbeat_at=utcnow())
+    )
 
 
-def finish(db: Session, job: Job, result: dict[str, Any]) -> None:
-    job.status = "done"
-    job.progress = 1.0
-    job.result = result
-    job.finished_at = utcnow()
+def finish(db: Session, job: Job, result: dict[str, Any]) -> bool:
+    """Record a job's result, unless it already ended (a job failed stays failed)."""
+    changed = db.execute(
+        update(Job)
+        .where(Job.id == job.id, Job.status.in_(ACTIVE))
+        .values(status="done", progress=1.0, result=result, finished_at=utcnow())
+    )
+    db.refresh(job)
+    return _changed(changed)
 
 
-def fail(db: Session, job: Job, error: str) -> None:
-    job.status = "failed"
-    job.error = error[:4000]
-    job.finished_at = utcnow()
+def fail(db: Session, job: Job, error: str) -> bool:
+    """Mark a job failed with ``error``, unless it already ended."""
+    return fail_by_id(db, job.id, error, refresh=job)
+
+
+def fail_by_id(db: Session, job_id: int, error: str, *, refresh: Job | None = None) -> bool:
+    """:func:`fail` for a job known by its id; ``False`` if it had already ended."""
+    changed = db.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status.in_(ACTIVE))
+        .values(status="failed", error=error[:4000], finished_at=utcnow())
+    )
+    if refresh is not None:
+        db.refresh(refresh)
+    return _changed(changed)
+
+
+def _changed(result: Any) -> bool:
+    return bool(getattr(result, "rowcount", 0))
 
 
 def _alive(pid: int) -> bool:

@@ -87,8 +87,12 @@ class LearningPlan(Base):
     hours_per_week: Mapped[float] = mapped_column(Float, default=4.0)
     start: Mapped[dt.date | None] = mapped_column(Date)
     objective: Mapped[str] = mapped_column(String(8), default="hours")
-    #: Module ids the learner has completed.
+    #: Module ids the learner ticked as completed (no longer used: completion is computed
+    #: from evidence by :mod:`crisis.courses.progress`; kept so that no stored data is lost).
     completed: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: What the path may use: a programme id of the curriculum, or ``"all"``; ``None`` = the
+    #: curriculum's first programme (the open online course).
+    scope: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -308,6 +308,7 @@ def save_plan(
     start: dt.date | None = None,
     objective: str | None = None,
     completed: Sequence[str] | None = None,
+    scope: str | None = None,
 ) -> LearningPlan:
     """Change the given path settings (the values must already be checked)."""
     row = plan(db, user)
@@ -321,6 +322,8 @@ def save_plan(
         row.objective = objective
     if completed is not None:
         row.completed = sorted(set(completed))
+    if scope is not None:
+        row.scope = scope
     row.updated_at = utcnow()
     db.merge(row)
     db.flush()

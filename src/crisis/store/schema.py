@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from crisis.store import (
     competence_tables,
+    course_tables,
+    credential_tables,
     exercise_tables,
+    integration_tables,
     learner_tables,
     tables,
     workbench_tables,
@@ -15,7 +18,10 @@ metadata = Base.metadata
 
 __all__ = [
     "competence_tables",
+    "course_tables",
+    "credential_tables",
     "exercise_tables",
+    "integration_tables",
     "learner_tables",
     "metadata",
     "tables",

@@ -71,7 +71,7 @@ def user_role(
     try:
         if username == admin.username and role != "admin":
             raise CrisisError(_("You cannot take the admin role from yourself."))
-        users.set_role(db, username, role)
+        users.set_role(db, username, role, actor=admin)
     except CrisisError as exc:
         db.rollback()
         return _page(request, db, 400, error=str(exc))
@@ -94,7 +94,7 @@ def user_active(
     try:
         if username == admin.username and not active:
             raise CrisisError(_("You cannot deactivate your own account."))
-        users.set_active(db, username, active)
+        users.set_active(db, username, active, actor=admin)
     except CrisisError as exc:
         db.rollback()
         return _page(request, db, 400, error=str(exc))

@@ -82,9 +82,11 @@ def create_user(
 def set_role(
     username: str,
     body: RoleIn,
-    _admin: User = Depends(require_roles("admin")),
+    admin: User = Depends(require_roles("admin")),
     db: Session = Depends(get_db),
 ) -> UserOut:
-    user = users.set_role(db, username, body.role)
+    """The account's API tokens stop working. An admin cannot give up their own admin role,
+    and the last active admin keeps it."""
+    user = users.set_role(db, username, body.role, actor=admin)
     db.commit()
     return UserOut.of(user)

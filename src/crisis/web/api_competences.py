@@ -24,6 +24,7 @@ from crisis.competences.standards import (
 from crisis.store import catalogues as store
 from crisis.store.competence_tables import CompetenceCatalogue
 from crisis.store.tables import User
+from crisis.web.addresses import public_url
 from crisis.web.catalogues import (
     EXPORTS,
     InUse,
@@ -35,6 +36,7 @@ from crisis.web.catalogues import (
     remember,
 )
 from crisis.web.competences import MANAGERS
+from crisis.web.params import Id
 from crisis.web.rendering import page_language
 from crisis.web.security import csrf_protect, current_user, get_db, require_roles
 
@@ -86,13 +88,16 @@ class CompetenceOut(BaseModel):
     id: str
     area: str
     title: str
-    description: str
+    description: str | None
     knowledge: list[str]
     skills: list[str]
     attitudes: list[str]
     levels: list[DescriptorOut]
     mappings: MappingsOut
     related: list[str]
+    parent: str | None = Field(
+        None, description="The competence this one refines (frameworks deeper than two levels)."
+    )
 
     @classmethod
     def of(cls, cat: Catalogue, comp: Competence, lang: str) -> CompetenceOut:
@@ -102,7 +107,7 @@ class CompetenceOut(BaseModel):
             id=comp.id,
             area=comp.area,
             title=comp.title.get(lang),
-            description=comp.description.get(lang),
+            description=_text(comp.description, lang),
             knowledge=[t.get(lang) for t in comp.knowledge],
             skills=[t.get(lang) for t in comp.skills],
             attitudes=[t.get(lang) for t in comp.attitudes],
@@ -121,6 +126,7 @@ class CompetenceOut(BaseModel):
                 cri_dimensions=[Coded(code=d, name=CRI_DIMENSIONS[d]) for d in m.cri_dimensions],
             ),
             related=list(comp.related),
+            parent=comp.parent,
         )
 
 
@@ -313,7 +319,7 @@ class CatalogueOut(BaseModel):
 
 
 class ActiveIn(BaseModel):
-    id: int | None = Field(description="The upload to use; null for the bundled content.")
+    id: Id | None = Field(description="The upload to use; null for the bundled content.")
 
 
 # --- reading ----------------------------------------------------------------------------
@@ -467,19 +473,29 @@ def coverage_matrix(
 
 @router.get(
     "/exports/{fmt}",
-    summary="Download an export: moodle, case, json, yaml or esco",
+    summary="Download an export: moodle, case, case-curriculum, json, yaml or esco",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}, "application/json": {}}}},
+    responses={
+        200: {
+            "description": "The export, as a file: CSV (moodle, esco), JSON (case, json) or "
+            "YAML (yaml).",
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"type": "object"}},
+                "application/yaml": {"schema": {"type": "string"}},
+            },
+        }
+    },
 )
 def download(
     request: Request,
-    fmt: Literal["moodle", "case", "json", "yaml", "esco"],
+    fmt: Literal["moodle", "case", "case-curriculum", "json", "yaml", "esco"],
     lang: Lang | None = LANG_QUERY,
     _user: User = Depends(current_user),
     used: InUse = Depends(in_use),
 ) -> Response:
-    assert set(EXPORTS) == {"moodle", "case", "json", "yaml", "esco"}
-    return export(used, fmt, _language(request, lang))
+    assert set(EXPORTS) == {"moodle", "case", "case-curriculum", "json", "yaml", "esco"}
+    return export(used, fmt, _language(request, lang), public_url(request))
 
 
 # --- uploads (instructors and admins) ---------------------------------------------------
@@ -501,7 +517,7 @@ def list_uploads(
     summary="Upload framework/curriculum files; a valid upload becomes the catalogue in use",
     responses={400: {"description": "Problem JSON whose `errors` name file and line"}},
 )
-async def upload(
+def upload(
     request: Request,
     files: list[UploadFile] = File(..., description="YAML files, a JSON/YAML export or a CSV"),
     label: str = Form("", max_length=200),
@@ -510,7 +526,8 @@ async def upload(
     db: Session = Depends(get_db),
 ) -> CatalogueOut:
     settings = request.app.state.settings
-    uploads = [(f.filename or "", await f.read()) for f in files]
+    # A plain def: FastAPI runs it on a worker thread, so parsing never holds the event loop.
+    uploads = [(f.filename or "", f.file.read()) for f in files]
     stored, cat = read_upload(uploads, max_bytes=settings.max_upload_bytes)
     row = store.add(db, stored, cat, user=user, label=label, activate=activate)
     db.commit()
@@ -541,7 +558,7 @@ def set_active(
 
 @router.delete("/catalogues/{catalogue_id}", status_code=204, summary="Delete an upload")
 def delete_upload(
-    catalogue_id: int,
+    catalogue_id: Id,
     _user: User = Depends(require_roles(*MANAGERS)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -550,7 +567,7 @@ def delete_upload(
     return Response(status_code=204)
 
 
-@router.get("/{competence_id}", response_model=CompetenceOut, summary="One competence by id")
+@router.get("/{competence_id:path}", response_model=CompetenceOut, summary="One competence by id")
 def competence(
     request: Request,
     competence_id: str,

@@ -14,13 +14,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from crisis.exceptions import ContentError
+from crisis.exceptions import ConflictError, ContentError
 from crisis.learners import statements
 from crisis.store import learning as store
 from crisis.store.tables import User
 from crisis.web import learning_journey as journey
 from crisis.web.catalogues import InUse, in_use
-from crisis.web.learning import LEARNERS, MAX_HOURS_PER_WEEK
+from crisis.web.learning import LEARNERS, MAX_HOURS_PER_WEEK, check_scope
 from crisis.web.learning_cohorts import (
     INSTRUCTORS,
     anonymised_csv,
@@ -30,6 +30,7 @@ from crisis.web.learning_cohorts import (
     owned,
     parse_budget,
 )
+from crisis.web.params import Count, Id
 from crisis.web.rendering import page_language
 from crisis.web.security import csrf_protect, get_db
 
@@ -49,16 +50,16 @@ def _lang(request: Request, lang: str | None) -> str:
 class RatingsIn(BaseModel):
     """Self-ratings to store: competence id → level 0..4 (others are kept)."""
 
-    ratings: dict[str, int] = Field(..., examples=[{"C01": 2, "C11": 3}])
+    ratings: dict[str, Count] = Field(..., examples=[{"C01": 2, "C11": 3}])
 
 
 class AnswerIn(BaseModel):
     """An answer to the question being asked."""
 
-    attempt: int
+    attempt: Id
     item: str = Field(..., max_length=64)
-    sequence: int = Field(..., ge=0, description="The question's sequence number (0 = first).")
-    option: int = Field(..., ge=0, description="The chosen option, numbered from 0.")
+    sequence: Count = Field(..., description="The question's sequence number (0 = first).")
+    option: Count = Field(..., description="The chosen option, numbered from 0.")
 
 
 class PlanIn(BaseModel):
@@ -68,7 +69,11 @@ class PlanIn(BaseModel):
     hours_per_week: float | None = Field(None, gt=0, le=MAX_HOURS_PER_WEEK)
     start: dt.date | None = None
     objective: Literal["hours", "ects"] | None = None
-    completed: list[str] | None = None
+    scope: str | None = Field(
+        None,
+        max_length=64,
+        description="A programme id of the curriculum (e.g. scro-mooc) or 'all'.",
+    )
 
 
 class CohortIn(BaseModel):
@@ -219,7 +224,7 @@ def post_answer(
 @router.get("/test/{attempt_id}")
 def test_result(
     request: Request,
-    attempt_id: int,
+    attempt_id: Id,
     lang: Lang | None = None,
     user: User = Depends(LEARNERS),
     used: InUse = Depends(in_use),
@@ -288,13 +293,21 @@ def get_path(
     used: InUse = Depends(in_use),
     db: Session = Depends(get_db),
 ) -> Any:
-    """My optimal learning path for my settings (422 naming the gap when none exists)."""
+    """My optimal learning path for my settings and scope (422 naming the gap when none
+    exists; 409 while nothing is known about me: take the self-assessment first)."""
     cat = used.catalogue
     language = _lang(request, lang)
     plan = store.plan(db, user)
     job = journey.job_profile(cat, plan.profile_id)
+    if not journey.has_evidence(db, user, cat):
+        raise ConflictError(
+            "nothing is known about you yet: take the self-assessment (PUT "
+            "/api/v1/learning/self-assessment) or the knowledge test first, so that the path "
+            "leaves out what you already know"
+        )
     gaps = journey.gaps_of(journey.profile_of(db, user, cat), job, cat, language)
-    return {"profile": job.id, **journey.path_of(gaps, cat, plan, language).as_dict()}
+    completed = journey.completed_of(db, user, cat)
+    return {"profile": job.id, **journey.path_of(gaps, cat, plan, language, completed).as_dict()}
 
 
 @router.put("/path")
@@ -310,10 +323,8 @@ def put_path(
     cat = used.catalogue
     if body.profile is not None:
         journey.job_profile(cat, body.profile)
-    known = {m.id for m in cat.curriculum.modules}
-    unknown = [m for m in body.completed or [] if m not in known]
-    if unknown:
-        raise ContentError(f"completed: {unknown[0]!r} is not a module of the curriculum")
+    if body.scope is not None:
+        check_scope(cat, body.scope)
     store.save_plan(
         db,
         user,
@@ -321,7 +332,7 @@ def put_path(
         hours_per_week=body.hours_per_week,
         start=body.start,
         objective=body.objective,
-        completed=body.completed,
+        scope=body.scope,
     )
     db.commit()
     return get_path(request, lang, user, used, db)
@@ -380,7 +391,7 @@ def join_cohort(body: JoinIn, user: User = Depends(LEARNERS), db: Session = Depe
 
 @router.put("/cohorts/{cohort_id}/consent")
 def put_consent(
-    cohort_id: int, body: ConsentIn, user: User = Depends(LEARNERS), db: Session = Depends(get_db)
+    cohort_id: Id, body: ConsentIn, user: User = Depends(LEARNERS), db: Session = Depends(get_db)
 ) -> Any:
     """Change whether the instructor may see my individual results."""
     cohort = store.get_cohort(db, cohort_id)
@@ -393,7 +404,7 @@ def put_consent(
 @router.get("/cohorts/{cohort_id}/needs")
 def cohort_needs(
     request: Request,
-    cohort_id: int,
+    cohort_id: Id,
     profile: str | None = None,
     budget: float | None = Query(None, ge=0, le=10_000),
     lang: Lang | None = None,
@@ -410,8 +421,9 @@ def cohort_needs(
 
 
 @router.post("/cohorts/{cohort_id}/import")
-async def import_cohort(
-    cohort_id: int,
+def import_cohort(
+    request: Request,
+    cohort_id: Id,
     file: UploadFile = File(...),
     user: User = Depends(INSTRUCTORS),
     used: InUse = Depends(in_use),
@@ -419,14 +431,27 @@ async def import_cohort(
 ) -> Any:
     """Import staff self-assessments (CSV/XLSX): all rows or none, errors by row and column."""
     cohort = owned(db, user, cohort_id)
-    added = import_staff(db, cohort, used.catalogue, file.filename or "upload", await file.read())
+    # A plain def: FastAPI runs it on a worker thread, so parsing never holds the event loop.
+    limit = request.app.state.settings.max_upload_bytes
+    added = import_staff(
+        db, cohort, used.catalogue, file.filename or "upload", file.file.read(), max_bytes=limit
+    )
     db.commit()
     return {"imported": added, "size": len(store.members(db, cohort))}
 
 
-@router.get("/cohorts/{cohort_id}/export.csv", response_class=Response)
+@router.get(
+    "/cohorts/{cohort_id}/export.csv",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "Anonymised results, one row per consenting person.",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    },
+)
 def cohort_export(
-    cohort_id: int,
+    cohort_id: Id,
     profile: str | None = None,
     user: User = Depends(INSTRUCTORS),
     used: InUse = Depends(in_use),

@@ -8,7 +8,7 @@ in between. Every change is a new version of the workspace, as in the browser.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Request
 from fastapi.responses import JSONResponse, Response
@@ -16,27 +16,26 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.orm import Session
 
 from crisis.exceptions import ConflictError, ContentError, FormatError
+from crisis.formats.validation import describe_errors
 from crisis.store import workspaces
 from crisis.store.tables import User
 from crisis.store.workbench_tables import WorkbenchVersion
 from crisis.web import jobs
+from crisis.web import workbench_service as service
+from crisis.web.params import Id, checked_id
 from crisis.web.security import csrf_protect, get_db
-from crisis.web.workbench_common import Access, access, analyst
+from crisis.web.workbench_common import Access, access, analyst, workspace_user
 from crisis.web.workbench_hazards import JOB_KIND
-from crisis.workbench.ahp import ahp
 from crisis.workbench.impact import MAX_SCENARIOS, simulator_hazard
 from crisis.workbench.matrix import risk_matrix
-from crisis.workbench.prioritise import CRITERIA, rank, sensitivity
+from crisis.workbench.priorities import gather
 from crisis.workbench.register import (
     SCENARIOS,
     Hazard,
     parse_hazard,
-    remove_hazard,
-    save_hazard,
 )
 from crisis.workbench.scorecard import (
     ScorecardRound,
-    check_round,
     essential_scores,
     overall_percent,
 )
@@ -78,8 +77,10 @@ class VersionOut(BaseModel):
 
 class PairwiseIn(BaseModel):
     matrix: list[list[float | str]] | None = Field(
-        description="6×6 judgements in the order of the criteria (fractions such as '1/3' "
-        "allowed), or null for equal weights."
+        description="5×5 judgements of the impact dimensions in the order people, economy, "
+        "environment, infrastructure, society (fractions such as '1/3' allowed), or null for "
+        "equal weights. A 6×6 matrix of earlier versions (likelihood first) is accepted and "
+        "read without its likelihood row and column."
     )
 
 
@@ -94,6 +95,27 @@ def _out(acc: Access) -> WorkspaceOut:
     )
 
 
+_ETAG = {"ETag": {"description": "The hazard's version, quoted.", "schema": {"type": "string"}}}
+_HAZARD = {"model": Hazard, "description": "The hazard.", "headers": _ETAG}
+_HAZARD_BODY = {"$ref": "#/components/schemas/Hazard"}
+_VERSIONED_BODY = {
+    "allOf": [
+        _HAZARD_BODY,
+        {
+            "type": "object",
+            "required": ["version"],
+            "properties": {"version": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}},
+        },
+    ],
+    "description": "The hazard as edited, with the version it was edited from (or send that "
+    "version as If-Match instead).",
+}
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
 def _hazard_response(hazard: Hazard, status_code: int = 200) -> JSONResponse:
     return JSONResponse(
         hazard.model_dump(mode="json"),
@@ -103,13 +125,10 @@ def _hazard_response(hazard: Hazard, status_code: int = 200) -> JSONResponse:
 
 
 def _expected(if_match: str | None, body: dict[str, Any]) -> int:
-    raw: Any = if_match.strip().strip("W/").strip('"') if if_match else body.get("version")
+    raw: Any = if_match.strip().removeprefix("W/").strip('"') if if_match else body.get("version")
     if raw is None:
         raise FormatError("send the version you edited, as If-Match or a 'version' field")
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        raise FormatError(f"version: expected a whole number, got {raw!r}") from None
+    return checked_id(raw, ("header", "if-match") if if_match else ("body", "version"))
 
 
 def _conflict(exc: ConflictError, stored: Hazard | None) -> JSONResponse:
@@ -145,17 +164,16 @@ def list_workspaces(
 def create_workspace(
     body: WorkspaceIn, user: User = Depends(analyst), db: Session = Depends(get_db)
 ) -> WorkspaceOut:
-    row = workspaces.create_workspace(db, body.name, body.city, user)
-    db.commit()
+    row = service.create_workspace(db, user, body.name, body.city)
     return _out(access(db, user, row.name))
 
 
 @router.get("/workspaces/{name}", summary="A workspace's whole state and action plan")
 def get_workspace(
-    name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> dict[str, Any]:
     acc = access(db, user, name)
-    state = workspaces.current(db, acc.row)
+    state = service.state(db, acc)
     return {
         **_out(acc).model_dump(),
         "workspace": state.workspace.model_dump(mode="json"),
@@ -167,7 +185,7 @@ def get_workspace(
     "/workspaces/{name}/versions", response_model=list[VersionOut], summary="Version history"
 )
 def versions(
-    name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> list[VersionOut]:
     acc = access(db, user, name)
     return [VersionOut.of(v) for v in workspaces.list_versions(db, acc.row)]
@@ -175,7 +193,7 @@ def versions(
 
 @router.get("/workspaces/{name}/versions/{number}", summary="The state saved as one version")
 def version(
-    name: str, number: int, user: User = Depends(analyst), db: Session = Depends(get_db)
+    name: str, number: Id, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> dict[str, Any]:
     acc = access(db, user, name)
     row = workspaces.get_version(db, acc.row, number)
@@ -194,15 +212,13 @@ def version(
 )
 def restore(
     name: str,
-    number: int,
-    base: int = Body(..., embed=True, description="The newest version you have seen."),
-    user: User = Depends(analyst),
+    number: Id,
+    base: Annotated[Id, Body(..., embed=True, description="The newest version you have seen.")],
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> VersionOut:
     acc = access(db, user, name, "editor")
-    row = workspaces.restore_version(db, acc.row, number, base=base, author=user)
-    db.commit()
-    return VersionOut.of(row)
+    return VersionOut.of(service.restore(db, acc, number, base=base, author=user))
 
 
 # --- hazards -----------------------------------------------------------------------------
@@ -210,97 +226,95 @@ def restore(
 
 @router.get("/workspaces/{name}/hazards", summary="The hazard register")
 def hazards(
-    name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> list[dict[str, Any]]:
     acc = access(db, user, name)
-    register = workspaces.current(db, acc.row).workspace.hazard_register
+    register = service.state(db, acc).workspace.hazard_register
     return [h.model_dump(mode="json") for h in register.hazards]
 
 
-@router.get("/workspaces/{name}/hazards/{hazard_id}", summary="One hazard (ETag = its version)")
+@router.get(
+    "/workspaces/{name}/hazards/{hazard_id}",
+    summary="One hazard (ETag = its version)",
+    responses={200: _HAZARD},
+)
 def hazard(
-    name: str, hazard_id: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    name: str, hazard_id: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> Response:
     acc = access(db, user, name)
-    register = workspaces.current(db, acc.row).workspace.hazard_register
+    register = service.state(db, acc).workspace.hazard_register
     return _hazard_response(register.get(hazard_id))
 
 
-def _store(db: Session, acc: Access, register: Any, state: Any, message: str) -> None:
-    workspaces.save(
-        db,
-        acc.row,
-        state.workspace.model_copy(update={"hazard_register": register}),
-        base=state.version,
-        author=acc.user,
-        message=message,
-    )
-    db.commit()
-
-
-@router.post("/workspaces/{name}/hazards", status_code=201, summary="Add a hazard")
+@router.post(
+    "/workspaces/{name}/hazards",
+    status_code=201,
+    summary="Add a hazard",
+    responses={201: _HAZARD},
+    openapi_extra=_body(_HAZARD_BODY),
+)
 def add_hazard(
     name: str,
     body: dict[str, Any] = Body(...),
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
-    state = workspaces.current(db, acc.row)
     new = parse_hazard({k: v for k, v in body.items() if k != "version"})
-    register = save_hazard(state.workspace.hazard_register, new, expected_version=None)
-    _store(db, acc, register, state, f"Hazard {new.id} saved")
-    return _hazard_response(register.get(new.id), status_code=201)
+    return _hazard_response(service.save_hazard(db, acc, new, expected=None), status_code=201)
 
 
 @router.put(
     "/workspaces/{name}/hazards/{hazard_id}",
     summary="Replace a hazard; 409 with the stored hazard if it changed since your version",
+    description="Send the version you edited as `If-Match` or as the body's `version`; if the "
+    "hazard changed since, the answer is 409 with the stored hazard in `current`.",
+    responses={200: _HAZARD},
+    openapi_extra=_body(_VERSIONED_BODY),
 )
 def put_hazard(
     name: str,
     hazard_id: str,
     body: dict[str, Any] = Body(...),
     if_match: str | None = Header(default=None),
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
-    state = workspaces.current(db, acc.row)
-    register = state.workspace.hazard_register
-    stored = register.get(hazard_id)
+    stored = service.state(db, acc).workspace.hazard_register.get(hazard_id)
     expected = _expected(if_match, body)
     if body.get("id", hazard_id) != hazard_id:
         raise ContentError(f"id: the body names {body.get('id')!r} but the address {hazard_id!r}")
     edited = parse_hazard({**{k: v for k, v in body.items() if k != "version"}, "id": hazard_id})
     try:
-        register = save_hazard(register, edited, expected_version=expected)
+        saved = service.save_hazard(db, acc, edited, expected=expected)
     except ConflictError as exc:
         return _conflict(exc, stored)
-    _store(db, acc, register, state, f"Hazard {hazard_id} saved")
-    return _hazard_response(register.get(hazard_id))
+    return _hazard_response(saved)
 
 
-@router.delete("/workspaces/{name}/hazards/{hazard_id}", status_code=204, summary="Remove a hazard")
+@router.delete(
+    "/workspaces/{name}/hazards/{hazard_id}",
+    status_code=204,
+    summary="Remove a hazard",
+    description="Send the version you saw as `If-Match` or as the `version` query parameter; "
+    "without either the answer is 400, and 409 if the hazard changed since.",
+)
 def delete_hazard(
     name: str,
     hazard_id: str,
     if_match: str | None = Header(default=None),
-    version: int | None = None,
-    user: User = Depends(analyst),
+    version: Id | None = None,
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
-    state = workspaces.current(db, acc.row)
-    stored = state.workspace.hazard_register.get(hazard_id)
+    stored = service.state(db, acc).workspace.hazard_register.get(hazard_id)
     expected = _expected(if_match, {"version": version})
     try:
-        register = remove_hazard(
-            state.workspace.hazard_register, hazard_id, expected_version=expected
-        )
+        service.delete_hazard(db, acc, hazard_id, expected=expected)
     except ConflictError as exc:
         return _conflict(exc, stored)
-    _store(db, acc, register, state, f"Hazard {hazard_id} removed")
     return Response(status_code=204)
 
 
@@ -314,11 +328,11 @@ def estimate(
     name: str,
     hazard_id: str,
     body: EstimateIn,
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
     acc = access(db, user, name, "editor")
-    hazard = workspaces.current(db, acc.row).workspace.hazard_register.get(hazard_id)
+    hazard = service.state(db, acc).workspace.hazard_register.get(hazard_id)
     if body.scenario not in SCENARIOS:
         raise FormatError(f"scenario: must be one of {', '.join(SCENARIOS)}")
     mapping = simulator_hazard(hazard, body.scenario)
@@ -341,65 +355,50 @@ def estimate(
 # --- prioritisation ----------------------------------------------------------------------
 
 
-@router.get("/workspaces/{name}/ranking", summary="Weighted ranking, weights and sensitivity")
+@router.get(
+    "/workspaces/{name}/ranking",
+    summary="Ranking, impact weights, agreement with the matrix and flip points",
+)
 def ranking(
     name: str,
     scenario: str = "both",
-    user: User = Depends(analyst),
+    basis: str = "weighted",
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
     acc = access(db, user, name)
-    if scenario not in ("both", *SCENARIOS):
-        raise FormatError("scenario: must be both, most_probable or most_severe")
-    ws = workspaces.current(db, acc.row).workspace
-    weights = ws.criteria_weights()
-    result = ws.weights()
-    register = ws.hazard_register
-    enough = len(register.hazards) > 1
-    return {
-        "criteria": list(CRITERIA),
-        "ahp": result.as_dict() if result else None,
-        "ranking": [r.as_dict() for r in rank(register, weights, scenario=scenario)]  # type: ignore[arg-type]
-        if register.hazards
-        else [],
-        "sensitivity": [s.as_dict() for s in sensitivity(register, weights, scenario=scenario)]  # type: ignore[arg-type]
-        if enough
-        else [],
-    }
+    chosen, chosen_basis = service.view(scenario, basis)
+    found = gather(service.state(db, acc).workspace, scenario=chosen, basis=chosen_basis)
+    return found.as_dict()
 
 
 @router.get("/workspaces/{name}/matrix", summary="The 5×5 risk matrix")
 def matrix(
     name: str,
     scenario: str = "both",
-    basis: str = "highest",
-    user: User = Depends(analyst),
+    basis: str = "weighted",
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> dict[str, object]:
     acc = access(db, user, name)
-    if scenario not in ("both", *SCENARIOS) or basis not in ("highest", "weighted"):
-        raise FormatError("scenario must be both/most_probable/most_severe, basis highest/weighted")
-    register = workspaces.current(db, acc.row).workspace.hazard_register
-    return risk_matrix(register, scenario=scenario, basis=basis).as_dict()  # type: ignore[arg-type]
+    chosen, chosen_basis = service.view(scenario, basis)
+    ws = service.state(db, acc).workspace
+    return risk_matrix(
+        ws.hazard_register,
+        scenario=chosen,
+        basis=chosen_basis,
+        dimension_weights=ws.criteria_weights(),
+    ).as_dict()
 
 
-@router.put("/workspaces/{name}/pairwise", summary="Set the AHP judgements; returns the weights")
+@router.put(
+    "/workspaces/{name}/pairwise", summary="Set the AHP judgements of the impact dimensions"
+)
 def pairwise(
-    name: str, body: PairwiseIn, user: User = Depends(analyst), db: Session = Depends(get_db)
+    name: str, body: PairwiseIn, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> dict[str, object]:
     acc = access(db, user, name, "editor")
-    state = workspaces.current(db, acc.row)
-    result = None if body.matrix is None else ahp(body.matrix, CRITERIA)
-    matrix_value = None if body.matrix is None else tuple(tuple(row) for row in body.matrix)
-    workspaces.save(
-        db,
-        acc.row,
-        state.workspace.model_copy(update={"pairwise": matrix_value}),
-        base=state.version,
-        author=user,
-        message="Criteria weights set by AHP" if result else "Criteria weights reset to equal",
-    )
-    db.commit()
+    result = service.set_pairwise(db, acc, body.matrix)
     return {"ahp": result.as_dict() if result else None}
 
 
@@ -408,11 +407,11 @@ def pairwise(
 
 @router.get("/workspaces/{name}/scorecard", summary="Rounds with their scores per essential")
 def scorecard(
-    name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> list[dict[str, Any]]:
     acc = access(db, user, name)
     rounds = []
-    for scoring in workspaces.current(db, acc.row).workspace.rounds:
+    for scoring in service.state(db, acc).workspace.rounds:
         scores = essential_scores(scoring)
         rounds.append(
             {
@@ -432,27 +431,16 @@ def put_round(
     name: str,
     label: str,
     body: dict[str, Any] = Body(...),
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
     acc = access(db, user, name, "editor")
     try:
         scoring = ScorecardRound.model_validate({**body, "label": label})
     except ValidationError as exc:
-        errors = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        errors = describe_errors(exc)
         raise ContentError(errors[0], errors=errors) from None
-    check_round(scoring)
-    state = workspaces.current(db, acc.row)
-    rounds = (*(r for r in state.workspace.rounds if r.label != label), scoring)
-    workspaces.save(
-        db,
-        acc.row,
-        state.workspace.model_copy(update={"rounds": rounds}),
-        base=state.version,
-        author=user,
-        message=f"Round {label} saved",
-    )
-    db.commit()
+    scoring = service.put_round(db, acc, scoring)
     scores = essential_scores(scoring)
     return {
         **scoring.model_dump(mode="json"),

@@ -17,14 +17,20 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from crisis.competences import Catalogue, load_bundled
-from crisis.competences.case import export_case
+from crisis.competences.case import export_case, export_case_curriculum
 from crisis.competences.documents import export_json, export_yaml
 from crisis.competences.esco import export_relations
 from crisis.competences.moodle import export_framework
 from crisis.competences.sources import parse_yaml
-from crisis.exceptions import ContentError, CrisisError, FormatError, NotFoundError
+from crisis.exceptions import (
+    ContentError,
+    CrisisError,
+    FormatError,
+    LimitExceededError,
+    NotFoundError,
+)
 from crisis.store import catalogues
-from crisis.store.catalogues import ROLE_DOCUMENT, ROLE_MOODLE, CatalogueFile
+from crisis.store.catalogues import ROLE_CASE, ROLE_DOCUMENT, ROLE_MOODLE, CatalogueFile
 from crisis.store.competence_tables import CompetenceCatalogue
 from crisis.web.i18n import N_
 from crisis.web.security import get_db
@@ -55,6 +61,8 @@ def _sniff(name: str, data: bytes, max_bytes: int) -> str:
     if body is None:
         raise FormatError("the file is empty", location=name)
     if isinstance(body, dict):
+        if isinstance(body.get("CFDocument"), dict):
+            return ROLE_CASE
         if isinstance(body.get("framework"), dict) and "areas" in body["framework"]:
             return ROLE_DOCUMENT
         if isinstance(body.get("areas"), list):
@@ -104,13 +112,15 @@ def classify(uploads: list[tuple[str, bytes]], *, max_bytes: int) -> list[Catalo
                     "not a catalogue file: expected YAML (.yaml, .yml), JSON or a Moodle CSV",
                     location=name,
                 )
+        except LimitExceededError:
+            raise  # past a limit the upload is refused as a whole, naming the limit
         except CrisisError as exc:
             errors.append(str(exc))
             continue
         files.append(CatalogueFile(role, name, data))
     seen: dict[str, str] = {}
     for f in files:
-        same = "framework.yaml" if f.role == ROLE_MOODLE else f.role
+        same = "framework.yaml" if f.role in (ROLE_MOODLE, ROLE_CASE) else f.role
         if same in seen:
             errors.append(
                 f"{f.filename}: holds the same part of the catalogue as {seen[same]} "
@@ -163,19 +173,28 @@ def _key(row: CompetenceCatalogue) -> _Key:
 
 
 def _cache(request: Request) -> dict[_Key, Catalogue]:
-    cache: dict[_Key, Catalogue] | None = getattr(request.app.state, "competence_catalogues", None)
+    return _state_cache(request.app.state)
+
+
+def _state_cache(state: Any) -> dict[_Key, Catalogue]:
+    cache: dict[_Key, Catalogue] | None = getattr(state, "competence_catalogues", None)
     if cache is None:
         cache = {}
-        request.app.state.competence_catalogues = cache
+        state.competence_catalogues = cache
     return cache
 
 
 def in_use(request: Request, db: Session = Depends(get_db)) -> InUse:
     """The active uploaded catalogue (newest first), or the bundled SCRO content."""
+    return in_use_of(request.app.state, db)
+
+
+def in_use_of(state: Any, db: Session) -> InUse:
+    """:func:`in_use` for work without a request (the outbox sender): ``state`` is the app's."""
     row = catalogues.active(db)
     if row is None:
         return InUse(load_bundled())
-    cache = _cache(request)
+    cache = _state_cache(state)
     cat = cache.get(_key(row))
     if cat is None:
         try:
@@ -183,13 +202,17 @@ def in_use(request: Request, db: Session = Depends(get_db)) -> InUse:
         except ContentError as exc:
             log.error("uploaded catalogue %s no longer loads: %s", row.id, exc)
             return InUse(load_bundled(), row, exc.errors[0])
-        remember(request, row, cat)
+        _remember(state, row, cat)
     return InUse(cat, row)
 
 
 def remember(request: Request, row: CompetenceCatalogue, cat: Catalogue) -> None:
     """Keep a freshly uploaded catalogue so that the next page need not load it again."""
-    cache = _cache(request)
+    _remember(request.app.state, row, cat)
+
+
+def _remember(state: Any, row: CompetenceCatalogue, cat: Catalogue) -> None:
+    cache = _state_cache(state)
     while len(cache) >= _CACHE_SIZE:
         cache.pop(next(iter(cache)))
     cache[_key(row)] = cat
@@ -234,7 +257,7 @@ class Export:
     media_type: str
     #: Whether the texts are written in one chosen language (else every language is kept).
     one_language: bool
-    write: Callable[[Catalogue, str, Any], str]
+    write: Callable[[Catalogue, str, Any, str], str]
 
 
 EXPORTS: dict[str, Export] = {
@@ -243,40 +266,49 @@ EXPORTS: dict[str, Export] = {
         "csv",
         "text/csv; charset=utf-8",
         True,
-        lambda cat, lang, _when: export_framework(cat.framework, lang),
+        lambda cat, lang, _when, _base: export_framework(cat.framework, lang),
     ),
     "case": Export(
-        N_("CASE 1.0 package (JSON)"),
+        N_("CASE 1.0 package of the framework (JSON)"),
         "json",
         "application/json",
         True,
-        lambda cat, lang, when: export_case(cat, lang, changed=when),
+        lambda cat, lang, when, base: export_case(cat, lang, base_url=base, changed=when),
+    ),
+    "case-curriculum": Export(
+        N_("CASE 1.0 package of the curriculum (JSON)"),
+        "json",
+        "application/json",
+        True,
+        lambda cat, lang, when, base: export_case_curriculum(
+            cat, lang, base_url=base, changed=when
+        ),
     ),
     "json": Export(
         N_("Whole catalogue (JSON)"),
         "json",
         "application/json",
         False,
-        lambda cat, _lang, _when: export_json(cat),
+        lambda cat, _lang, _when, _base: export_json(cat),
     ),
     "yaml": Export(
         N_("Whole catalogue (YAML)"),
         "yaml",
         "application/yaml; charset=utf-8",
         False,
-        lambda cat, _lang, _when: export_yaml(cat),
+        lambda cat, _lang, _when, _base: export_yaml(cat),
     ),
     "esco": Export(
         N_("ESCO occupation–skill relations (CSV)"),
         "csv",
         "text/csv; charset=utf-8",
         False,
-        lambda cat, _lang, _when: export_relations(cat),
+        lambda cat, _lang, _when, base: export_relations(cat, base_uri=base),
     ),
 }
 
 
-def export(used: InUse, fmt: str, lang: str) -> Response:
+def export(used: InUse, fmt: str, lang: str, base: str) -> Response:
     """The catalogue in ``fmt`` as a file download.
 
     Raises:
@@ -286,9 +318,10 @@ def export(used: InUse, fmt: str, lang: str) -> Response:
     if spec is None:
         raise NotFoundError(f"no export format {fmt!r}; expected one of {', '.join(EXPORTS)}")
     when = used.upload.uploaded_at if used.upload is not None else None
-    text = spec.write(used.catalogue, lang, when)
+    text = spec.write(used.catalogue, lang, when, base)
     suffix = f"-{lang}" if spec.one_language else ""
-    filename = f"{used.catalogue.framework.id}-{fmt}{suffix}.{spec.extension}"
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", used.catalogue.framework.id)[:64]
+    filename = f"{stem}-{fmt}{suffix}.{spec.extension}"
     return Response(
         text.encode("utf-8"),
         media_type=spec.media_type,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from crisis.competences import LANGUAGES
+from crisis.competences import LANGUAGES, Catalogue, Competence
 from crisis.competences.audit import reachability
 from crisis.competences.standards import (
     CRI_DIMENSIONS,
@@ -21,6 +22,7 @@ from crisis.exceptions import ContentError, CrisisError
 from crisis.store import catalogues as store
 from crisis.store.tables import User
 from crisis.web import i18n
+from crisis.web.addresses import public_url
 from crisis.web.catalogues import (
     EXPORTS,
     InUse,
@@ -33,8 +35,9 @@ from crisis.web.catalogues import (
 )
 from crisis.web.competences_graph import PALETTE, depths, draw
 from crisis.web.i18n import gettext as _
+from crisis.web.params import Id
 from crisis.web.rendering import page_language, render
-from crisis.web.security import csrf_protect, current_user, get_db, require_roles
+from crisis.web.security import csrf_protect, get_db, optional_user, require_roles
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 #: Roles that may upload and switch catalogues (admins always may).
@@ -58,7 +61,7 @@ def _page(
     request: Request,
     template: str,
     used: InUse,
-    user: User,
+    user: User | None,
     context: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> Response:
@@ -70,25 +73,27 @@ def _page(
         "area_colours": {
             area.id: PALETTE[i % len(PALETTE)] for i, area in enumerate(cat.framework.areas)
         },
-        "can_manage": user.role == "admin" or user.role in MANAGERS,
+        "can_manage": user is not None and (user.role == "admin" or user.role in MANAGERS),
         "standards": _STANDARDS,
         "exports": EXPORTS,
         "content_languages": LANGUAGES,
         **(context or {}),
     }
-    return render(request, f"competences/{template}", values, status_code)
+    # Read-only pages look the same to every visitor; the managing pages never are public.
+    public = not template.startswith("manage")
+    return render(request, f"competences/{template}", values, status_code, public=public)
 
 
 @router.get("/competences")
 def framework_page(
-    request: Request, user: User = Depends(current_user), used: InUse = Depends(in_use)
+    request: Request, user: User | None = Depends(optional_user), used: InUse = Depends(in_use)
 ) -> Response:
     return _page(request, "framework.html", used, user)
 
 
 @router.get("/competences/profiles")
 def profiles_page(
-    request: Request, user: User = Depends(current_user), used: InUse = Depends(in_use)
+    request: Request, user: User | None = Depends(optional_user), used: InUse = Depends(in_use)
 ) -> Response:
     return _page(request, "profiles.html", used, user)
 
@@ -97,7 +102,7 @@ def profiles_page(
 def profile_page(
     request: Request,
     profile_id: str,
-    user: User = Depends(current_user),
+    user: User | None = Depends(optional_user),
     used: InUse = Depends(in_use),
 ) -> Response:
     profile = used.catalogue.profile(profile_id)
@@ -106,7 +111,7 @@ def profile_page(
 
 @router.get("/competences/curriculum")
 def curriculum_page(
-    request: Request, user: User = Depends(current_user), used: InUse = Depends(in_use)
+    request: Request, user: User | None = Depends(optional_user), used: InUse = Depends(in_use)
 ) -> Response:
     return _page(request, "curriculum.html", used, user)
 
@@ -115,7 +120,7 @@ def curriculum_page(
 def module_page(
     request: Request,
     module_id: str,
-    user: User = Depends(current_user),
+    user: User | None = Depends(optional_user),
     used: InUse = Depends(in_use),
 ) -> Response:
     cat = used.catalogue
@@ -133,7 +138,7 @@ def module_page(
 def programme_page(
     request: Request,
     programme_id: str,
-    user: User = Depends(current_user),
+    user: User | None = Depends(optional_user),
     used: InUse = Depends(in_use),
 ) -> Response:
     cat = used.catalogue
@@ -172,7 +177,7 @@ def _graph(request: Request, used: InUse, programme: str | None) -> tuple[str, l
 def graph_page(
     request: Request,
     programme: str | None = None,
-    user: User = Depends(current_user),
+    user: User | None = Depends(optional_user),
     used: InUse = Depends(in_use),
 ) -> Response:
     svg, ids, layers = _graph(request, used, programme)
@@ -193,7 +198,7 @@ def graph_page(
 def graph_svg(
     request: Request,
     programme: str | None = None,
-    user: User = Depends(current_user),
+    user: User | None = Depends(optional_user),
     used: InUse = Depends(in_use),
 ) -> Response:
     svg, _ids, _layers = _graph(request, used, programme)
@@ -205,7 +210,7 @@ def coverage_page(
     request: Request,
     programme: str | None = None,
     profile: str | None = None,
-    user: User = Depends(current_user),
+    user: User | None = Depends(optional_user),
     used: InUse = Depends(in_use),
 ) -> Response:
     cat = used.catalogue
@@ -231,12 +236,12 @@ def export_file(
     request: Request,
     fmt: str,
     lang: str | None = None,
-    user: User = Depends(current_user),
+    user: User | None = Depends(optional_user),
     used: InUse = Depends(in_use),
 ) -> Response:
     if lang is not None and lang not in LANGUAGES:
         raise CrisisError(f"lang {lang!r}: expected one of {', '.join(LANGUAGES)}")
-    return export(used, fmt, lang or page_language(request))
+    return export(used, fmt, lang or page_language(request), public_url(request))
 
 
 # --- managing the catalogue (instructors and admins) ------------------------------------
@@ -271,7 +276,7 @@ def manage_page(
 
 
 @router.post("/competences/manage/upload")
-async def upload(
+def upload(
     request: Request,
     files: list[UploadFile] = File(default=[]),
     label: str = Form("", max_length=200),
@@ -280,7 +285,8 @@ async def upload(
     used: InUse = Depends(in_use),
 ) -> Response:
     settings = request.app.state.settings
-    uploads = [(f.filename or "", await f.read()) for f in files]
+    # A plain def: FastAPI runs it on a worker thread, so parsing never holds the event loop.
+    uploads = [(f.filename or "", f.file.read()) for f in files]
     try:
         stored, cat = read_upload(uploads, max_bytes=settings.max_upload_bytes)
     except ContentError as exc:
@@ -298,7 +304,7 @@ async def upload(
 
 @router.post("/competences/manage/{catalogue_id}/activate")
 def activate(
-    catalogue_id: int,
+    catalogue_id: Id,
     user: User = Depends(require_roles(*MANAGERS)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -318,7 +324,7 @@ def use_bundled(
 
 @router.post("/competences/manage/{catalogue_id}/delete")
 def delete(
-    catalogue_id: int,
+    catalogue_id: Id,
     user: User = Depends(require_roles(*MANAGERS)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -327,11 +333,20 @@ def delete(
     return RedirectResponse("/competences/manage", status_code=303)
 
 
-@router.get("/competences/{competence_id}")
+def _node(cat: Catalogue, node_id: str) -> dict[str, Any]:
+    # A cross-reference may name an area (a top-level competency in Moodle) or a competence.
+    for area in cat.framework.areas:
+        if area.id == node_id:
+            return {"id": area.id, "title": area.title, "href": f"/competences#{quote(area.id)}"}
+    comp = cat.competence(node_id)
+    return {"id": comp.id, "title": comp.title, "href": f"/competences/{quote(comp.id)}"}
+
+
+@router.get("/competences/{competence_id:path}")
 def competence_page(
     request: Request,
     competence_id: str,
-    user: User = Depends(current_user),
+    user: User | None = Depends(optional_user),
     used: InUse = Depends(in_use),
 ) -> Response:
     cat = used.catalogue
@@ -347,11 +362,18 @@ def competence_page(
         for profile in cat.profiles.values()
         if competence.id in profile.targets
     ]
+    chain: list[Competence] = []
+    parent = competence.parent
+    while parent is not None and parent not in {c.id for c in chain}:
+        chain.insert(0, cat.competence(parent))
+        parent = chain[0].parent
     context = {
         "competence": competence,
         "area": cat.area(competence.area),
+        "parents": chain,
+        "children": [c for c in cat.framework.competences if c.parent == competence.id],
         "outcomes": outcomes,
         "targets": targets,
-        "related": [cat.competence(r) for r in competence.related],
+        "related": [_node(cat, r) for r in competence.related],
     }
     return _page(request, "competence.html", used, user, context)

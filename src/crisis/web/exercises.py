@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from crisis.competences import load_bundled as load_framework
@@ -21,6 +22,8 @@ from crisis.web import jobs
 from crisis.web.exercises_common import (
     SCENARIO_CHOICES,
     all_exercises,
+    asset_kinds,
+    cache_dir_of,
     catalogue,
     city_map,
     city_of,
@@ -28,6 +31,7 @@ from crisis.web.exercises_common import (
     money_in,
 )
 from crisis.web.i18n import gettext as _
+from crisis.web.params import Count, Id
 from crisis.web.rendering import page_language, render
 from crisis.web.security import csrf_protect, get_db, require_roles
 
@@ -68,11 +72,13 @@ def my_evidence(
     records = store.evidence_for(db, user)
     profile = build_profile(load_framework(), evidence=records)
     touched = sorted({r.competence for r in records})
+    names = {e.id: e.title.shown(lang) for e, _authored in all_exercises(db)}
     return render(
         request,
         "exercises/evidence.html",
         {
             "rows": rows,
+            "exercise_names": names,
             "levels": [profile.level(c) for c in touched],
             "titles": _competence_titles(lang),
             "level_of": level_of,
@@ -82,7 +88,7 @@ def my_evidence(
 
 @router.get("/exercises/runs/{run_id}")
 def run_page(
-    request: Request, run_id: int, user: User = Depends(players), db: Session = Depends(get_db)
+    request: Request, run_id: Id, user: User = Depends(players), db: Session = Depends(get_db)
 ) -> Response:
     run, exercise, job = _run(db, run_id, user)
     context = _run_context(request, run, exercise, job)
@@ -91,13 +97,14 @@ def run_page(
 
 @router.get("/exercises/runs/{run_id}/report")
 def run_report(
-    request: Request, run_id: int, user: User = Depends(players), db: Session = Depends(get_db)
+    request: Request, run_id: Id, user: User = Depends(players), db: Session = Depends(get_db)
 ) -> Response:
     run, exercise, job = _run(db, run_id, user)
     if run.status != "done":
         raise ConflictError(_("The after-action report is ready when the run has finished."))
     context = _run_context(request, run, exercise, job)
     context["q_svg"] = _q_svg(context["debrief"])
+    context["assets"] = asset_kinds(exercise, context["debrief"])
     return render(request, "exercises/report.html", context)
 
 
@@ -107,7 +114,13 @@ def _run(db: Session, run_id: int, user: User) -> tuple[ExerciseRun, Exercise, J
     job = db.get(Job, run.job_id) if run.job_id is not None else None
     if job is not None and run.status == "running" and job.status in ("done", "failed"):
         store.finish_run(db, run, job, exercise.competences())
-        db.commit()
+        try:
+            db.commit()
+        except OperationalError:
+            # A page view (a read-only session) found the database busy: the next view
+            # records the finished run; this one shows it from the job.
+            db.rollback()
+            run, job = store.get_run(db, run_id, user), db.get(Job, job.id)
     return run, exercise, job
 
 
@@ -128,7 +141,7 @@ def _run_context(
         "competences": _competence_titles(lang),
     }
     if debrief is not None:
-        context["map"] = city_map(exercise)
+        context["map"] = city_map(exercise, cache_dir_of(request))
         curves = debrief["curves"]
         hours = range(0, len(curves["plan"]), 12)
         context["q_rows"] = [
@@ -150,12 +163,14 @@ def _run_context(
     return context
 
 
-def _q_svg(debrief: dict[str, Any], width: int = 640, height: int = 220) -> dict[str, str]:
-    """Polylines of the Q(t) curves for the printable report (no script needed)."""
+def _q_svg(debrief: dict[str, Any], width: int = 640, height: int = 220) -> dict[str, Any]:
+    """Polylines of the Q(t) curves for the printable report (no script needed), with the
+    hour ticks of the time axis."""
     curves = debrief["curves"]
     low = min(min(v) for v in curves.values())
     low = min(low, 0.9)
-    out = {}
+    out: dict[str, Any] = {}
+    n = 1
     for name, values in curves.items():
         n = max(len(values) - 1, 1)
         span = (1 - low) or 1.0
@@ -165,6 +180,8 @@ def _q_svg(debrief: dict[str, Any], width: int = 640, height: int = 220) -> dict
         )
         out[name] = points
     out["low"] = f"{low:.2f}"
+    step = 24 if n <= 240 else 48
+    out["ticks"] = [(round(40 + (width - 50) * h / n, 1), h) for h in range(0, n + 1, step)]
     return out
 
 
@@ -184,7 +201,7 @@ def briefing(
         {
             "exercise": exercise,
             "lang": lang,
-            "catalogue": catalogue(exercise, lang),
+            "catalogue": catalogue(exercise, lang, cache_dir_of(request)),
             "competences": _competence_titles(lang),
             "leaderboard_on": on,
             "leaderboard": store.leaderboard(db, exercise.id) if on else [],
@@ -215,7 +232,7 @@ def _play(
     lang = page_language(request)
     data = {
         "budget": exercise.budget,
-        "measures": catalogue(exercise, lang),
+        "measures": catalogue(exercise, lang, cache_dir_of(request)),
         "plan": plan,
     }
     choices = sorted({*SCENARIO_CHOICES, exercise.scenarios})
@@ -225,7 +242,7 @@ def _play(
         {
             "exercise": exercise,
             "lang": lang,
-            "map": city_map(exercise),
+            "map": city_map(exercise, cache_dir_of(request)),
             "data": data,
             "error": error,
             "plan_json": json.dumps(plan),
@@ -242,7 +259,7 @@ def submit_plan(
     request: Request,
     slug: str = SLUG,
     plan: str = Form("[]", max_length=20_000),
-    scenarios: int = Form(200),
+    scenarios: Annotated[Count, Form()] = 200,
     user: User = Depends(players),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -259,7 +276,7 @@ def submit_plan(
             raise PlanError(
                 _("Number of scenarios: choose one of the values offered.") + f" ({scenarios})"
             )
-        checked = validate_plan(exercise, city_of(exercise), placements)
+        checked = validate_plan(exercise, city_of(exercise, cache_dir_of(request)), placements)
         job = jobs.submit(
             request,
             db,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
@@ -17,7 +19,7 @@ from crisis.exercises import (
 from crisis.exercises.library import MAX_BYTES
 from crisis.store import exercises as store
 from crisis.store.tables import User
-from crisis.web.exercises_common import RESERVED, city_of, find_exercise
+from crisis.web.exercises_common import RESERVED, cache_dir_of, city_of, find_exercise
 from crisis.web.i18n import gettext as _
 from crisis.web.rendering import render
 from crisis.web.security import csrf_protect, get_db, require_roles
@@ -52,9 +54,9 @@ def editor(
     return render(request, "exercises/author_edit.html", {"source": source, "errors": []})
 
 
-def _save(db: Session, user: User, source: str, name: str) -> str:
+def _save(db: Session, user: User, source: str, name: str, cache_dir: Path) -> str:
     exercise = parse_exercise(source, name)
-    problems = check_against_city(exercise, city_of(exercise))
+    problems = check_against_city(exercise, city_of(exercise, cache_dir))
     if problems:
         raise ContentError(f"{name}: {problems[0]}", errors=[f"{name}: {p}" for p in problems])
     if bundled(exercise.id) is not None or exercise.id in RESERVED:
@@ -73,7 +75,7 @@ def save(
     db: Session = Depends(get_db),
 ) -> Response:
     try:
-        slug = _save(db, user, source, "exercise.yaml")
+        slug = _save(db, user, source, "exercise.yaml", cache_dir_of(request))
     except CrisisError as exc:
         db.rollback()
         errors = exc.errors if isinstance(exc, ContentError) else [str(exc)]
@@ -88,19 +90,20 @@ def save(
 
 
 @router.post("/exercises/authoring/import")
-async def import_file(
+def import_file(
     request: Request,
     file: UploadFile = File(...),
     user: User = Depends(instructors),
     db: Session = Depends(get_db),
 ) -> Response:
-    data = await file.read(MAX_BYTES + 1)
+    # A plain def: FastAPI runs it on a worker thread, so parsing never holds the event loop.
+    data = file.file.read(MAX_BYTES + 1)
     name = (file.filename or "exercise.yaml").rsplit("/", 1)[-1][:100]
     try:
         if len(data) > MAX_BYTES:
             raise ContentError(f"{name}: larger than {MAX_BYTES // 1024} KiB")
         text = data.decode("utf-8") if isinstance(data, bytes) else str(data)
-        slug = _save(db, user, text, name)
+        slug = _save(db, user, text, name, cache_dir_of(request))
     except UnicodeDecodeError:
         return render(
             request,

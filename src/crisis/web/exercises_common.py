@@ -5,8 +5,10 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from fastapi import Request
 from sqlalchemy.orm import Session
 
 from crisis.exceptions import NotFoundError
@@ -35,12 +37,33 @@ WORDS = (
     N_("done"),
     N_("failed"),
 )
+#: Kinds of asset that measures go on, as reports name them ("substation bus-46").
+ASSET_KINDS = (
+    N_("substation"),
+    N_("hv substation"),
+    N_("node"),
+    N_("hospital"),
+    N_("cell tower"),
+    N_("telecom exchange"),
+    N_("pump"),
+    N_("scada centre"),
+    N_("fire station"),
+    N_("shelter"),
+    N_("reservoir"),
+    N_("tank"),
+)
 #: Paths under /exercises that are not exercise ids.
 RESERVED = frozenset({"authoring", "tabletop", "runs", "evidence", "new", "import"})
 
 
-def city_of(exercise: Exercise) -> City:
-    return load_city(exercise.city)
+def cache_dir_of(request: Request) -> Path:
+    """The installation's cache folder (the demo city is kept there between runs)."""
+    folder: Path = request.app.state.settings.effective_cache_dir
+    return folder
+
+
+def city_of(exercise: Exercise, cache_dir: Path | None = None) -> City:
+    return load_city(exercise.city, cache_dir=cache_dir)
 
 
 def find_exercise(db: Session, slug: str) -> Exercise:
@@ -66,20 +89,20 @@ def all_exercises(db: Session) -> list[tuple[Exercise, bool]]:
 
 
 @functools.lru_cache(maxsize=32)
-def _map_json(key: str, exercise_json: str) -> str:
+def _map_json(key: str, exercise_json: str, cache_dir: Path | None) -> str:
     exercise = Exercise.model_validate_json(exercise_json)
-    return json.dumps(map_data(city_of(exercise), exercise))
+    return json.dumps(map_data(city_of(exercise, cache_dir), exercise))
 
 
-def city_map(exercise: Exercise) -> dict[str, Any]:
+def city_map(exercise: Exercise, cache_dir: Path | None = None) -> dict[str, Any]:
     """Map data of the exercise's city with the hazard's exposure (cached per exercise)."""
     text = exercise.model_dump_json()
-    return dict(json.loads(_map_json(exercise.id + str(hash(text)), text)))
+    return dict(json.loads(_map_json(exercise.id + str(hash(text)), text, cache_dir)))
 
 
-def catalogue(exercise: Exercise, lang: str) -> list[dict[str, Any]]:
+def catalogue(exercise: Exercise, lang: str, cache_dir: Path | None = None) -> list[dict[str, Any]]:
     """The measures for the play page: id, title, unit cost, the assets each may go on."""
-    rows = catalogue_rows(exercise, city_of(exercise))
+    rows = catalogue_rows(exercise, city_of(exercise, cache_dir))
     return [
         {
             "id": r["measure"].id,
@@ -96,6 +119,19 @@ def catalogue(exercise: Exercise, lang: str) -> list[dict[str, Any]]:
 def money(value: float) -> str:
     """EUR amounts as people read them: EUR 1,200,000."""
     return f"EUR {value:,.0f}"
+
+
+def asset_kinds(exercise: Exercise, debrief: dict[str, Any]) -> dict[str, str]:
+    """The kind of each asset in the debrief's plans (``{"bus-46": "substation"}``), so that
+    pages name an asset by its kind and name rather than by its id alone."""
+    city = city_of(exercise)
+    out = {}
+    for plan in debrief["plans"].values():
+        for placement in plan["placements"]:
+            asset = placement.get("asset")
+            if asset and asset in city.index and city.asset_class[city.index[asset]]:
+                out[asset] = city.asset_class[city.index[asset]]
+    return out
 
 
 def money_in(lang: str) -> Callable[[float], str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -20,6 +20,7 @@ from crisis.store.tables import Job, User
 from crisis.web import jobs
 from crisis.web.exercises_common import all_exercises, find_exercise
 from crisis.web.i18n import gettext as _
+from crisis.web.params import Count, Id
 from crisis.web.rendering import page_language, render
 from crisis.web.security import csrf_protect, get_db, require_roles
 
@@ -116,7 +117,7 @@ def start(
     exercise: str = Form(..., max_length=64),
     cohort: str = Form("", max_length=200),
     teams: str = Form("", max_length=1000),
-    decision_seconds: int = Form(120),
+    decision_seconds: Annotated[Count, Form()] = 120,
     user: User = Depends(instructors),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -131,7 +132,7 @@ def start(
 @router.get("/exercises/tabletop/{session_id}")
 def session_page(
     request: Request,
-    session_id: int,
+    session_id: Id,
     user: User = Depends(players),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -156,7 +157,7 @@ def session_page(
 
 @router.post("/exercises/tabletop/{session_id}/release")
 def release(
-    session_id: int,
+    session_id: Id,
     inject: str = Form(..., max_length=64),
     user: User = Depends(instructors),
     db: Session = Depends(get_db),
@@ -174,7 +175,7 @@ def release(
 
 @router.post("/exercises/tabletop/{session_id}/join")
 def join(
-    session_id: int,
+    session_id: Id,
     team: str = Form(..., max_length=64),
     user: User = Depends(players),
     db: Session = Depends(get_db),
@@ -191,7 +192,7 @@ def join(
 
 @router.post("/exercises/tabletop/{session_id}/decide")
 def decide(
-    session_id: int,
+    session_id: Id,
     inject: str = Form(..., max_length=64),
     option: str = Form(..., max_length=64),
     user: User = Depends(players),
@@ -216,7 +217,7 @@ def decide(
 @router.post("/exercises/tabletop/{session_id}/resolve")
 def resolve(
     request: Request,
-    session_id: int,
+    session_id: Id,
     user: User = Depends(instructors),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -244,7 +245,7 @@ def resolve(
 
 @router.post("/exercises/tabletop/{session_id}/close")
 def close(
-    session_id: int, user: User = Depends(instructors), db: Session = Depends(get_db)
+    session_id: Id, user: User = Depends(instructors), db: Session = Depends(get_db)
 ) -> Response:
     row = store.get_tabletop(db, session_id)
     _owned(row, user)
@@ -256,7 +257,7 @@ def close(
 @api.get("/tabletop/{session_id}", summary="Live state of a tabletop session")
 def session_state(
     request: Request,
-    session_id: int,
+    session_id: Id,
     user: User = Depends(players),
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:

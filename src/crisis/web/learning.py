@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from crisis.competences.models import Catalogue
 from crisis.exceptions import ContentError, InfeasiblePathError
 from crisis.learners import CatConfig, statements
 from crisis.learners.report import learner_report_pdf
@@ -57,6 +58,18 @@ def page(
         **(context or {}),
     }
     return render(request, f"learning/{template}", values, status_code)
+
+
+def check_scope(cat: Catalogue, scope: str) -> str:
+    """A scope from a form or a body: a programme id of the curriculum, or ``all``.
+
+    Raises:
+        ContentError: naming the value and the choices.
+    """
+    allowed = [p.id for p in cat.curriculum.programmes] + ["all"]
+    if scope not in allowed:
+        raise ContentError(f"scope: {scope[:64]!r} is not one of {', '.join(allowed)}")
+    return scope
 
 
 # --- overview ---------------------------------------------------------------------------
@@ -213,14 +226,39 @@ def profile_page(
     return page(request, "profile.html", used, _journey(request, db, user, used, profile))
 
 
-def _with_path(request: Request, used: InUse, context: dict[str, Any]) -> dict[str, Any]:
+def _with_path(
+    request: Request, db: Session, user: User, used: InUse, context: dict[str, Any]
+) -> dict[str, Any]:
+    from crisis.web.courses import service as courses
+
+    cat = used.catalogue
+    lang = page_language(request)
+    completed = journey.completed_of(db, user, cat)
+    context = {
+        **context,
+        "completed": completed,
+        "scopes": courses.scope_choices(cat, lang),
+        "scope": context["plan"].scope
+        or (cat.curriculum.programmes[0].id if cat.curriculum.programmes else courses.ALL),
+        "no_evidence": not journey.has_evidence(db, user, cat),
+    }
+    if context["no_evidence"]:
+        return {**context, "path": None, "infeasible": None}
     try:
-        path = journey.path_of(
-            context["gaps"], used.catalogue, context["plan"], page_language(request)
-        )
+        path = journey.path_of(context["gaps"], cat, context["plan"], lang, completed)
     except InfeasiblePathError as exc:
         return {**context, "path": None, "infeasible": str(exc)}
-    spans = charts.timeline(path.weeks, [step.weeks for step in path.steps])
+    spans = (
+        charts.timeline_days(
+            path.days,
+            [
+                ((s.start - path.steps[0].start).days, (s.end - path.steps[0].start).days)
+                for s in path.steps
+            ],
+        )
+        if path.steps
+        else []
+    )
     return {**context, "path": path, "spans": spans, "infeasible": None}
 
 
@@ -231,7 +269,7 @@ def path_page(
     used: InUse = Depends(in_use),
     db: Session = Depends(get_db),
 ) -> Response:
-    context = _with_path(request, used, _journey(request, db, user, used, None))
+    context = _with_path(request, db, user, used, _journey(request, db, user, used, None))
     status = 422 if context["infeasible"] else 200
     return page(request, "path.html", used, context, status)
 
@@ -264,11 +302,9 @@ async def save_path_settings(
     objective = str(form.get("objective") or "hours")
     if objective not in ("hours", "ects"):
         raise ContentError(f"objective: {objective!r}; expected hours or ects")
-    known = {m.id for m in cat.curriculum.modules}
-    completed = [str(v) for v in form.getlist("completed")]
-    unknown = [m for m in completed if m not in known]
-    if unknown:
-        raise ContentError(f"completed modules: {unknown[0]!r} is not a module of the curriculum")
+    scope = str(form.get("scope") or "").strip() or None
+    if scope is not None:
+        check_scope(cat, scope)
     store.save_plan(
         db,
         user,
@@ -276,7 +312,7 @@ async def save_path_settings(
         hours_per_week=hours_per_week,
         start=start,
         objective=objective,
-        completed=completed,
+        scope=scope,
     )
     db.commit()
     return RedirectResponse("/learning/path", status_code=303)
@@ -289,7 +325,7 @@ def report_page(
     used: InUse = Depends(in_use),
     db: Session = Depends(get_db),
 ) -> Response:
-    context = _with_path(request, used, _journey(request, db, user, used, None))
+    context = _with_path(request, db, user, used, _journey(request, db, user, used, None))
     return page(request, "report.html", used, {**context, "today": dt.date.today()})
 
 
@@ -300,7 +336,7 @@ def report_pdf(
     used: InUse = Depends(in_use),
     db: Session = Depends(get_db),
 ) -> Response:
-    context = _with_path(request, used, _journey(request, db, user, used, None))
+    context = _with_path(request, db, user, used, _journey(request, db, user, used, None))
     data = learner_report_pdf(
         catalogue=used.catalogue,
         profile=context["job"],

@@ -91,3 +91,12 @@ def timeline(weeks: int, spans: Sequence[tuple[int, int]]) -> list[tuple[float, 
         (100.0 * (first - 1) / total, max(100.0 * (last - first + 1) / total, 1.0))
         for first, last in spans
     ]
+
+
+def timeline_days(days: int, spans: Sequence[tuple[int, int]]) -> list[tuple[float, float]]:
+    """Left offset and width (percent) of each ``(first, last)`` day span on a timeline."""
+    total = max(days, 1)
+    return [
+        (100.0 * first / total, max(100.0 * (last - first + 1) / total, 0.5))
+        for first, last in spans
+    ]

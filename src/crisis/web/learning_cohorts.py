@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import io
-import tempfile
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -13,13 +11,14 @@ from sqlalchemy.orm import Session
 
 from crisis.competences.models import Catalogue, JobProfile
 from crisis.exceptions import ContentError, FormatError, PermissionDeniedError
+from crisis.formats.tables import SafeDictWriter
 from crisis.learners import (
     TrainingNeeds,
     anonymised_rows,
     new_join_code,
-    read_staff,
     training_needs,
 )
+from crisis.learners.staff import read_staff_data
 from crisis.store import learning as store
 from crisis.store.learner_tables import LearningCohort
 from crisis.store.tables import User
@@ -27,6 +26,7 @@ from crisis.web import learning_journey as journey
 from crisis.web.catalogues import InUse, in_use
 from crisis.web.i18n import gettext as _
 from crisis.web.learning import LEARNERS, page
+from crisis.web.params import Id
 from crisis.web.rendering import page_language
 from crisis.web.security import csrf_protect, get_db, require_roles
 
@@ -36,7 +36,7 @@ INSTRUCTORS = require_roles("instructor")
 MAX_BUDGET = 10_000.0
 
 
-def owned(db: Session, user: User, cohort_id: int) -> LearningCohort:
+def owned(db: Session, user: User, cohort_id: Id) -> LearningCohort:
     """A cohort ``user`` runs.
 
     Raises:
@@ -76,7 +76,13 @@ def new_cohort(
 
 
 def import_staff(
-    db: Session, cohort: LearningCohort, cat: Catalogue, filename: str, data: bytes
+    db: Session,
+    cohort: LearningCohort,
+    cat: Catalogue,
+    filename: str,
+    data: bytes,
+    *,
+    max_bytes: int,
 ) -> int:
     """Read a staff self-assessment file and add its people, all or none.
 
@@ -87,10 +93,7 @@ def import_staff(
     name = Path(filename.replace("\\", "/")).name or "upload"
     if not name.lower().endswith((".csv", ".xlsx", ".xlsm")):
         raise FormatError(f"{name}: expected a .csv or .xlsx file")
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / name
-        path.write_bytes(data)
-        people = read_staff(path, cat)
+    people = read_staff_data(data, name, cat, max_bytes=max_bytes)
     return store.add_imported(db, cohort, [(p.levels, p.consented) for p in people])
 
 
@@ -157,7 +160,7 @@ def join_cohort(
 
 @router.post("/learning/cohorts/{cohort_id}/consent")
 def change_consent(
-    cohort_id: int,
+    cohort_id: Id,
     consent: str = Form("", max_length=8),
     user: User = Depends(LEARNERS),
     db: Session = Depends(get_db),
@@ -171,7 +174,7 @@ def change_consent(
 
 @router.post("/learning/cohorts/{cohort_id}/leave")
 def leave_cohort(
-    cohort_id: int, user: User = Depends(LEARNERS), db: Session = Depends(get_db)
+    cohort_id: Id, user: User = Depends(LEARNERS), db: Session = Depends(get_db)
 ) -> Response:
     store.leave(db, store.get_cohort(db, cohort_id), user)
     db.commit()
@@ -232,7 +235,7 @@ def _cohort_page(
 @router.get("/learning/cohorts/{cohort_id}")
 def cohort_page(
     request: Request,
-    cohort_id: int,
+    cohort_id: Id,
     profile: str | None = None,
     budget: str | None = None,
     user: User = Depends(INSTRUCTORS),
@@ -244,18 +247,22 @@ def cohort_page(
 
 
 @router.post("/learning/cohorts/{cohort_id}/import")
-async def import_page(
+def import_page(
     request: Request,
-    cohort_id: int,
+    cohort_id: Id,
     file: UploadFile = File(...),
     user: User = Depends(INSTRUCTORS),
     used: InUse = Depends(in_use),
     db: Session = Depends(get_db),
 ) -> Response:
     cohort = owned(db, user, cohort_id)
-    data = await file.read()
+    # A plain def: FastAPI runs it on a worker thread, so parsing never holds the event loop.
+    data = file.file.read()
+    limit = request.app.state.settings.max_upload_bytes
     try:
-        added = import_staff(db, cohort, used.catalogue, file.filename or "upload", data)
+        added = import_staff(
+            db, cohort, used.catalogue, file.filename or "upload", data, max_bytes=limit
+        )
     except (ContentError, FormatError) as exc:
         db.rollback()
         errors = exc.errors if isinstance(exc, ContentError) else [str(exc)]
@@ -268,7 +275,7 @@ async def import_page(
 @router.get("/learning/cohorts/{cohort_id}/export.csv")
 def export_csv(
     request: Request,
-    cohort_id: int,
+    cohort_id: Id,
     profile: str | None = None,
     user: User = Depends(INSTRUCTORS),
     used: InUse = Depends(in_use),
@@ -285,7 +292,7 @@ def anonymised_csv(
     job = journey.job_profile(cat, profile or cohort.profile_id)
     rows = anonymised_rows(journey.cohort_members(db, cohort, cat), job, cat)
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer = SafeDictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return Response(

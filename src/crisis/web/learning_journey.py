@@ -211,12 +211,14 @@ def exercise_evidence(db: Session, user: User, cat: Catalogue) -> list[Evidence]
 
 
 def profile_of(db: Session, user: User, cat: Catalogue) -> CompetenceProfile:
-    """Self-ratings, the latest test and exercise evidence combined into a profile."""
+    """Self-ratings, the latest test, exercise evidence and completed modules in one profile."""
+    from crisis.web.courses import service as courses
+
     return build_profile(
         cat,
         self_ratings=self_assessment(db, user, cat).as_dict(),
         test=latest_result(db, user, cat),
-        evidence=exercise_evidence(db, user, cat),
+        evidence=[*exercise_evidence(db, user, cat), *courses.course_evidence(db, user, cat)],
     )
 
 
@@ -240,22 +242,48 @@ def gaps_of(profile: CompetenceProfile, job: JobProfile, cat: Catalogue, lang: s
     return analyse_gaps(profile.as_levels(), job, cat, lang=lang)
 
 
-def path_of(gaps: Sequence[Gap], cat: Catalogue, plan: LearningPlan, lang: str) -> LearningPath:
-    """The learner's optimal path for their settings.
+def path_of(
+    gaps: Sequence[Gap],
+    cat: Catalogue,
+    plan: LearningPlan,
+    lang: str,
+    completed: Sequence[str] = (),
+) -> LearningPath:
+    """The learner's optimal path for their settings, within their scope.
+
+    Args:
+        completed: Modules completed by evidence (see :func:`completed_of`).
 
     Raises:
         InfeasiblePathError: naming the gap no module can close.
     """
-    known = {m.id for m in cat.curriculum.modules}
+    from crisis.web.courses import service as courses
+
+    scope = courses.scope_of(cat, plan.scope)
     return plan_path(
         gaps,
         cat,
-        completed=[m for m in plan.completed or [] if m in known],
+        completed=completed,
         hours_per_week=plan.hours_per_week,
         start=plan.start or dt.date.today(),
         objective="ects" if plan.objective == "ects" else "hours",
         lang=lang,
+        scope=scope,
     )
+
+
+def completed_of(db: Session, user: User, cat: Catalogue) -> list[str]:
+    """Modules the learner completed, by evidence (never by a tick)."""
+    from crisis.web.courses import service as courses
+
+    return courses.completed_modules(db, user, cat)
+
+
+def has_evidence(db: Session, user: User, cat: Catalogue) -> bool:
+    """Whether anything is known about the learner, so that a path can fit them."""
+    from crisis.web.courses import service as courses
+
+    return courses.has_evidence(db, user, cat)
 
 
 # --- cohorts ----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from crisis.web import learning_journey as journey
 from crisis.web.catalogues import InUse, in_use
 from crisis.web.i18n import gettext as _
 from crisis.web.learning import LEARNERS, page, parse_int
+from crisis.web.params import Id
 from crisis.web.rendering import page_language
 from crisis.web.security import csrf_protect, get_db
 
@@ -125,7 +126,7 @@ def answer_question(
 @router.get("/learning/test/{attempt_id}")
 def test_review(
     request: Request,
-    attempt_id: int,
+    attempt_id: Id,
     user: User = Depends(LEARNERS),
     used: InUse = Depends(in_use),
     db: Session = Depends(get_db),

@@ -9,5 +9,6 @@ from crisis.web.app import create_app
 
 
 def build() -> FastAPI:
-    """Build the app from the ``CRISIS_*`` environment (used by ``crisis serve``)."""
-    return create_app(Settings.from_env())
+    """Build the app from the ``CRISIS_*`` environment (used by ``crisis serve``), with the
+    background sender of the outbox."""
+    return create_app(Settings.from_env(), outbox_sender=True)

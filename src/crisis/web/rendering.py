@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
@@ -15,18 +17,27 @@ from crisis import __version__
 from crisis.competences.text import Shown
 from crisis.i18n import formats
 from crisis.web import i18n
+from crisis.web.glossary import new_page, term
 from crisis.web.i18n import N_
 from crisis.web.security import csrf_token
 
 TEMPLATES = Path(__file__).parent / "templates"
 
 #: The main navigation: (path, label, roles that see it; empty = every signed-in user).
+#: A role sees only what it may open: the same roles guard each section's pages.
 NAVIGATION: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/competences", N_("Competences"), ()),
     ("/learning", N_("My learning"), ("learner", "instructor")),
     ("/exercises", N_("Exercises"), ("learner", "instructor")),
+    ("/credentials", N_("Credentials"), ("learner", "instructor")),
     ("/workbench", N_("Workbench"), ("analyst",)),
     ("/admin/users", N_("Admin"), ("admin",)),
+)
+#: The navigation of a visitor who is not signed in: the public pages.
+PUBLIC_NAVIGATION: tuple[tuple[str, str], ...] = (
+    ("/competences", N_("Competences")),
+    ("/demo", N_("Try an exercise")),
+    ("/about", N_("About")),
 )
 #: Role names as shown to people.
 ROLE_LABELS = (N_("learner"), N_("instructor"), N_("analyst"), N_("admin"))
@@ -123,6 +134,8 @@ def make_environment(extra_template_dirs: tuple[Path, ...] = ()) -> Environment:
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["version"] = __version__
     env.globals["languages"] = i18n.LANGUAGE_NAMES
+    env.globals["term"] = term
+    env.filters["unbroken_names"] = unbroken_names
     env.globals["local"] = local
     env.globals["local_plain"] = local_plain
     env.globals["user_text"] = user_text
@@ -135,14 +148,36 @@ def make_environment(extra_template_dirs: tuple[Path, ...] = ()) -> Environment:
     return env
 
 
+#: Names with hyphens (``bus-46``, ``scada-water``, ``junction-187``) that must not be split
+#: at a line end.
+_HYPHENATED = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+")
+
+
+def unbroken_names(text: str) -> Markup:
+    """``text`` with each hyphenated name kept on one line; plain text is escaped first, and
+    in markup only the text between tags is touched."""
+    marked = text if isinstance(text, Markup) else escape(text)
+    out = []
+    for part in re.split(r"(<[^>]*>)", str(marked)):
+        if part.startswith("<"):
+            out.append(part)
+        else:
+            out.append(_HYPHENATED.sub(r'<span class="nowrap">\g<0></span>', part))
+    return Markup("".join(out))
+
+
+def may_open(user: Any, path: str) -> bool:
+    """Whether the section at ``path`` of :data:`NAVIGATION` admits ``user``."""
+    for section, _label, roles in NAVIGATION:
+        if path == section or path.startswith(section + "/"):
+            return user is not None and (not roles or user.role == "admin" or user.role in roles)
+    return True
+
+
 def visible_navigation(user: Any) -> list[tuple[str, str]]:
     if user is None:
-        return []
-    return [
-        (path, label)
-        for path, label, roles in NAVIGATION
-        if not roles or user.role == "admin" or user.role in roles
-    ]
+        return list(PUBLIC_NAVIGATION)
+    return [(path, label) for path, label, _roles in NAVIGATION if may_open(user, path)]
 
 
 def page_language(request: Request) -> str:
@@ -154,20 +189,60 @@ def page_language(request: Request) -> str:
 
 
 def render(
-    request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
-) -> HTMLResponse:
-    """Render ``template`` in the request's language with the shared page context."""
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    status_code: int = 200,
+    *,
+    public: bool = False,
+) -> Response:
+    """Render ``template`` in the request's language with the shared page context.
+
+    Args:
+        public: The page is the same for every visitor who is not signed in. Such a visitor
+            gets it without a CSRF token or cookie and with headers that let browsers and
+            shared caches keep it (:func:`cacheable`).
+    """
     lang = page_language(request)
     i18n.activate(request.app.state.catalogs[lang])
     user = getattr(request.state, "user", None)
+    shared = public and user is None
     values = {
         "request": request,
         "user": user,
         "lang": lang,
-        "csrf_token": csrf_token(request),
+        "csrf_token": "" if shared else csrf_token(request),
         "navigation": visible_navigation(user),
         "current_path": request.url.path,
+        "may_open": lambda path: may_open(user, path),
         **(context or {}),
     }
+    new_page(lang)
     html = request.app.state.jinja.get_template(template).render(values)
-    return HTMLResponse(html, status_code=status_code)
+    response = HTMLResponse(html, status_code=status_code)
+    if shared and status_code == 200:
+        return cacheable(request, response)
+    return response
+
+
+#: How long browsers and shared caches may keep a public page before asking again.
+PUBLIC_MAX_AGE = 300
+
+
+def cacheable(request: Request, response: Response) -> Response:
+    """Mark a page that is the same for every anonymous visitor as cacheable, with an ETag.
+
+    The page still varies with the language (cookie or ``Accept-Language``) and with a
+    session cookie, so caches key it on those. A matching ``If-None-Match`` gets a bodiless 304.
+    """
+    tag = '"' + hashlib.sha256(bytes(response.body)).hexdigest()[:20] + '"'
+    headers = {
+        "Cache-Control": f"public, max-age={PUBLIC_MAX_AGE}",
+        "Vary": "Accept-Language, Cookie",
+        "ETag": tag,
+    }
+    asked = request.headers.get("if-none-match", "")
+    if tag in (t.strip() for t in asked.split(",")):
+        return Response(status_code=304, headers=headers)
+    response.headers.update(headers)
+    return response

@@ -6,11 +6,13 @@ Each change is saved as a new version of the workspace (:mod:`crisis.store.works
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from crisis.exceptions import CrisisError
+from crisis.exceptions import CrisisError, PermissionDeniedError
 from crisis.store import users, workspaces
 from crisis.store.tables import User
 from crisis.store.workbench_tables import MEMBER_ROLES
@@ -20,8 +22,10 @@ from crisis.web import (
     workbench_reports,
     workbench_scorecard,
 )
+from crisis.web import workbench_service as service
+from crisis.web.params import Id
 from crisis.web.security import csrf_protect, get_db
-from crisis.web.workbench_common import access, analyst, language, page
+from crisis.web.workbench_common import access, analyst, language, page, workspace_user
 from crisis.workbench.history import diff
 from crisis.workbench.prioritise import rank
 from crisis.workbench.scorecard import essential_scores, overall_percent
@@ -48,9 +52,8 @@ def create(
     db: Session = Depends(get_db),
 ) -> Response:
     try:
-        row = workspaces.create_workspace(db, name.strip(), city.strip(), user)
+        row = service.create_workspace(db, user, name, city)
     except CrisisError as exc:
-        db.rollback()
         rows = workspaces.list_workspaces(db, None if user.role == "admin" else user)
         return page(
             request,
@@ -59,16 +62,15 @@ def create(
             {"workspaces": rows, "error": str(exc), "form": {"name": name, "city": city}},
             status_code=exc.status_code,
         )
-    db.commit()
     return RedirectResponse(f"/workbench/{row.name}", status_code=303)
 
 
 @router.get("/{name}")
 def overview(
-    request: Request, name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    request: Request, name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> Response:
     acc = access(db, user, name)
-    state = workspaces.current(db, acc.row)
+    state = service.state(db, acc)
     ws = state.workspace
     ranking = rank(ws.hazard_register, ws.criteria_weights()) if ws.hazard_register.hazards else []
     latest = ws.latest_round()
@@ -98,16 +100,14 @@ def set_member(
     username: str = Form("", max_length=64),
     role: str = Form("viewer", max_length=16),
     remove: str = Form("", max_length=8),
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "owner")
+    if not acc.can_manage:
+        raise PermissionDeniedError("a practice workspace is private; it has no other members")
     member = users.get_user(db, username)
-    if remove:
-        workspaces.remove_member(db, acc.row, member)
-    else:
-        workspaces.set_member(db, acc.row, member, role)
-    db.commit()
+    service.set_member(db, acc, member, None if remove else role)
     return RedirectResponse(f"/workbench/{name}#members", status_code=303)
 
 
@@ -116,7 +116,7 @@ def set_member(
 
 @router.get("/{name}/history")
 def history(
-    request: Request, name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    request: Request, name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> Response:
     acc = access(db, user, name)
     versions = workspaces.list_versions(db, acc.row)
@@ -127,9 +127,9 @@ def history(
 def compare_versions(
     request: Request,
     name: str,
-    a: int,
-    b: int,
-    user: User = Depends(analyst),
+    a: Id,
+    b: Id,
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name)
@@ -153,8 +153,8 @@ def compare_versions(
 def version(
     request: Request,
     name: str,
-    number: int,
-    user: User = Depends(analyst),
+    number: Id,
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name)
@@ -167,7 +167,7 @@ def version(
         "workbench/version.html",
         acc,
         {
-            "version": row,
+            "saved": row,
             "past": ws,
             "rounds": rounds,
             "weights": ws.weights(),
@@ -180,14 +180,13 @@ def version(
 def restore(
     request: Request,
     name: str,
-    number: int,
-    base: int = Form(...),
-    user: User = Depends(analyst),
+    number: Id,
+    base: Annotated[Id, Form(...)],
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
-    workspaces.restore_version(db, acc.row, number, base=base, author=user)
-    db.commit()
+    service.restore(db, acc, number, base=base, author=user)
     return RedirectResponse(f"/workbench/{name}/history", status_code=303)
 
 

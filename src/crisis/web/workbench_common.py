@@ -3,12 +3,16 @@
 Access has two layers: the site role (analysts and admins use the workbench) and the member
 role inside one workspace (viewer < editor < owner; an admin counts as owner everywhere).
 Someone who is not a member is told the workspace does not exist.
+
+Learners and instructors are not analysts, but each has a private **practice workspace** for
+course tasks (:mod:`crisis.courses.practice`): they may open that one workspace and no other,
+and nobody else is a member of it.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -18,10 +22,11 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session, object_session
 from starlette.datastructures import FormData
 
-from crisis.exceptions import ConflictError, FormatError, NotFoundError, PermissionDeniedError
+from crisis.exceptions import FormatError, NotFoundError, PermissionDeniedError
+from crisis.store import courses as course_store
 from crisis.store import workspaces
 from crisis.store.tables import User
-from crisis.store.workbench_tables import WorkbenchVersion, WorkbenchWorkspace
+from crisis.store.workbench_tables import WorkbenchWorkspace
 from crisis.web import i18n
 from crisis.web.i18n import N_
 from crisis.web.i18n import gettext as _
@@ -29,10 +34,11 @@ from crisis.web.rendering import page_language, render
 from crisis.web.security import require_roles
 from crisis.workbench.anchors import DIMENSIONS, bundled_anchors
 from crisis.workbench.prioritise import CRITERIA
-from crisis.workbench.workspace import Workspace
 
 #: The site roles that use the workbench (admins always may).
 analyst = require_roles("analyst")
+#: Everyone who may open some workspace: analysts, and learners in their practice workspace.
+workspace_user = require_roles("analyst", "learner", "instructor")
 ROLE_RANK = {"viewer": 1, "editor": 2, "owner": 3}
 MEMBER_ROLE_LABELS = {"viewer": N_("viewer"), "editor": N_("editor"), "owner": N_("owner")}
 #: Largest evidence file attached to one answer.
@@ -45,6 +51,12 @@ BAND_LABELS = {
 }
 LEVEL_LABELS = {"preliminary": N_("preliminary"), "detailed": N_("detailed")}
 SCENARIO_LABELS = {"most_probable": N_("Most probable"), "most_severe": N_("Most severe")}
+COST_NAMES = {"low": N_("low cost"), "medium": N_("medium cost"), "high": N_("high cost")}
+COST_LABELS = {
+    "low": N_("low: within a department's running budget"),
+    "medium": N_("medium: needs its own line in the annual budget"),
+    "high": N_("high: a capital investment or a multi-year programme"),
+}
 
 
 @dataclass
@@ -62,8 +74,8 @@ class Access:
 
     @property
     def can_manage(self) -> bool:
-        """Owners manage members."""
-        return self.role == "owner"
+        """Owners manage members (a learner's practice workspace has none to manage)."""
+        return self.role == "owner" and self.user.role in ("analyst", "admin")
 
     @property
     def name(self) -> str:
@@ -91,32 +103,13 @@ def access(db: Session, user: User, name: str, need: str = "viewer") -> Access:
     except NotFoundError:
         raise NotFoundError(f"there is no workspace {name!r}") from None
     role = "owner" if user.role == "admin" else workspaces.member_role(db, row, user)
+    if user.role not in ("analyst", "admin") and course_store.practice_owner(db, row) != user.id:
+        role = None  # learners open their own practice workspace only
     if role is None:
         raise NotFoundError(f"there is no workspace {name!r}")
     if ROLE_RANK[role] < ROLE_RANK[need]:
         raise PermissionDeniedError(f"your role in {name} is {role}; this needs {need}")
     return Access(row, role, user)
-
-
-def part_changed(
-    db: Session, acc: Access, base: int, part: Callable[[Workspace], Any]
-) -> WorkbenchVersion | None:
-    """The newest version if ``part`` of the state differs from what version ``base`` held.
-
-    Forms carry the version they were loaded from; a save is refused only when the part it
-    edits (one round, the weights, the plan) changed meanwhile, not when anything did.
-
-    Raises:
-        ConflictError: ``base`` is not a version of this workspace.
-    """
-    try:
-        then = workspaces.get_version(db, acc.row, base)
-    except NotFoundError:
-        raise ConflictError(f"the form refers to version {base}, which does not exist") from None
-    now = workspaces.get_version(db, acc.row, acc.row.version)
-    if part(workspaces.workspace_of(then)) != part(workspaces.workspace_of(now)):
-        return now
-    return None
 
 
 def language(request: Request) -> str:

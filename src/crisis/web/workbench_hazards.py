@@ -7,7 +7,7 @@ save from a stale version, and the page then shows the other person's values nex
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -17,35 +17,25 @@ from crisis.exceptions import ConflictError, ContentError, FormatError, NotFound
 from crisis.store import workspaces
 from crisis.store.tables import Job, User
 from crisis.web import jobs
+from crisis.web import workbench_service as service
 from crisis.web.i18n import N_
+from crisis.web.params import Count, Id
 from crisis.web.security import csrf_protect, get_db
 from crisis.web.workbench_common import (
     SCENARIO_LABELS,
     Access,
     access,
-    analyst,
     criterion_labels,
     form_int,
     language,
     level_labels,
     page,
+    workspace_user,
 )
 from crisis.workbench.anchors import DIMENSIONS, bundled_anchors
-from crisis.workbench.impact import (
-    MAX_SCENARIOS,
-    apply_estimate,
-    estimate_note,
-    estimates_from_result,
-    simulator_hazard,
-)
-from crisis.workbench.matrix import assess
-from crisis.workbench.register import (
-    SCENARIOS,
-    Hazard,
-    parse_hazard,
-    remove_hazard,
-    save_hazard,
-)
+from crisis.workbench.impact import MAX_SCENARIOS, estimates_from_result, simulator_hazard
+from crisis.workbench.register import SCENARIOS, Hazard, parse_hazard
+from crisis.workbench.risk import assess
 from crisis.workbench.taxonomy import CATEGORIES, bundled_taxonomy
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
@@ -63,7 +53,7 @@ CATEGORY_LABELS = {
 KIND_LABELS = {"shock": N_("shock"), "stress": N_("chronic stress")}
 CONFIDENCE_LABELS = {"low": N_("low"), "medium": N_("medium"), "high": N_("high")}
 _TEXT_FIELDS = ("id", "taxonomy_id", "title", "category", "kind", "confidence", "owner")
-_LIST_FIELDS = ("sources", "exposed_assets", "exposed_districts")
+_LIST_FIELDS = ("sources", "exposed_assets", "exposed_districts", "combines")
 _FORM_FIELDS = (
     *_TEXT_FIELDS,
     *_LIST_FIELDS,
@@ -85,6 +75,7 @@ def form_values(hazard: Hazard) -> dict[str, str]:
     values["sources"] = "\n".join(hazard.sources)
     values["exposed_assets"] = "; ".join(hazard.exposed_assets)
     values["exposed_districts"] = "; ".join(hazard.exposed_districts)
+    values["combines"] = "; ".join(hazard.combines)
     values["version"] = str(hazard.version)
     for scenario, p in PREFIX.items():
         chosen = hazard.scenario(scenario)
@@ -125,6 +116,7 @@ def parse_form(values: dict[str, str]) -> tuple[dict[str, Any], dict[str, list[s
     data["sources"] = _split(values.get("sources", ""), lines=True)
     data["exposed_assets"] = _split(values.get("exposed_assets", ""))
     data["exposed_districts"] = _split(values.get("exposed_districts", ""))
+    data["combines"] = _split(values.get("combines", ""))
     for scenario, p in PREFIX.items():
         raw = values.get(f"{p}_likelihood", "").strip()
         kind = values.get(f"{p}_likelihood_kind", "period")
@@ -186,6 +178,7 @@ def _taxonomy_groups(lang: str) -> list[tuple[str, list[tuple[str, str]]]]:
 
 def _form_page(
     request: Request,
+    db: Session,
     acc: Access,
     values: dict[str, str],
     *,
@@ -198,6 +191,12 @@ def _form_page(
     lang = language(request)
     anchors = bundled_anchors()
     simulable = [s for s in SCENARIOS if simulator_hazard(hazard, s) is not None] if hazard else []
+    own = values.get("id", "")
+    partners = [
+        (h.id, h.title)
+        for h in service.state(db, acc).workspace.hazard_register.hazards
+        if h.id != own and not h.combines
+    ]
     return page(
         request,
         "workbench/hazard_form.html",
@@ -219,6 +218,7 @@ def _form_page(
             "level_labels": level_labels(lang),
             "anchors": {d: anchors.dimensions[d].anchors for d in DIMENSIONS},  # type: ignore[index]
             "simulable": simulable,
+            "partners": partners,
             "max_scenarios": MAX_SCENARIOS,
         },
         status_code=status_code,
@@ -227,16 +227,17 @@ def _form_page(
 
 @router.get("/{name}/hazards")
 def register_page(
-    request: Request, name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    request: Request, name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> Response:
     acc = access(db, user, name)
-    state = workspaces.current(db, acc.row)
+    state = service.state(db, acc)
+    weights = state.workspace.criteria_weights()
     lang = language(request)
     rows = [
         {
             "hazard": h,
-            "mp": assess(h, "most_probable"),
-            "ms": assess(h, "most_severe"),
+            "mp": assess(h, "most_probable", dimension_weights=weights),
+            "ms": assess(h, "most_severe", dimension_weights=weights),
             "simulable": simulator_hazard(h, "most_severe") is not None,
         }
         for h in state.workspace.hazard_register.hazards
@@ -260,12 +261,12 @@ def new_hazard(
     request: Request,
     name: str,
     taxonomy_id: str = "",
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
     lang = language(request)
-    taken = set(workspaces.current(db, acc.row).workspace.hazard_register.ids())
+    taken = set(service.state(db, acc).workspace.hazard_register.ids())
     values = {f: "" for f in _FORM_FIELDS}
     values.update({"confidence": "medium", "mp_likelihood_kind": "period"})
     values["ms_likelihood_kind"] = "period"
@@ -283,7 +284,7 @@ def new_hazard(
                 "kind": entry.kind,
             }
         )
-    return _form_page(request, acc, values, hazard=None)
+    return _form_page(request, db, acc, values, hazard=None)
 
 
 def _save(
@@ -295,7 +296,6 @@ def _save(
     current: Hazard | None,
     expected: int | None,
 ) -> Response:
-    state = workspaces.current(db, acc.row)
     data, errors = parse_form(values)
     if current is not None:
         data["id"] = current.id
@@ -306,11 +306,15 @@ def _save(
         except ContentError as exc:
             errors = _field_errors(exc)
     if hazard is None:
-        return _form_page(request, acc, values, hazard=current, errors=errors, status_code=422)
-    register = state.workspace.hazard_register
+        return _form_page(request, db, acc, values, hazard=current, errors=errors, status_code=422)
     try:
-        register = save_hazard(register, hazard, expected_version=expected)
+        service.save_hazard(db, acc, hazard, expected=expected)
+    except ContentError as exc:
+        return _form_page(
+            request, db, acc, values, hazard=current, errors=_field_errors(exc), status_code=422
+        )
     except ConflictError as exc:
+        register = service.state(db, acc).workspace.hazard_register
         theirs = next((h for h in register.hazards if h.id == hazard.id), None)
         their_values = form_values(theirs) if theirs is not None else {}
         changed_by = workspaces.last_change_of_hazard(db, acc.row, hazard.id) if theirs else None
@@ -331,6 +335,7 @@ def _save(
         }
         return _form_page(
             request,
+            db,
             acc,
             values,
             hazard=current or theirs,
@@ -338,27 +343,19 @@ def _save(
             conflict=conflict,
             status_code=409,
         )
-    updated = state.workspace.model_copy(update={"hazard_register": register})
-    workspaces.save(
-        db,
-        acc.row,
-        updated,
-        base=state.version,
-        author=acc.user,
-        message=f"Hazard {hazard.id} saved",
-    )
-    db.commit()
     return RedirectResponse(f"/workbench/{acc.name}/hazards/{hazard.id}?saved=1", status_code=303)
 
 
 async def _values(request: Request) -> dict[str, str]:
     form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str) and k in _FORM_FIELDS}
+    values = {k: v for k, v in form.items() if isinstance(v, str) and k in _FORM_FIELDS}
+    values["combines"] = "; ".join(v for v in form.getlist("combines") if isinstance(v, str))
+    return values
 
 
 @router.post("/{name}/hazards")
 async def create_hazard(
-    request: Request, name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    request: Request, name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> Response:
     acc = access(db, user, name, "editor")
     values = await _values(request)
@@ -370,13 +367,13 @@ def edit_hazard(
     request: Request,
     name: str,
     hazard_id: str,
-    saved: int = 0,
-    user: User = Depends(analyst),
+    saved: Count = 0,
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name)
-    hazard = workspaces.current(db, acc.row).workspace.hazard_register.get(hazard_id)
-    return _form_page(request, acc, form_values(hazard), hazard=hazard, saved=bool(saved))
+    hazard = service.state(db, acc).workspace.hazard_register.get(hazard_id)
+    return _form_page(request, db, acc, form_values(hazard), hazard=hazard, saved=bool(saved))
 
 
 @router.post("/{name}/hazards/{hazard_id}")
@@ -384,11 +381,11 @@ async def update_hazard(
     request: Request,
     name: str,
     hazard_id: str,
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
-    current = workspaces.current(db, acc.row).workspace.hazard_register.get(hazard_id)
+    current = service.state(db, acc).workspace.hazard_register.get(hazard_id)
     values = await _values(request)
     expected = form_int(values.get("version", ""), "version", low=1, high=10**9)
     return _save(request, acc, db, values, current=current, expected=expected)
@@ -399,18 +396,12 @@ def delete_hazard(
     request: Request,
     name: str,
     hazard_id: str,
-    version: int = Form(...),
-    user: User = Depends(analyst),
+    version: Annotated[Id, Form(...)],
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
-    state = workspaces.current(db, acc.row)
-    register = remove_hazard(state.workspace.hazard_register, hazard_id, expected_version=version)
-    updated = state.workspace.model_copy(update={"hazard_register": register})
-    workspaces.save(
-        db, acc.row, updated, base=state.version, author=user, message=f"Hazard {hazard_id} removed"
-    )
-    db.commit()
+    service.delete_hazard(db, acc, hazard_id, expected=version)
     return RedirectResponse(f"/workbench/{name}/hazards", status_code=303)
 
 
@@ -424,11 +415,11 @@ def start_estimate(
     hazard_id: str,
     scenario: str = Form("most_severe", max_length=32),
     scenarios: str = Form("200", max_length=8),
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
-    hazard = workspaces.current(db, acc.row).workspace.hazard_register.get(hazard_id)
+    hazard = service.state(db, acc).workspace.hazard_register.get(hazard_id)
     if scenario not in SCENARIOS:
         raise FormatError(f"scenario: must be one of {', '.join(SCENARIOS)}, got {scenario!r}")
     count = form_int(scenarios, "scenarios", low=10, high=MAX_SCENARIOS)
@@ -472,12 +463,12 @@ def estimate_page(
     request: Request,
     name: str,
     hazard_id: str,
-    job_id: int,
-    user: User = Depends(analyst),
+    job_id: Id,
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name)
-    hazard = workspaces.current(db, acc.row).workspace.hazard_register.get(hazard_id)
+    hazard = service.state(db, acc).workspace.hazard_register.get(hazard_id)
     job = _job(db, acc, hazard_id, job_id)
     estimates = estimates_from_result(job.result or {}) if job.status == "done" else None
     scenario = str(job.params.get("scenario"))
@@ -503,9 +494,9 @@ def apply(
     request: Request,
     name: str,
     hazard_id: str,
-    job_id: int,
-    version: int = Form(...),
-    user: User = Depends(analyst),
+    job_id: Id,
+    version: Annotated[Id, Form(...)],
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
@@ -513,21 +504,13 @@ def apply(
     if job.status != "done":
         raise ConflictError(f"impact estimate {job_id} has not finished")
     scenario = str(job.params.get("scenario"))
-    estimates = estimates_from_result(job.result or {})
-    state = workspaces.current(db, acc.row)
-    hazard = state.workspace.hazard_register.get(hazard_id)
-    updated = apply_estimate(hazard, scenario, estimates)
-    note = f"{scenario}: " + estimate_note(estimates, int(job.params.get("scenarios", 0)))
-    sources = [s for s in updated.sources if not s.startswith(f"{scenario}: Simulator ensemble")]
-    updated = updated.model_copy(update={"sources": (*sources, note)})
-    register = save_hazard(state.workspace.hazard_register, updated, expected_version=version)
-    workspaces.save(
+    service.apply_estimate(
         db,
-        acc.row,
-        state.workspace.model_copy(update={"hazard_register": register}),
-        base=state.version,
-        author=user,
-        message=f"Impact of {hazard_id} ({scenario}) estimated with the simulator",
+        acc,
+        hazard_id,
+        scenario,
+        estimates_from_result(job.result or {}),
+        scenarios=int(job.params.get("scenarios", 0)),
+        expected=version,
     )
-    db.commit()
     return RedirectResponse(f"/workbench/{name}/hazards/{hazard_id}?saved=1", status_code=303)

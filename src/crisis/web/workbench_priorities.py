@@ -1,4 +1,4 @@
-"""Prioritisation pages: risk matrix, weighted ranking, sensitivity, AHP weights, two analysts.
+"""Prioritisation pages: matrix, ranking, their agreement, flip points, AHP weights, two analysts.
 
 The weights two analysts set are versions of the workspace, each with its author; comparing
 their rankings applies each version's weights to the current register.
@@ -14,38 +14,39 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from crisis.exceptions import ConflictError, ContentError, FormatError
+from crisis.exceptions import ConflictError, ContentError
 from crisis.store import workspaces
 from crisis.store.tables import User
 from crisis.store.workbench_tables import WorkbenchVersion
+from crisis.web import workbench_service as service
+from crisis.web.params import Id
 from crisis.web.security import csrf_protect, get_db
 from crisis.web.workbench_common import (
     SCENARIO_LABELS,
     Access,
     access,
-    analyst,
     criterion_labels,
     form_int,
     language,
+    level_labels,
     page,
-    part_changed,
+    workspace_user,
 )
-from crisis.workbench.ahp import CR_THRESHOLD, ahp, pairwise_from_judgements, parse_judgement
+from crisis.workbench.ahp import (
+    CR_THRESHOLD,
+    pairwise_from_judgements,
+    parse_judgement,
+    revisions,
+)
 from crisis.workbench.anchors import bundled_likelihood
-from crisis.workbench.matrix import risk_band, risk_matrix
-from crisis.workbench.prioritise import CRITERIA, compare_rankings, rank, sensitivity
+from crisis.workbench.matrix import SCENARIO_CHOICES
+from crisis.workbench.priorities import Priorities, gather
+from crisis.workbench.prioritise import CRITERIA, TOP, compare_rankings, rank
+from crisis.workbench.risk import IMPACT_EMPHASIS, risk_band, risk_index
+from crisis.workbench.sensitivity import SCALE
 from crisis.workbench.workspace import Workspace
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
-
-#: Saaty's scale as the form offers it, from "first criterion extremely more important"
-#: to "second criterion extremely more important".
-SCALE: tuple[str, ...] = (
-    *(str(k) for k in range(9, 1, -1)),
-    "1",
-    *(f"1/{k}" for k in range(2, 10)),
-)
-SCENARIO_CHOICES = ("both", "most_probable", "most_severe")
 
 
 def pairs() -> list[tuple[str, str]]:
@@ -93,19 +94,27 @@ def matrix_of(judgements: dict[str, str]) -> tuple[tuple[float | str, ...], ...]
     return tuple(tuple(row) for row in cells)
 
 
-def _heatmap(workspace: Workspace, scenario: str, basis: str, lang: str) -> list[dict[str, Any]]:
+def _heatmap(found: Priorities, lang: str) -> list[dict[str, Any]]:
+    """The matrix as rows (likelihood 5 … 1) of cells, each with its scenarios."""
+    assert found.matrix is not None
     labels = bundled_likelihood()
-    matrix = risk_matrix(workspace.hazard_register, scenario=scenario, basis=basis)  # type: ignore[arg-type]
+    ranks = {r.hazard_id: r for r in found.ranking}
     rows = []
     for likelihood in range(5, 0, -1):
         cells = []
         for impact in range(1, 6):
-            cells.append(
+            risk = round(risk_index(likelihood, impact))
+            entries = [
                 {
-                    "impact": impact,
-                    "band": risk_band(likelihood * impact),
-                    "entries": matrix.cell(likelihood, impact),
+                    "entry": e,
+                    "rank": ranks[e.hazard_id].rank,
+                    "governing": ranks[e.hazard_id].scenario == e.scenario,
                 }
+                for e in found.matrix.cell(likelihood, impact)
+            ]
+            entries.sort(key=lambda x: (x["rank"], not x["governing"]))
+            cells.append(
+                {"impact": impact, "risk": risk, "band": risk_band(risk), "entries": entries}
             )
         rows.append(
             {"likelihood": likelihood, "label": labels.label(likelihood, lang), "cells": cells}
@@ -118,40 +127,43 @@ def priorities(
     request: Request,
     name: str,
     scenario: str = "both",
-    basis: str = "highest",
-    user: User = Depends(analyst),
+    basis: str = "weighted",
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name)
-    if scenario not in SCENARIO_CHOICES:
-        raise FormatError(f"scenario: must be one of {', '.join(SCENARIO_CHOICES)}")
-    if basis not in ("highest", "weighted"):
-        raise FormatError("basis: must be 'highest' or 'weighted'")
-    ws = workspaces.current(db, acc.row).workspace
-    weights = ws.criteria_weights()
-    hazards = ws.hazard_register.hazards
-    ranking = rank(ws.hazard_register, weights, scenario=scenario) if hazards else []  # type: ignore[arg-type]
-    flips = (
-        sensitivity(ws.hazard_register, weights, scenario=scenario)  # type: ignore[arg-type]
-        if len(hazards) > 1
-        else []
+    chosen, chosen_basis = service.view(scenario, basis)
+    ws = service.state(db, acc).workspace
+    found = gather(ws, scenario=chosen, basis=chosen_basis)
+    lang = language(request)
+    smallest = min(
+        (f for s in found.sensitivity for f in (s.up, s.down) if f is not None),
+        key=lambda f: abs(f.delta),
+        default=None,
     )
+    smallest_of = next((s.criterion for s in found.sensitivity if smallest in (s.up, s.down)), None)
     return page(
         request,
         "workbench/priorities.html",
         acc,
         {
-            "heatmap": _heatmap(ws, scenario, basis, language(request)) if hazards else [],
-            "ranking": ranking,
-            "sensitivity": flips,
-            "ahp": ws.weights(),
+            "found": found,
+            "heatmap": _heatmap(found, lang) if found.matrix is not None else [],
             "criteria": CRITERIA,
-            "criterion_labels": criterion_labels(language(request)),
+            "criterion_labels": criterion_labels(lang),
+            "level_labels": level_labels(lang),
             "scenario": scenario,
             "basis": basis,
             "scenario_choices": SCENARIO_CHOICES,
             "scenario_labels": SCENARIO_LABELS,
-            "titles": {h.id: h.title for h in hazards},
+            "titles": {h.id: h.title for h in ws.hazard_register.hazards},
+            "by_id": {r.hazard_id: r for r in found.ranking},
+            "pair_flips": {p.upper: p for p in found.pair_flips},
+            "smallest": smallest,
+            "smallest_of": smallest_of,
+            "top": found.ranking[:TOP],
+            "steps_changing": [j for j in found.judgement_steps if j.changes_top],
+            "impact_emphasis": IMPACT_EMPHASIS,
         },
     )
 
@@ -166,7 +178,13 @@ def _weights_page(
     conflict: WorkbenchVersion | None = None,
     status_code: int = 200,
 ) -> Response:
-    state = workspaces.current(db, acc.row)
+    current = service.state(db, acc)
+    result = current.workspace.weights()
+    found = (
+        revisions(current.workspace.pairwise, CRITERIA)
+        if result is not None and not result.consistent and current.workspace.pairwise is not None
+        else []
+    )
     return page(
         request,
         "workbench/weights.html",
@@ -174,11 +192,13 @@ def _weights_page(
         {
             "pairs": pairs(),
             "scale": SCALE,
-            "values": values or judgements_of(state.workspace),
-            "ahp": state.workspace.weights(),
+            "values": values or judgements_of(current.workspace),
+            "ahp": result,
+            "revisions": found,
+            "conflicting": {f"{r.first}:{r.second}": r for r in found},
             "threshold": CR_THRESHOLD,
             "criterion_labels": criterion_labels(language(request)),
-            "base": state.version,
+            "base": current.version,
             "error": error,
             "conflict": conflict,
         },
@@ -188,37 +208,28 @@ def _weights_page(
 
 @router.get("/{name}/weights")
 def weights_page(
-    request: Request, name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    request: Request, name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> Response:
     return _weights_page(request, access(db, user, name), db)
 
 
 @router.post("/{name}/weights")
 async def save_weights(
-    request: Request, name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    request: Request, name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> Response:
     acc = access(db, user, name, "editor")
     form = await request.form()
     values = {k: str(v) for k, v in form.items() if ":" in k and isinstance(v, str)}
     base = form_int(form.get("base", ""), "base", low=1, high=10**9)
     reset = bool(form.get("reset"))
-    changed = part_changed(db, acc, base, lambda w: w.pairwise)
+    changed = service.changed_since(db, acc, base, lambda w: w.pairwise)
     if changed is not None:
         return _weights_page(request, acc, db, values=values, conflict=changed, status_code=409)
     try:
         matrix = None if reset else matrix_of(values)
     except ContentError as exc:
         return _weights_page(request, acc, db, values=values, error=str(exc), status_code=422)
-    state = workspaces.current(db, acc.row)
-    updated = state.workspace.model_copy(update={"pairwise": matrix})
-    result = None if matrix is None else ahp(matrix, CRITERIA)
-    message = (
-        "Criteria weights reset to equal"
-        if result is None
-        else f"Criteria weights set by AHP (CR {result.cr:.3f})"
-    )
-    workspaces.save(db, acc.row, updated, base=state.version, author=user, message=message)
-    db.commit()
+    service.set_pairwise(db, acc, matrix)
     return RedirectResponse(f"/workbench/{name}/weights?saved=1", status_code=303)
 
 
@@ -238,15 +249,14 @@ def _weight_versions(db: Session, acc: Access) -> list[WorkbenchVersion]:
 def compare(
     request: Request,
     name: str,
-    a: int | None = None,
-    b: int | None = None,
+    a: Id | None = None,
+    b: Id | None = None,
     scenario: str = "both",
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name)
-    if scenario not in SCENARIO_CHOICES:
-        raise FormatError(f"scenario: must be one of {', '.join(SCENARIO_CHOICES)}")
+    chosen, _basis = service.view(scenario, "weighted")
     candidates = _weight_versions(db, acc)
     if a is None or b is None:
         by_author: dict[str, int] = {}
@@ -261,13 +271,13 @@ def compare(
     if a is not None and b is not None:
         first = workspaces.get_version(db, acc.row, form_int(a, "a", low=1, high=10**9))
         second = workspaces.get_version(db, acc.row, form_int(b, "b", low=1, high=10**9))
-        current = workspaces.current(db, acc.row).workspace.hazard_register
+        current = service.state(db, acc).workspace.hazard_register
         if len(current.hazards) < 2:
             raise ConflictError("the register needs at least two hazards to compare rankings")
         rankings = []
         for row in (first, second):
             weights = workspaces.workspace_of(row).criteria_weights()
-            rankings.append(rank(current, weights, scenario=scenario))  # type: ignore[arg-type]
+            rankings.append(rank(current, weights, scenario=chosen))
         comparison = compare_rankings(
             [r.hazard_id for r in rankings[0]], [r.hazard_id for r in rankings[1]]
         )

@@ -14,24 +14,21 @@ from starlette.datastructures import FormData
 
 from crisis.exceptions import ContentError, CrisisError, FormatError
 from crisis.settings import LANGUAGES
-from crisis.store import workspaces
 from crisis.store.tables import User
 from crisis.store.workbench_tables import WorkbenchVersion
+from crisis.web import workbench_service as service
 from crisis.web.security import csrf_protect, get_db
 from crisis.web.workbench_common import (
     Access,
     access,
-    analyst,
     form_data,
     form_int,
     language,
     page,
-    part_changed,
     read_upload,
+    workspace_user,
 )
-from crisis.web.workbench_scorecard import find_round
-from crisis.workbench.actionplan import Action
-from crisis.workbench.register import replace_register
+from crisis.web.workbench_scorecard import competence_titles
 from crisis.workbench.report import profile_pdf
 from crisis.workbench.scorecard import LEVELS
 from crisis.workbench.spreadsheets import (
@@ -73,7 +70,7 @@ def _reports_page(
     conflict: WorkbenchVersion | None = None,
     status_code: int = 200,
 ) -> Response:
-    state = workspaces.current(db, acc.row)
+    state = service.state(db, acc)
     return page(
         request,
         "workbench/reports.html",
@@ -96,7 +93,7 @@ def _reports_page(
 
 @router.get("/{name}/reports")
 def reports(
-    request: Request, name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    request: Request, name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> Response:
     return _reports_page(request, access(db, user, name), db)
 
@@ -106,18 +103,20 @@ def profile(
     request: Request,
     name: str,
     lang: str | None = None,
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name)
     chosen = lang or language(request)
     if chosen not in LANGUAGES:
         raise FormatError(f"lang: must be one of {', '.join(LANGUAGES)}, got {chosen!r}")
-    state = workspaces.current(db, acc.row)
-    actions = None
-    if state.plan is not None:
-        actions = [Action(**{**a, "due": dt.date.fromisoformat(str(a["due"]))}) for a in state.plan]
-    data = profile_pdf(state.workspace, language=chosen, actions=actions)
+    current = service.state(db, acc)
+    data = profile_pdf(
+        current.workspace,
+        language=chosen,
+        actions=service.plan_of(current),
+        competence_titles=competence_titles(chosen),
+    )
     return _download(data, f"{acc.name}-resilience-profile.pdf", "application/pdf")
 
 
@@ -126,11 +125,11 @@ def register_export(
     request: Request,
     name: str,
     fmt: str,
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name)
-    register = workspaces.current(db, acc.row).workspace.hazard_register
+    register = service.state(db, acc).workspace.hazard_register
     data = export_register(register, fmt=_format(fmt))
     return _download(data, f"{acc.name}-register.{fmt}", FORMATS[fmt])
 
@@ -141,11 +140,11 @@ def scorecard_export(
     name: str,
     fmt: str,
     round: str,
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name)
-    scoring = find_round(workspaces.current(db, acc.row).workspace, round)
+    scoring = service.find_round(service.state(db, acc).workspace, round)
     data = export_round(scoring, fmt=_format(fmt))
     slug = "".join(c if c.isalnum() else "-" for c in scoring.label.lower())
     return _download(data, f"{acc.name}-scorecard-{slug}.{fmt}", FORMATS[fmt])
@@ -175,32 +174,23 @@ async def import_register_page(
     request: Request,
     name: str,
     form: FormData = Depends(form_data),
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
     try:
         values, filename, data, fmt = await _upload(request, form, "register_file")
         base = form_int(values.get("base", ""), "base", low=1, high=10**9)
-        changed = part_changed(db, acc, base, lambda w: w.hazard_register)
+        changed = service.changed_since(db, acc, base, lambda w: w.hazard_register)
         if changed is not None:
             return _reports_page(request, acc, db, conflict=changed, status_code=409)
-        state = workspaces.current(db, acc.row)
-        imported = import_register(data, city=state.workspace.hazard_register.city, fmt=fmt)
+        city = service.state(db, acc).workspace.hazard_register.city
+        imported = import_register(data, city=city, fmt=fmt)
     except CrisisError as exc:
         return _reports_page(
             request, acc, db, errors={"register": _errors_of(exc)}, status_code=exc.status_code
         )
-    register = replace_register(state.workspace.hazard_register, imported)
-    workspaces.save(
-        db,
-        acc.row,
-        state.workspace.model_copy(update={"hazard_register": register}),
-        base=state.version,
-        author=user,
-        message=f"Register imported from {filename} ({len(register.hazards)} hazards)",
-    )
-    db.commit()
+    register = service.import_register(db, acc, imported, filename)
     return RedirectResponse(
         f"/workbench/{name}/hazards?imported={len(register.hazards)}", status_code=303
     )
@@ -211,7 +201,7 @@ async def import_scorecard_page(
     request: Request,
     name: str,
     form: FormData = Depends(form_data),
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
@@ -236,15 +226,10 @@ async def import_scorecard_page(
             form=values,
             status_code=exc.status_code,
         )
-    state = workspaces.current(db, acc.row)
-    rounds = (*(r for r in state.workspace.rounds if r.label != label), scoring)
-    workspaces.save(
+    service.put_round(
         db,
-        acc.row,
-        state.workspace.model_copy(update={"rounds": rounds}),
-        base=state.version,
-        author=user,
+        acc,
+        scoring,
         message=f"Round {label} imported from {filename} ({len(scoring.answers)} answers)",
     )
-    db.commit()
     return RedirectResponse(f"/workbench/{name}/scorecard?round={quote(label)}", status_code=303)

@@ -13,25 +13,28 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from crisis.competences.text import Shown
-from crisis.exceptions import ConflictError, ContentError, FormatError, NotFoundError
+from crisis.exceptions import ContentError, FormatError
 from crisis.store import workspaces
 from crisis.store.tables import User
 from crisis.store.workbench_tables import WorkbenchVersion
+from crisis.web import workbench_service as service
+from crisis.web.params import Id
 from crisis.web.security import csrf_protect, get_db
 from crisis.web.workbench_common import (
+    COST_LABELS,
+    COST_NAMES,
     MAX_ATTACHMENT_BYTES,
     Access,
     access,
-    analyst,
     form_data,
     form_int,
     language,
     page,
-    part_changed,
     read_upload,
+    workspace_user,
 )
-from crisis.workbench.actionplan import action_plan, parse_actions
 from crisis.workbench.scorecard import (
+    COSTS,
     LEVELS,
     Answer,
     EssentialScore,
@@ -41,22 +44,10 @@ from crisis.workbench.scorecard import (
     compare_rounds,
     essential_scores,
     overall_percent,
+    sendai_targets,
 )
-from crisis.workbench.workspace import Workspace
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
-
-
-def find_round(workspace: Workspace, label: str) -> ScorecardRound:
-    """The round called ``label``.
-
-    Raises:
-        NotFoundError: No such round.
-    """
-    for scoring in workspace.rounds:
-        if scoring.label == label:
-            return scoring
-    raise NotFoundError(f"there is no scorecard round {label!r}")
 
 
 def radar(scores: list[EssentialScore], size: int = 360) -> dict[str, Any]:
@@ -80,10 +71,16 @@ def radar(scores: list[EssentialScore], size: int = 360) -> dict[str, Any]:
     }
 
 
-def _competences(lang: str = "en") -> list[tuple[str, str]]:
+def competence_titles(language: str = "en") -> dict[str, str]:
+    """Each competence of the bundled framework: its title in ``language`` (a :class:`Shown`,
+    marked on pages where it falls back to English)."""
     from crisis.competences import load_bundled
 
-    return [(c.id, c.title.shown(lang)) for c in load_bundled().framework.competences]
+    return {c.id: c.title.shown(language) for c in load_bundled().framework.competences}
+
+
+def _competences(language: str = "en") -> list[tuple[str, str]]:
+    return list(competence_titles(language).items())
 
 
 # --- rounds ------------------------------------------------------------------------------
@@ -95,20 +92,19 @@ def scorecard(
     name: str,
     round: str | None = None,
     compare: str | None = None,
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name)
     lang = language(request)
-    state = workspaces.current(db, acc.row)
-    ws = state.workspace
+    ws = service.state(db, acc).workspace
     rounds = sorted(ws.rounds, key=lambda r: (r.date, r.label))
     summary = [(r, overall_percent(essential_scores(r, language=lang))) for r in rounds]
-    chosen = find_round(ws, round) if round else ws.latest_round()
+    chosen = service.find_round(ws, round) if round else ws.latest_round()
     scores = essential_scores(chosen, language=lang) if chosen else []
     progress = None
     if chosen is not None and compare:
-        before = find_round(ws, compare)
+        before = service.find_round(ws, compare)
         progress = compare_rounds(before, chosen)
     return page(
         request,
@@ -124,6 +120,8 @@ def scorecard(
             "compare": compare,
             "levels": LEVELS,
             "today": dt.date.today().isoformat(),
+            "sendai": {t: title.get(lang) for t, title in sendai_targets().items()},
+            "sendai_of": {e.number: e.sendai for e in bundled_scorecard("preliminary").essentials},
         },
     )
 
@@ -136,34 +134,20 @@ def create_round(
     date: str = Form("", max_length=10),
     level: str = Form("preliminary", max_length=16),
     copy_from: str = Form("", max_length=200),
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
-    state = workspaces.current(db, acc.row)
     label = label.strip()
     if not label:
         raise FormatError("label: give the round a name")
-    if any(r.label == label for r in state.workspace.rounds):
-        raise ConflictError(f"label: a round called {label!r} exists already")
     if level not in LEVELS:
         raise FormatError(f"level: must be one of {', '.join(LEVELS)}, got {level!r}")
     try:
         day = dt.date.fromisoformat(date)
     except ValueError:
         raise FormatError(f"date: expected YYYY-MM-DD, got {date!r}") from None
-    answers: dict[str, Answer] = {}
-    if copy_from:
-        source = find_round(state.workspace, copy_from)
-        if source.level != level:
-            raise ContentError(f"copy_from: round {copy_from!r} is {source.level}, not {level}")
-        answers = {q: a.model_copy(update={"attachments": ()}) for q, a in source.answers.items()}
-    scoring = ScorecardRound(level=level, label=label, date=day, answers=answers)  # type: ignore[arg-type]
-    updated = state.workspace.model_copy(update={"rounds": (*state.workspace.rounds, scoring)})
-    workspaces.save(
-        db, acc.row, updated, base=state.version, author=user, message=f"Round {label} started"
-    )
-    db.commit()
+    service.start_round(db, acc, label=label, date=day, level=level, copy_from=copy_from)
     return RedirectResponse(_round_url(name, label), status_code=303)
 
 
@@ -220,11 +204,11 @@ def round_page(
     request: Request,
     name: str,
     label: str,
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name)
-    scoring = find_round(workspaces.current(db, acc.row).workspace, label)
+    scoring = service.find_round(service.state(db, acc).workspace, label)
     return _round_page(request, acc, db, scoring)
 
 
@@ -234,15 +218,14 @@ async def save_round(
     name: str,
     label: str,
     form: FormData = Depends(form_data),
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
-    state = workspaces.current(db, acc.row)
-    scoring = find_round(state.workspace, label)
+    scoring = service.find_round(service.state(db, acc).workspace, label)
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     base = form_int(values.get("base", ""), "base", low=1, high=10**9)
-    changed = part_changed(
+    changed = service.changed_since(
         db, acc, base, lambda w: next((r for r in w.rounds if r.label == label), None)
     )
     if changed is not None:
@@ -296,33 +279,13 @@ async def save_round(
     errors.extend(f"{q}: give a score before attaching evidence" for q in sorted(unanswered))
     if errors:
         return _round_page(request, acc, db, scoring, values=values, errors=errors, status_code=422)
-    for question_id, filename, content_type, data in uploads:
-        answer = answers[question_id]
-        row = workspaces.add_attachment(
-            db,
-            acc.row,
-            round_label=label,
-            question_id=question_id,
-            filename=filename,
-            content_type=content_type,
-            content=data,
-            user=user,
-            taken=answer.attachments,
-        )
-        answers[question_id] = answer.model_copy(
-            update={"attachments": (*answer.attachments, row.filename)}
-        )
-    updated_round = scoring.model_copy(update={"answers": answers})
-    rounds = tuple(updated_round if r.label == label else r for r in state.workspace.rounds)
-    workspaces.save(
+    service.put_round(
         db,
-        acc.row,
-        state.workspace.model_copy(update={"rounds": rounds}),
-        base=state.version,
-        author=user,
+        acc,
+        updated_round,
         message=f"Round {label}: {len(answers)} answers saved",
+        uploads=uploads,
     )
-    db.commit()
     return RedirectResponse(f"/workbench/{name}/scorecard?round={quote(label)}", status_code=303)
 
 
@@ -330,8 +293,8 @@ async def save_round(
 def attachment(
     request: Request,
     name: str,
-    attachment_id: int,
-    user: User = Depends(analyst),
+    attachment_id: Id,
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name)
@@ -357,24 +320,31 @@ def _plan_page(
     conflict: WorkbenchVersion | None = None,
     status_code: int = 200,
 ) -> Response:
-    state = workspaces.current(db, acc.row)
-    plan = rows if rows is not None else (state.plan or [])
+    current = service.state(db, acc)
+    lang = language(request)
+    plan = rows if rows is not None else (current.plan or [])
+    essentials = {e.number: e.title.get(lang) for e in bundled_scorecard("preliminary").essentials}
     return page(
         request,
         "workbench/actions.html",
         acc,
         {
             "plan": plan,
-            "has_plan": state.plan is not None,
-            "rounds": sorted(state.workspace.rounds, key=lambda r: r.date, reverse=True),
+            "has_plan": current.plan is not None,
+            "rounds": sorted(current.workspace.rounds, key=lambda r: r.date, reverse=True),
             "hazards": [
-                (h.id, Shown(h.title, state.workspace.language))
-                for h in state.workspace.hazard_register.hazards
+                (h.id, Shown(h.title, current.workspace.language))
+                for h in current.workspace.hazard_register.hazards
             ],
-            "competences": _competences(language(request)),
+            "competences": _competences(lang),
+            "essentials": essentials,
+            "costs": COSTS,
+            "cost_labels": COST_LABELS,
+            "cost_names": COST_NAMES,
+            "today": dt.date.today().isoformat(),
             "errors": errors or [],
             "conflict": conflict,
-            "base": state.version,
+            "base": current.version,
         },
         status_code=status_code,
     )
@@ -382,7 +352,7 @@ def _plan_page(
 
 @router.get("/{name}/actions")
 def actions_page(
-    request: Request, name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    request: Request, name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> Response:
     return _plan_page(request, access(db, user, name), db)
 
@@ -392,35 +362,23 @@ def draft_plan(
     request: Request,
     name: str,
     round: str = Form(..., max_length=200),
-    user: User = Depends(analyst),
+    user: User = Depends(workspace_user),
     db: Session = Depends(get_db),
 ) -> Response:
     acc = access(db, user, name, "editor")
-    state = workspaces.current(db, acc.row)
-    scoring = find_round(state.workspace, round)
-    plan = [a.as_dict() for a in action_plan(scoring, register=state.workspace.hazard_register)]
-    workspaces.save(
-        db,
-        acc.row,
-        state.workspace,
-        base=state.version,
-        author=user,
-        message=f"Action plan drafted from round {round}",
-        plan=plan,
-    )
-    db.commit()
+    service.draft_plan(db, acc, round)
     return RedirectResponse(f"/workbench/{name}/actions", status_code=303)
 
 
 _PLAN_FIELDS = (
     "action", "owner", "due", "hazard_id", "competence", "essential", "question_id",
-    "supporting_competence",
+    "supporting_competence", "target", "indicator", "cost", "effort_months",
 )  # fmt: skip
 
 
 @router.post("/{name}/actions")
 async def save_plan(
-    request: Request, name: str, user: User = Depends(analyst), db: Session = Depends(get_db)
+    request: Request, name: str, user: User = Depends(workspace_user), db: Session = Depends(get_db)
 ) -> Response:
     acc = access(db, user, name, "editor")
     form = await request.form()
@@ -433,30 +391,11 @@ async def save_plan(
         if values.get(f"remove-{index}") or (index == "new" and not row["action"]):
             continue
         rows.append(row)
-    try:
-        then = workspaces.get_version(db, acc.row, base)
-    except NotFoundError:
-        raise ConflictError(f"the form refers to version {base}, which does not exist") from None
-    state = workspaces.current(db, acc.row)
-    if then.plan != state.plan:
-        latest = workspaces.get_version(db, acc.row, state.version)
+    latest = service.plan_changed_since(db, acc, base)
+    if latest is not None:
         return _plan_page(request, acc, db, rows=rows, conflict=latest, status_code=409)
     try:
-        actions = parse_actions(
-            rows,
-            hazard_ids=state.workspace.hazard_register.ids(),
-            competence_ids={c for c, _title in _competences()},
-        )
+        service.save_plan(db, acc, rows, {c for c, _title in _competences()})
     except ContentError as exc:
         return _plan_page(request, acc, db, rows=rows, errors=exc.errors, status_code=422)
-    workspaces.save(
-        db,
-        acc.row,
-        state.workspace,
-        base=state.version,
-        author=user,
-        message="Action plan edited",
-        plan=[a.as_dict() for a in actions],
-    )
-    db.commit()
     return RedirectResponse(f"/workbench/{name}/actions?saved=1", status_code=303)

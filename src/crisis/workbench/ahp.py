@@ -197,3 +197,99 @@ def ahp(
         cr=cr,
         consistent=cr <= CR_THRESHOLD,
     )
+
+
+@dataclass(frozen=True)
+class Revision:
+    """A judgement that conflicts with the others, and the value that would fit them.
+
+    ``implied`` is what the other judgements say about the pair: the geometric mean of the
+    indirect comparisons ``a_ik · a_kj`` over every third criterion ``k``. ``suggested`` is
+    the value on Saaty's scale that, put in this one cell (and its reciprocal), gives the
+    lowest consistency ratio, ``cr_after``.
+    """
+
+    first: str
+    second: str
+    current: float
+    implied: float
+    suggested: float
+    cr_after: float
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain data for JSON."""
+        return {
+            **self.__dict__,
+            "current_text": _text(self.current),
+            "suggested_text": _text(self.suggested),
+        }
+
+
+def _text(value: float) -> str:
+    """A scale value as an analyst writes it: ``3`` or ``1/3``."""
+    if value >= 1.0 - 1e-9:
+        return f"{round(value):d}"
+    return f"1/{round(1.0 / value):d}"
+
+
+def ratio_text(value: float) -> str:
+    """Any positive ratio as an analyst reads it: ``2.5`` or ``1/2.5`` (one decimal)."""
+    shown = value if value >= 1.0 else 1.0 / value
+    text = f"{shown:.1f}".removesuffix(".0")
+    return text if value >= 1.0 else f"1/{text}"
+
+
+def scale_text(value: float) -> str:
+    """A judgement as written on Saaty's scale (``3``, ``1/3``), nearest scale value."""
+    return _text(min(_SCALE, key=lambda s: abs(math.log(s) - math.log(value))))
+
+
+def _cr(a: npt.NDArray[np.float64]) -> float:
+    n = a.shape[0]
+    _, lambda_max = eigenvector_weights(a)
+    ci = (lambda_max - n) / (n - 1) if n > 2 else 0.0
+    return max(ci / RANDOM_INDEX[n], 0.0) if RANDOM_INDEX[n] > 0 else 0.0
+
+
+def revisions(
+    matrix: Sequence[Sequence[object]] | npt.NDArray[Any],
+    criteria: Sequence[str] | None = None,
+    *,
+    top: int = 3,
+) -> list[Revision]:
+    """The judgements whose revision lowers the consistency ratio most, best first.
+
+    Each pair's judgement is tried at every value of Saaty's scale with the rest of the matrix
+    unchanged; pairs are ordered by the lowest CR they can reach. Only revisions that lower
+    CR are returned (none for a consistent matrix of three or fewer criteria).
+
+    Raises:
+        ContentError: The matrix is not a valid pairwise comparison matrix.
+    """
+    a = validate_pairwise(matrix, criteria)
+    n = a.shape[0]
+    names = tuple(criteria) if criteria is not None else tuple(str(k + 1) for k in range(n))
+    current_cr = _cr(a)
+    found = []
+    for i in range(n):
+        for j in range(i + 1, n):
+            others = [k for k in range(n) if k not in (i, j)]
+            implied = (
+                float(np.exp(np.mean([np.log(a[i, k] * a[k, j]) for k in others])))
+                if others
+                else a[i, j]
+            )
+            best: tuple[float, float] | None = None
+            for value in _SCALE:
+                trial = a.copy()
+                trial[i, j], trial[j, i] = value, 1.0 / value
+                cr = _cr(trial)
+                if best is None or cr < best[0] - 1e-12:
+                    best = (cr, value)
+            assert best is not None
+            if best[0] < current_cr - 1e-9:
+                found.append(
+                    Revision(names[i], names[j], float(a[i, j]), implied, best[1], best[0])
+                )
+    found.sort(key=lambda r: (r.cr_after, r.first, r.second))
+    return found[:top]

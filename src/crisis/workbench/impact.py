@@ -296,7 +296,7 @@ def estimate_impact_job(
     if not isinstance(hazard, Mapping):
         raise ContentError("hazard: expected the simulator's hazard mapping")
     progress(0.05)
-    city = demo_city()
+    city = demo_city(params.get("cache_dir"))
     progress(0.4)
     estimates = simulate_impact(
         city,

@@ -1,96 +1,69 @@
-"""Weighted multi-criteria prioritisation of hazards, its sensitivity, and agreement.
+"""Ranking the hazards by the one risk definition, agreement with the matrix and between analysts.
 
-The criteria are the likelihood class and the five impact dimensions, each scaled from its
-1–5 class to [0, 1]; a hazard's score is the weighted sum, with weights typically from
-:func:`crisis.workbench.ahp.ahp`.
+A hazard's risk is that of its *governing* scenario — the higher of its two scenarios by the
+definition in :mod:`crisis.workbench.risk` (or the one scenario asked for). Hazards are
+ranked by the risk index of their matrix cell, then by the finer score of the unrounded
+weighted impact, then by annual probability, then by id. The AHP weights the five impact
+dimensions; likelihood is the other axis of risk, not a criterion competing with them.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-import numpy.typing as npt
-
 from crisis.exceptions import ContentError
 from crisis.workbench.anchors import DIMENSIONS
-from crisis.workbench.matrix import ScenarioChoice, likelihood_class, normalise_weights
+from crisis.workbench.matrix import ScenarioChoice
 from crisis.workbench.register import SCENARIOS, Hazard, Register
+from crisis.workbench.risk import Basis, ScenarioRisk, assess, normalise_weights
 
-CRITERIA: tuple[str, ...] = ("likelihood", *DIMENSIONS)
+#: The criteria the AHP weighs: the five impact dimensions.
+CRITERIA: tuple[str, ...] = DIMENSIONS
 TOP = 3
 
 
 @dataclass(frozen=True)
 class RankedHazard:
-    """One hazard's place in the ranking."""
+    """One hazard's place in the ranking, with the scenario that decides it."""
 
     rank: int
     hazard_id: str
     title: str
+    risk: int
+    band: str
     score: float
+    scenario: str
+    likelihood_class: int
+    annual_probability: float
+    impact_weighted: float
+    impact_class: int
+    impact_highest: int
+    highest_dimensions: tuple[str, ...]
     contributions: dict[str, float]
+    combines: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         """Plain data for JSON."""
-        return dict(self.__dict__)
-
-
-@dataclass(frozen=True)
-class Flip:
-    """The smallest change of one weight that changes the top of the ranking."""
-
-    delta: float
-    new_weight: float
-    top_before: tuple[str, ...]
-    top_after: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class WeightSensitivity:
-    """How far one weight can move, up and down, before the top 3 change."""
-
-    criterion: str
-    weight: float
-    up: Flip | None
-    down: Flip | None
-
-    def as_dict(self) -> dict[str, object]:
-        """Plain data for JSON (``None`` where no change in range flips the top)."""
         return {
-            "criterion": self.criterion,
-            "weight": self.weight,
-            "up": None if self.up is None else self.up.__dict__,
-            "down": None if self.down is None else self.down.__dict__,
+            **self.__dict__,
+            "highest_dimensions": list(self.highest_dimensions),
+            "combines": list(self.combines),
         }
 
 
-def criterion_values(hazard: Hazard, scenario: ScenarioChoice = "both") -> dict[str, float]:
-    """The hazard's value on each criterion, scaled from class 1–5 to [0, 1].
-
-    With ``scenario="both"`` the two scenarios are averaged.
-    """
+def governing(
+    hazard: Hazard,
+    weights: Mapping[str, float] | None = None,
+    *,
+    scenario: ScenarioChoice = "both",
+    basis: Basis = "weighted",
+) -> ScenarioRisk:
+    """The scenario of ``hazard`` that sets its risk (the higher one, with ``"both"``)."""
     names = SCENARIOS if scenario == "both" else (scenario,)
-    totals = dict.fromkeys(CRITERIA, 0.0)
-    for name in names:
-        chosen = hazard.scenario(name)
-        classes = {"likelihood": likelihood_class(chosen.likelihood), **chosen.impacts.as_dict()}
-        for criterion in CRITERIA:
-            totals[criterion] += (classes[criterion] - 1) / 4.0
-    return {c: v / len(names) for c, v in totals.items()}
-
-
-def _values(register: Register, scenario: ScenarioChoice) -> npt.NDArray[np.float64]:
-    if not register.hazards:
-        raise ContentError("the register has no hazards to rank")
-    rows = [criterion_values(h, scenario) for h in register.hazards]
-    return np.array([[row[c] for c in CRITERIA] for row in rows])
-
-
-def _order(scores: npt.NDArray[np.float64], ids: Sequence[str]) -> list[int]:
-    # Ties are broken by id so that a ranking never depends on register order.
-    return sorted(range(len(ids)), key=lambda k: (-round(float(scores[k]), 12), ids[k]))
+    assessed = [assess(hazard, n, basis=basis, dimension_weights=weights) for n in names]
+    return max(assessed, key=lambda e: e.key)
 
 
 def rank(
@@ -98,95 +71,94 @@ def rank(
     weights: Mapping[str, float] | None = None,
     *,
     scenario: ScenarioChoice = "both",
+    basis: Basis = "weighted",
 ) -> list[RankedHazard]:
-    """Rank the register's hazards by weighted score, highest first.
+    """Rank the register's hazards by risk, highest first.
 
     Args:
         register: The hazards.
-        weights: One weight per criterion in :data:`CRITERIA` (normalised here); equal
-            weights when ``None``.
-        scenario: Which scenario to score, or ``"both"`` averaged.
+        weights: One weight per impact dimension (normalised here); equal when ``None``.
+        scenario: Which scenario to use, or ``"both"`` for the higher of the two.
+        basis: Impact as the weighted combination (default) or the highest dimension.
     """
-    w = normalise_weights(weights, CRITERIA)
-    x = _values(register, scenario)
-    wv = np.array([w[c] for c in CRITERIA])
-    scores = x @ wv
-    ids = register.ids()
-    ranking = []
-    for position, k in enumerate(_order(scores, ids), start=1):
-        hazard = register.hazards[k]
-        contributions = {c: float(x[k, j] * wv[j]) for j, c in enumerate(CRITERIA)}
-        ranking.append(
-            RankedHazard(position, hazard.id, hazard.title, float(scores[k]), contributions)
+    if not register.hazards:
+        raise ContentError("the register has no hazards to rank")
+    w = normalise_weights(weights)
+    entries = [(h, governing(h, w, scenario=scenario, basis=basis)) for h in register.hazards]
+    entries.sort(key=lambda item: (-item[1].key[0], -item[1].key[1], -item[1].key[2], item[0].id))
+    return [
+        RankedHazard(
+            rank=position,
+            hazard_id=hazard.id,
+            title=hazard.title,
+            risk=entry.risk,
+            band=entry.band,
+            score=entry.score,
+            scenario=entry.scenario,
+            likelihood_class=entry.likelihood_class,
+            annual_probability=entry.annual_probability,
+            impact_weighted=entry.impact_weighted,
+            impact_class=entry.impact_class,
+            impact_highest=entry.impact_highest,
+            highest_dimensions=entry.highest_dimensions,
+            contributions=entry.contributions,
+            combines=hazard.combines,
         )
-    return ranking
+        for position, (hazard, entry) in enumerate(entries, start=1)
+    ]
 
 
-def _top(scores: npt.NDArray[np.float64], ids: Sequence[str], top: int) -> tuple[str, ...]:
-    return tuple(ids[k] for k in _order(scores, ids)[:top])
+@dataclass(frozen=True)
+class Agreement:
+    """How the matrix order and the ranking compare on one register.
 
-
-def sensitivity(
-    register: Register,
-    weights: Mapping[str, float] | None = None,
-    *,
-    scenario: ScenarioChoice = "both",
-    top: int = TOP,
-) -> list[WeightSensitivity]:
-    """For each weight, the smallest change up and down that changes the top-``top`` list.
-
-    A weight ``w_k`` moves to ``w_k + d`` and the other weights are rescaled to keep their
-    proportions and sum ``1 − w_k − d``. Every score is then linear in ``d``, so the changes
-    of order happen where two score lines cross; the nearest crossing that actually changes
-    the top set or its order is reported.
+    The matrix orders hazards by the index of the cell of their governing scenario; equal
+    cells (and different cells of equal index) are ties there. The ranking breaks those ties
+    by the finer score, so the two can differ only inside a tie.
     """
-    w = normalise_weights(weights, CRITERIA)
-    x = _values(register, scenario)
-    ids = register.ids()
-    wv = np.array([w[c] for c in CRITERIA])
-    base_top = _top(x @ wv, ids, top)
-    results = []
-    for k, criterion in enumerate(CRITERIA):
-        others = np.delete(np.arange(len(CRITERIA)), k)
-        rest = wv[others].sum()
-        shares = wv[others] / rest if rest > 1e-12 else np.full(len(others), 1 / len(others))
-        q = x[:, others] @ shares
-        intercept = wv[k] * x[:, k] + (1.0 - wv[k]) * q
-        slope = x[:, k] - q
 
-        def weights_at(
-            d: float,
-            k: int = k,
-            others: npt.NDArray[np.int64] = others,
-            shares: npt.NDArray[np.float64] = shares,
-        ) -> npt.NDArray[np.float64]:
-            out = np.empty(len(CRITERIA))
-            out[k] = wv[k] + d
-            out[others] = (1.0 - wv[k] - d) * shares
-            return out
+    kendall_tau: float | None
+    ranking: list[str]
+    matrix_risk: dict[str, int]
+    ties: list[tuple[str, ...]]
+    discordant: list[tuple[str, str]]
 
-        crossings = []
-        n = len(ids)
-        for i in range(n):
-            for j in range(i + 1, n):
-                ds = slope[i] - slope[j]
-                if abs(ds) > 1e-12:
-                    crossings.append(float(-(intercept[i] - intercept[j]) / ds))
-        flips: dict[int, Flip | None] = {}
-        for sign, limit in ((1, 1.0 - wv[k]), (-1, wv[k])):
-            flips[sign] = None
-            candidates = sorted(d for d in crossings if 0 < sign * d <= limit + 1e-12)
-            candidates = candidates if sign > 0 else candidates[::-1]
-            for d in candidates:
-                probe = d + sign * max(1e-9, 1e-9 * abs(d))
-                if sign * probe > limit:
-                    probe = sign * limit
-                after = _top(x @ weights_at(probe), ids, top)
-                if after != base_top:
-                    flips[sign] = Flip(d, float(wv[k] + d), base_top, after)
-                    break
-        results.append(WeightSensitivity(criterion, float(wv[k]), flips[1], flips[-1]))
-    return results
+    def as_dict(self) -> dict[str, object]:
+        """Plain data for JSON."""
+        return {
+            "kendall_tau": self.kendall_tau,
+            "ranking": self.ranking,
+            "matrix_risk": self.matrix_risk,
+            "ties": [list(t) for t in self.ties],
+            "discordant": [list(p) for p in self.discordant],
+        }
+
+
+def agreement(ranking: Sequence[RankedHazard]) -> Agreement:
+    """Kendall's τ-b between the matrix order (cell index, ties kept) and ``ranking``."""
+    from scipy import stats
+
+    ids = [r.hazard_id for r in ranking]
+    risks = {r.hazard_id: r.risk for r in ranking}
+    discordant = [
+        (a.hazard_id, b.hazard_id)
+        for k, a in enumerate(ranking)
+        for b in ranking[k + 1 :]
+        if a.risk < b.risk
+    ]
+    groups: dict[int, list[str]] = {}
+    for item in ranking:
+        groups.setdefault(item.risk, []).append(item.hazard_id)
+    ties = [tuple(g) for g in groups.values() if len(g) > 1]
+    tau: float | None = None
+    if len(ranking) >= 2 and len(groups) > 1:
+        value = float(
+            stats.kendalltau([r.risk for r in ranking], [-r.rank for r in ranking]).statistic
+        )
+        tau = None if math.isnan(value) else value
+    elif len(ranking) == 1:
+        tau = 1.0
+    return Agreement(tau, ids, risks, ties, discordant)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,10 @@
 """The hazard register: a city's shocks and stresses, each with two scenarios.
 
 Every hazard carries a *most probable* and a *most severe* scenario (as the UNDRR scorecard
-asks), each with a likelihood and an impact class 1–5 on five dimensions. A ``version``
+asks), each with a likelihood and an impact class 1–5 on five dimensions. A *multi-hazard
+scenario* is an entry that ``combines`` two or more other hazards of the register (a storm
+surge during a river flood, a heatwave with a blackout): its scenarios describe the combined
+event, and it is ranked like any other entry. A ``version``
 counter lets two analysts edit the same register without silently overwriting each other.
 """
 
@@ -108,7 +111,18 @@ class Hazard(BaseModel):
     sources: tuple[str, ...] = ()
     exposed_assets: tuple[str, ...] = ()
     exposed_districts: tuple[str, ...] = ()
+    #: Ids of the hazards this entry combines (empty for a single hazard).
+    combines: tuple[str, ...] = ()
     version: int = Field(default=1, ge=1)
+
+    @field_validator("combines")
+    @classmethod
+    def _combines(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError("a multi-hazard scenario lists a hazard twice")
+        if len(value) == 1:
+            raise ValueError("a multi-hazard scenario combines at least two hazards")
+        return value
 
     def scenario(self, name: str) -> Scenario:
         """The scenario called ``most_probable`` or ``most_severe``."""
@@ -135,6 +149,13 @@ class Register(BaseModel):
             seen.add(hazard.id)
         return hazards
 
+    @model_validator(mode="after")
+    def _combinations(self) -> Register:
+        errors = combination_errors(self.hazards)
+        if errors:
+            raise ValueError(errors[0])
+        return self
+
     def get(self, hazard_id: str) -> Hazard:
         """The hazard with ``hazard_id``.
 
@@ -149,6 +170,28 @@ class Register(BaseModel):
     def ids(self) -> list[str]:
         """Hazard ids in register order."""
         return [h.id for h in self.hazards]
+
+
+def combination_errors(hazards: Iterable[Hazard]) -> list[str]:
+    """What is wrong with the multi-hazard scenarios of ``hazards`` (empty if nothing)."""
+    listed = list(hazards)
+    by_id = {h.id: h for h in listed}
+    errors = []
+    for index, hazard in enumerate(listed):
+        for other in hazard.combines:
+            where = f"hazards[{index}] ({hazard.id}).combines"
+            if other == hazard.id:
+                errors.append(f"{where}: a scenario cannot combine itself")
+            elif other not in by_id:
+                errors.append(f"{where}: the register has no hazard {other!r}")
+            elif by_id[other].combines:
+                errors.append(f"{where}: {other!r} is itself a multi-hazard scenario")
+    return errors
+
+
+def combined_in(register: Register, hazard_id: str) -> list[str]:
+    """The multi-hazard scenarios of ``register`` that combine ``hazard_id``."""
+    return [h.id for h in register.hazards if hazard_id in h.combines]
 
 
 def parse_hazard(data: object) -> Hazard:
@@ -247,7 +290,7 @@ def save_hazard(register: Register, hazard: Hazard, *, expected_version: int | N
                 f"hazard {hazard.id!r} was deleted since version {expected_version} was loaded"
             )
         saved = hazard.model_copy(update={"version": 1})
-        return register.model_copy(update={"hazards": (*register.hazards, saved)})
+        return _checked(register, (*register.hazards, saved))
     if expected_version is None:
         raise ConflictError(f"hazard id {hazard.id!r} already exists in the register")
     if current.version != expected_version:
@@ -256,7 +299,14 @@ def save_hazard(register: Register, hazard: Hazard, *, expected_version: int | N
             f"{expected_version}, the register now holds version {current.version}"
         )
     saved = hazard.model_copy(update={"version": current.version + 1})
-    hazards = tuple(saved if h.id == hazard.id else h for h in register.hazards)
+    return _checked(register, tuple(saved if h.id == hazard.id else h for h in register.hazards))
+
+
+def _checked(register: Register, hazards: tuple[Hazard, ...]) -> Register:
+    errors = combination_errors(hazards)
+    if errors:
+        message = errors[0].split(".combines: ", 1)[-1]
+        raise ContentError(f"combines: {message}", errors=[f"combines: {message}"])
     return register.model_copy(update={"hazards": hazards})
 
 
@@ -265,12 +315,19 @@ def remove_hazard(register: Register, hazard_id: str, *, expected_version: int) 
 
     Raises:
         NotFoundError: No such hazard.
-        ConflictError: The hazard changed since the editor loaded it.
+        ConflictError: The hazard changed since the editor loaded it, or a multi-hazard
+            scenario combines it.
     """
     current = register.get(hazard_id)
     if current.version != expected_version:
         raise ConflictError(
             f"hazard {hazard_id!r} was changed by someone else (now version {current.version})"
+        )
+    users = combined_in(register, hazard_id)
+    if users:
+        raise ConflictError(
+            f"hazard {hazard_id!r} is part of the multi-hazard scenario {users[0]!r}; "
+            "remove it from that scenario first"
         )
     hazards = tuple(h for h in register.hazards if h.id != hazard_id)
     return register.model_copy(update={"hazards": hazards})

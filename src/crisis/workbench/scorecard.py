@@ -1,9 +1,13 @@
 """The resilience scorecard: Ten Essentials, questions with anchors, rounds of answers.
 
-Two question sets ship with CRISIS (``data/scorecard_preliminary.yaml`` scored 0–3 and
-``data/scorecard_detailed.yaml`` scored 0–5), both written for this platform and organised by
-UNDRR's Ten Essentials. A *round* is one assessment: a score, an evidence note and the names
-of attached files for each question answered.
+Two question sets ship with CRISIS (``data/scorecard_preliminary.yaml``, 47 questions scored
+0–3, and ``data/scorecard_detailed.yaml``, 117 criteria scored 0–5), both written for this
+platform and organised by UNDRR's Ten Essentials, as large as UNDRR's own two levels. Each
+essential names the Sendai Framework targets (A–G) it serves. Each question carries the
+action that moves a city up its anchors (owner role, effort, cost band, indicator and the
+kind of hazard it should be tested against), from which the action plan is drafted. A
+*round* is one assessment: a score, an evidence note and the names of attached files for
+each question answered.
 """
 
 from __future__ import annotations
@@ -18,24 +22,70 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from crisis.exceptions import ContentError, NotFoundError
 from crisis.workbench._loading import Document, bundled_document, read_document
-from crisis.workbench.taxonomy import Text
+from crisis.workbench.taxonomy import Category, Text
 
 Level = Literal["preliminary", "detailed"]
 LEVELS: tuple[str, ...] = ("preliminary", "detailed")
+SendaiTarget = Literal["A", "B", "C", "D", "E", "F", "G"]
+SENDAI_TARGETS: tuple[str, ...] = SendaiTarget.__args__  # type: ignore[attr-defined]
+Cost = Literal["low", "medium", "high"]
+COSTS: tuple[str, ...] = Cost.__args__  # type: ignore[attr-defined]
+Dimension = Literal["people", "economy", "environment", "infrastructure", "society"]
 
 
 class Essential(BaseModel):
-    """One of the Ten Essentials."""
+    """One of the Ten Essentials, with whom it usually falls to and what it serves."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     number: int = Field(ge=1, le=10)
     title: Text
     summary: Text
+    #: The Sendai Framework global targets this essential contributes to.
+    sendai: tuple[SendaiTarget, ...] = Field(min_length=1)
+    #: The usual owner of its actions (a role, not a person).
+    owner: Text
+    #: SCRO framework competences an officer needs to act on it: primary, supporting.
+    competences: tuple[str, str]
+
+
+class HazardLink(BaseModel):
+    """Which hazard of the register an action should be tested against.
+
+    Filters combine (all must hold); among the hazards that pass, the highest-ranked one is
+    chosen, or — with ``dimension`` — the one with the highest risk on that dimension.
+    An action without a link is about the city's capacity as a whole and names no hazard.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dimension: Dimension | None = None
+    categories: tuple[Category, ...] = ()
+    kinds: tuple[Literal["shock", "stress"], ...] = ()
+    taxonomy: tuple[str, ...] = ()
+    multi: bool = False
+
+
+class ActionTemplate(BaseModel):
+    """What to do to move up a question's anchors, written as an action.
+
+    ``text``, ``owner`` and ``indicator`` are texts like the question's (English, with other
+    languages added per field as ``{en: ..., el: ...}``).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    text: Text
+    #: A role; the essential's owner when absent.
+    owner: Text | None = None
+    effort_months: int = Field(ge=1, le=36)
+    cost: Cost
+    indicator: Text
+    link: HazardLink | None = None
 
 
 class Question(BaseModel):
-    """One scorecard question with a written anchor for every score."""
+    """One scorecard question with a written anchor for every score and its action."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -43,6 +93,7 @@ class Question(BaseModel):
     essential: int = Field(ge=1, le=10)
     text: Text
     anchors: tuple[Text, ...]
+    action: ActionTemplate | None = None
 
 
 class QuestionSet(BaseModel):
@@ -72,7 +123,15 @@ class QuestionSet(BaseModel):
 class _Essentials(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    sendai_targets: dict[SendaiTarget, Text]
     essentials: tuple[Essential, ...]
+
+    @model_validator(mode="after")
+    def _every_target(self) -> _Essentials:
+        missing = [t for t in SENDAI_TARGETS if t not in self.sendai_targets]
+        if missing:
+            raise ValueError(f"sendai_targets: target {missing[0]} has no title")
+        return self
 
 
 @dataclass(frozen=True)
@@ -127,8 +186,18 @@ def _check(essentials: tuple[Essential, ...], questions: QuestionSet, name: str)
         raise ContentError(f"essential {empty[0]} has no questions", location=name)
 
 
+@lru_cache(maxsize=1)
+def _bundled_essentials() -> _Essentials:
+    return bundled_document("essentials.yaml").validate(_Essentials)
+
+
 def _essentials() -> tuple[Essential, ...]:
-    return bundled_document("essentials.yaml").validate(_Essentials).essentials
+    return _bundled_essentials().essentials
+
+
+def sendai_targets() -> dict[str, Text]:
+    """The Sendai Framework's seven global targets A–G, with short titles."""
+    return {str(k): v for k, v in _bundled_essentials().sendai_targets.items()}
 
 
 @lru_cache(maxsize=2)

@@ -19,15 +19,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from crisis.exceptions import ContentError, FormatError
-from crisis.workbench._loading import format_loc
+from crisis.exceptions import ContentError, FormatError, LimitExceededError
+from crisis.formats.tables import neutralise, read_csv_rows, read_xlsx_rows, restore_cell
+from crisis.formats.validation import describe_errors, format_loc
 from crisis.workbench.anchors import DIMENSIONS
-from crisis.workbench.register import Hazard, Register
+from crisis.workbench.register import Hazard, Register, combination_errors
 from crisis.workbench.scorecard import LEVELS, Answer, ScorecardRound, bundled_scorecard
 
 _PREFIX = {"most_probable": "mp", "most_severe": "ms"}
 _SCENARIO_FIELDS = ("description", "annual_probability", "return_period_years", *DIMENSIONS)
-_LISTS = ("sources", "exposed_assets", "exposed_districts")
+_LISTS = ("sources", "exposed_assets", "exposed_districts", "combines")
 REGISTER_COLUMNS: tuple[str, ...] = (
     "id", "taxonomy_id", "title", "category", "kind", "confidence", "owner", *_LISTS, "version",
     *(f"{p}_{f}" for p in _PREFIX.values() for f in _SCENARIO_FIELDS),
@@ -38,42 +39,39 @@ REGISTER_REQUIRED: tuple[str, ...] = (
 )  # fmt: skip
 SCORECARD_COLUMNS: tuple[str, ...] = ("question_id", "score", "evidence", "attachments")
 SEPARATOR = "; "
-#: A text cell starting with one of these is a formula to a spreadsheet program; exports
-#: prefix it with an apostrophe (OWASP "CSV injection") and imports take the prefix off again.
-FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
 
 # ---------------------------------------------------------------- reading and writing tables
 
 
-def _read_csv(source: str | Path | bytes) -> list[list[Any]]:
+def _bytes_of(source: str | Path | bytes) -> tuple[bytes, str]:
+    if isinstance(source, bytes):
+        return source, "upload"
     try:
-        raw = source if isinstance(source, bytes) else Path(source).read_bytes()
-        text = raw.decode("utf-8-sig")
+        return Path(source).read_bytes(), Path(source).name
     except FileNotFoundError:
         raise FormatError("file not found", location=str(source)) from None
-    except UnicodeDecodeError:
-        raise FormatError("CSV must be UTF-8 encoded") from None
+    except OSError as exc:
+        raise FormatError(f"cannot read file: {exc.strerror}", location=str(source)) from None
+
+
+def _read_csv(source: str | Path | bytes) -> list[list[Any]]:
+    data, name = _bytes_of(source)
     try:
-        return [row for row in csv.reader(io.StringIO(text))]
-    except csv.Error as exc:
-        raise FormatError(f"not a valid CSV file: {exc}") from None
+        rows = read_csv_rows(data, name)
+    except LimitExceededError:
+        raise
+    except FormatError as exc:
+        if "UTF-8" in exc.message:
+            raise FormatError("CSV must be UTF-8 encoded") from None
+        raise
+    # Blank cells of short rows read as empty text, as the csv module gives them.
+    return [["" if cell is None else cell for cell in row] for row in rows]
 
 
 def _read_xlsx(source: str | Path | bytes, sheet: str) -> list[list[Any]]:
-    from openpyxl import load_workbook
-
-    try:
-        stream = io.BytesIO(source) if isinstance(source, bytes) else source
-        book = load_workbook(stream, read_only=True, data_only=True)
-    except FileNotFoundError:
-        raise FormatError("file not found", location=str(source)) from None
-    except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise FormatError(f"not a readable XLSX workbook: {exc}") from None
-    worksheet = book[sheet] if sheet in book.sheetnames else book.worksheets[0]
-    rows = [list(row) for row in worksheet.iter_rows(values_only=True)]
-    book.close()
-    return rows
+    data, name = _bytes_of(source)
+    return read_xlsx_rows(data, name, sheet=sheet)
 
 
 def _table(source: str | Path | bytes, fmt: str, sheet: str) -> list[list[Any]]:
@@ -84,21 +82,10 @@ def _table(source: str | Path | bytes, fmt: str, sheet: str) -> list[list[Any]]:
     raise FormatError(f"format must be 'csv' or 'xlsx', got {fmt!r}")
 
 
-def guard_cell(value: Any) -> Any:
-    """``value`` made safe to open in a spreadsheet program (formula-looking text quoted).
-
-    Text that would start a formula gets a leading apostrophe; numbers pass unchanged.
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def unguard_cell(value: Any) -> Any:
-    """Undo :func:`guard_cell` on an imported cell."""
-    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
-        return value[1:]
-    return value
+#: Text cells that start a formula get an apostrophe on export (one rule for every exporter).
+guard_cell = neutralise
+#: Undo :func:`guard_cell` on an imported cell.
+unguard_cell = restore_cell
 
 
 def _write(rows: list[list[Any]], path: str | Path | None, fmt: str, sheet: str) -> bytes:
@@ -201,6 +188,11 @@ def export_register(
     return _write(register_rows(register), path, fmt, "register")
 
 
+def _in_row(number: int) -> Callable[[Sequence[Any]], str]:
+    """How an error's field is named in row ``number``: ``row 4, column ms_people``."""
+    return lambda loc: f"row {number}, column {_column_of(loc)}"
+
+
 def _column_of(loc: Sequence[Any]) -> str:
     parts = [str(p) for p in loc]
     if parts and parts[0] in _PREFIX:
@@ -265,7 +257,10 @@ def import_register(source: str | Path | bytes, *, city: str, fmt: str | None = 
     errors: list[str] = []
     hazards: list[Hazard] = []
     first_row: dict[str, int] = {}
+    named: set[str] = set()
     for number, record in _records(rows, header):
+        if not _blank(record.get("id")):
+            named.add(str(record.get("id")).strip())
         cell_errors: list[str] = []
         data = _hazard_data(record, number, cell_errors)
         errors.extend(cell_errors)
@@ -274,12 +269,7 @@ def import_register(source: str | Path | bytes, *, city: str, fmt: str | None = 
         try:
             hazard = Hazard.model_validate(data)
         except ValidationError as exc:
-            for error in exc.errors():
-                message = error["msg"].removeprefix("Value error, ")
-                column = _column_of(error["loc"])
-                value = error.get("input")
-                shown = "" if isinstance(value, dict | list) else f" (got {value!r})"
-                errors.append(f"row {number}, column {column}: {message}{shown}")
+            errors.extend(describe_errors(exc, field=_in_row(number)))
             continue
         if hazard.id in first_row:
             errors.append(
@@ -289,6 +279,13 @@ def import_register(source: str | Path | bytes, *, city: str, fmt: str | None = 
             continue
         first_row[hazard.id] = number
         hazards.append(hazard)
+    for problem in combination_errors(hazards):
+        where, _, message = problem.partition(".combines: ")
+        hazard_id = where.split("(", 1)[-1].rstrip(")")
+        missing = message.removeprefix("the register has no hazard ").strip("'")
+        if message != missing and missing in named:
+            continue  # that row's own error is reported already
+        errors.append(f"row {first_row[hazard_id]}, column combines: {message}")
     if errors:
         summary = errors[0] if len(errors) == 1 else f"{errors[0]} (and {len(errors) - 1} more)"
         raise ContentError(summary, errors=errors)
@@ -389,6 +386,6 @@ def import_round(
                 {"level": level, "label": label, "date": date, "answers": answers}
             )
         except ValidationError as exc:
-            errors.extend(f"{format_loc(e['loc'])}: {e['msg']}" for e in exc.errors())
+            errors.extend(describe_errors(exc))
     summary = errors[0] if len(errors) == 1 else f"{errors[0]} (and {len(errors) - 1} more)"
     raise ContentError(summary, errors=errors)

@@ -1,9 +1,15 @@
-"""A city's workspace: its register, its criteria judgements and its scorecard rounds."""
+"""A city's workspace: its register, its criteria judgements and its scorecard rounds.
+
+The AHP judgements (``pairwise``) compare the five impact dimensions. Workspaces saved before
+that change compared six criteria, likelihood first; such a matrix is read by dropping its
+likelihood row and column, which keeps every judgement between the impact dimensions exactly
+as it was (the sub-matrix of a reciprocal matrix is reciprocal).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -33,6 +39,11 @@ class Workspace(BaseModel):
     pairwise: tuple[tuple[float | str, ...], ...] | None = None
     rounds: tuple[ScorecardRound, ...] = ()
 
+    @field_validator("pairwise", mode="before")
+    @classmethod
+    def _migrate(cls, value: Any) -> Any:
+        return migrate_pairwise(value)
+
     @field_validator("pairwise")
     @classmethod
     def _pairwise(
@@ -46,7 +57,7 @@ class Workspace(BaseModel):
         return value
 
     def weights(self) -> AHPResult | None:
-        """AHP weights of the criteria, or ``None`` when no judgements were given."""
+        """AHP weights of the impact dimensions, or ``None`` when no judgements were given."""
         return None if self.pairwise is None else ahp(self.pairwise, CRITERIA)
 
     def criteria_weights(self) -> dict[str, float] | None:
@@ -58,6 +69,24 @@ class Workspace(BaseModel):
         """The most recent round (by date), optionally at one level."""
         rounds = [r for r in self.rounds if level is None or r.level == level]
         return max(rounds, key=lambda r: r.date) if rounds else None
+
+
+#: Criteria of the six-criterion matrices saved before the AHP weighed impact only.
+LEGACY_CRITERIA: tuple[str, ...] = ("likelihood", *CRITERIA)
+
+
+def migrate_pairwise(value: Any) -> Any:
+    """A six-criterion matrix (likelihood first) without its likelihood row and column.
+
+    Anything else is returned unchanged, to be validated as it is.
+    """
+    if (
+        isinstance(value, list | tuple)
+        and len(value) == len(LEGACY_CRITERIA)
+        and all(isinstance(row, list | tuple) and len(row) == len(LEGACY_CRITERIA) for row in value)
+    ):
+        return tuple(tuple(row[1:]) for row in value[1:])
+    return value
 
 
 def _check(workspace: Workspace, document: Document | None = None) -> Workspace:

@@ -107,6 +107,11 @@
   // --- debrief ---------------------------------------------------------------------------
   var COLOURS = { plan: "#1b6ac9", nothing: "#b3261e", optimiser: "#2e7d32" };
 
+  // On a narrow screen the legend goes under the chart, leaving the plot the full width.
+  function legend(el) {
+    return el.clientWidth < 560 ? { orientation: "h", x: 0, y: -0.3, yanchor: "top" } : {};
+  }
+
   function charts(d) {
     if (!window.Plotly) { return; }
     var cfg = { displaylogo: false, responsive: true };
@@ -116,7 +121,7 @@
       var traces = ["plan", "nothing", "optimiser"].map(function (k) {
         return { x: hours, y: d.curves[k], name: q.getAttribute("data-" + k), mode: "lines", line: { color: COLOURS[k] } };
       });
-      window.Plotly.newPlot(q, traces, { margin: { t: 10 }, xaxis: { title: { text: q.getAttribute("data-x-label") } }, yaxis: { title: { text: q.getAttribute("data-y-label") } } }, cfg);
+      window.Plotly.newPlot(q, traces, { margin: { t: 10 }, legend: legend(q), xaxis: { title: { text: q.getAttribute("data-x-label") } }, yaxis: { title: { text: q.getAttribute("data-y-label") } } }, cfg);
     }
     var h = document.getElementById("chart-dist");
     if (h) {
@@ -125,7 +130,7 @@
       var bars = ["plan", "nothing", "optimiser"].map(function (k) {
         return { x: mids, y: d.distribution.counts[k], name: h.getAttribute("data-" + k), type: "bar", marker: { color: COLOURS[k] } };
       });
-      window.Plotly.newPlot(h, bars, { barmode: "group", margin: { t: 10 }, xaxis: { title: { text: h.getAttribute("data-x-label") } }, yaxis: { title: { text: h.getAttribute("data-y-label") } } }, cfg);
+      window.Plotly.newPlot(h, bars, { barmode: "group", margin: { t: 10 }, legend: legend(h), xaxis: { title: { text: h.getAttribute("data-x-label") } }, yaxis: { title: { text: h.getAttribute("data-y-label") } } }, cfg);
     }
     var m = document.getElementById("chart-measures");
     if (m && d.measures.length) {
