@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
+from tests.browser.conftest import pick_asset
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -33,12 +34,12 @@ def test_learner_plans_on_the_map_and_gets_a_debrief(
     page.get_by_role("link", name="Start planning").click()
     page.wait_for_selector("#play-map")
     page.get_by_label(re.compile("Flood barrier")).check()
-    page.locator('#play-map circle[data-id="bus-147"]').click(force=True)
+    pick_asset(page, "bus-147")
     page.get_by_label(re.compile("Raise equipment")).check()
     # A measure on an asset it cannot apply to is refused on the spot, at no cost.
-    page.locator('#play-map circle[data-id="hospital-2"]').click(force=True)
+    pick_asset(page, "hospital-2")
     assert "cannot be placed" in page.locator("#play-status").inner_text()
-    page.locator('#play-map circle[data-id="bus-140"]').click(force=True)
+    pick_asset(page, "bus-140")
     # The third measure from the keyboard-usable list.
     page.get_by_label(re.compile("Two more power repair crews")).check()
     page.get_by_role("button", name="Add to plan").click()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -51,7 +52,17 @@ def test_pages_and_who_may_see_them(client: TestClient) -> None:
     assert briefing.status_code == 200 and "C13" in briefing.text
     play = client.get("/exercises/river-flood/play")
     assert play.status_code == 200
-    assert play.text.count("<circle") > 400 and 'id="budget-meter"' in play.text
+    assert 'id="budget-meter"' in play.text
+    # The map's data: the flood drawn as an image, districts by name, assets by place.
+    data = re.search(r'id="play-map-data">(.*?)</script>', play.text, re.S)
+    assert data is not None
+    mapped = json.loads(data.group(1))
+    assert mapped["flood"]["image"].startswith("data:image/png;base64,")
+    assert mapped["flood"]["return_period"] == 100 and 0 < mapped["flood"]["share"] < 1
+    assert "Riverside" in {d["name"] for d in mapped["districts"]}
+    bus = next(n for n in mapped["nodes"] if n["id"] == "bus-46")
+    assert bus["place"] == "Riverside" and bus["marker"]
+    assert "flood water deeper than 2.0 m" in play.text
     assert client.get("/exercises/no-such-thing").status_code == 404
     assert client.get("/exercises/..%2Fetc").status_code in (404, 422)
     el = client.get("/exercises/river-flood", headers={"Accept-Language": "el"})
