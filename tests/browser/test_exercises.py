@@ -133,7 +133,28 @@ def test_instructor_runs_a_tabletop_for_two_teams(
         assert "Hold resources" in table and "Spring cohort" in lead.content()
         red_row = lead.locator("#teams-table tbody tr", has_text="Red").inner_text()
         assert red_row.rstrip().endswith("1")  # Red acted and ranks first
+        # Hot wash and improvement plan, live; then the after-action report holds them.
+        lead.get_by_label("Note (what went well, what to improve)").fill(
+            "Red called mutual aid at the first gauge reading."
+        )
+        lead.get_by_role("button", name="Add the note").click()
+        lead.get_by_label("Corrective action").fill("Pre-position the mobile barrier at bus-46")
+        lead.get_by_label("Owner (organisation or role)").fill("Grid operator, field services")
+        lead.get_by_label("Due date").fill("2099-05-31")
+        lead.get_by_role("button", name="Add to the improvement plan").click()
+        expect(lead.locator("#improvement-table")).to_contain_text("Grid operator")
         lead.screenshot(path=str(artifacts / "exercise-tabletop.png"), full_page=True)
+        lead.get_by_role("link", name="After-action report and improvement plan").click()
+        lead.wait_for_selector("#aar")
+        plan = lead.locator("#improvement-table").inner_text()
+        assert "Pre-position the mobile barrier at bus-46" in plan and "2099-05-31" in plan
+        assert "Red called mutual aid" in lead.locator("#aar-notes").inner_text()
+        lead.screenshot(path=str(artifacts / "exercise-tabletop-aar.png"), full_page=True)
+        lead.set_viewport_size({"width": 390, "height": 844})
+        lead.screenshot(path=str(artifacts / "exercise-tabletop-aar-390.png"), full_page=True)
+        lead.emulate_media(media="print")
+        pdf = lead.pdf(path=str(artifacts / "exercise-tabletop-aar.pdf"), format="A4")
+        assert pdf[:4] == b"%PDF"
         _reload(red)
         red.screenshot(path=str(artifacts / "exercise-tabletop-team.png"), full_page=True)
     finally:

@@ -262,6 +262,12 @@ class Exercise(BaseModel):
     levels: list[Level] = Field(default_factory=list, max_length=5)
     hints: list[Text] = Field(default_factory=list, max_length=10)
     second_objective: SecondObjective | None = None
+    onset_hour: int = Field(
+        default=0,
+        ge=0,
+        le=720,
+        description="tabletop hour at which the hazard strikes (the simulation's hour 0)",
+    )
 
     @field_validator("hazards")
     @classmethod
