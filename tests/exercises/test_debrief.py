@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import yaml
 
-from crisis.exercises import bundled, load_bundled, run_exercise, run_exercise_job
+from crisis.exercises import bundled, eligible, load_bundled, run_exercise, run_exercise_job
+from crisis.exercises.debrief import why_nothing
 from crisis.exercises.evidence import evidence_for_run, level_of
 from crisis.exercises.library import dump_exercise
 from crisis.exercises.models import Exercise
+from crisis.exercises.scenarios import ScenarioSet
 from crisis.simulation.city import City
 
 GOOD_PLAN = [
@@ -58,3 +61,23 @@ def test_evidence_levels_follow_the_score() -> None:
     assert [r.competence for r in records] == ["C11", "C13", "C18"]
     assert records[0].level == pytest.approx(level_of(80)) == pytest.approx(3.4)
     assert level_of(-5) == 1.0 and level_of(150) == 4.0
+
+
+def test_a_measure_that_bought_nothing_says_why(city: City) -> None:
+    flood = bundled("river-flood")
+    assert flood is not None
+    exposure = ScenarioSet(flood.hazards, 50, flood.seed).impact(city)
+    rows = np.flatnonzero(eligible(city, flood.measure("barrier")))
+    hits = exposure.damaged[rows].sum(axis=1)
+    dry = city.ids[int(rows[np.argmin(hits)])]
+    assert hits.min() == 0
+    assert why_nothing(flood, city, "barrier", dry, exposure) == {"reason": "never_hit"}
+    # Where the water always stands above 1.5 m, a 1.5 m barrier is overtopped.
+    depth = np.where(exposure.damaged, exposure.intensity, np.inf)[rows].min(axis=1)
+    deep = int(rows[np.argmax(np.where(hits > 0, depth, -1.0))])
+    why = why_nothing(flood, city, "barrier", city.ids[deep], exposure)
+    assert why["reason"] == "overtopped" and why["height"] == 1.5 and why["depth"] > 1.5
+    # In a run, such a barrier shows its reason beside its zero benefit.
+    debrief = run_exercise(flood, [{"measure": "barrier", "asset": dry}], n_scenarios=20, city=city)
+    (bought,) = debrief["measures"]
+    assert bought["benefit"] == 0 and bought["why"]["reason"] == "never_hit"

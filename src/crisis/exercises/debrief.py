@@ -29,11 +29,13 @@ import numpy.typing as npt
 from crisis.exercises.models import Exercise
 from crisis.exercises.optimiser import optimise_exercise
 from crisis.exercises.plans import Plan, eligible, unit_cost, validate_plan
+from crisis.exercises.scenarios import ScenarioSet
 from crisis.simulation import EnsembleResult, run_ensemble
 from crisis.simulation.city import SERVICES, City
 from crisis.simulation.demo import load_city
 from crisis.simulation.ensemble import replay
 from crisis.simulation.explain import explain_district
+from crisis.simulation.hazards import Impact
 
 Progress = Callable[[float], None]
 #: Scenarios of the optimiser's search (the first of the exercise's own: the same seed) and
@@ -66,9 +68,15 @@ def _key(exercise: Exercise) -> str:
         "measures": [m.model_dump() for m in exercise.measures],
         "budget": exercise.budget,
         "seed": exercise.seed,
-        "n": OPTIMISER_SCENARIOS,
+        "n": optimiser_scenarios(exercise),
     }
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def optimiser_scenarios(exercise: Exercise) -> int:
+    """Scenarios the optimiser searches on: the exercise's own (the first
+    :data:`OPTIMISER_SCENARIOS` of them), the ones a learner's plan is judged on."""
+    return min(OPTIMISER_SCENARIOS, exercise.scenarios)
 
 
 def _cache_file(key: str, cache_dir: Path) -> Path:
@@ -98,7 +106,7 @@ def optimiser_result(
     except (OSError, ValueError):
         pass
     result = optimise_exercise(
-        exercise, city, OPTIMISER_SCENARIOS, exercise.seed, progress
+        exercise, city, optimiser_scenarios(exercise), exercise.seed, progress
     ).as_dict()
     _memo[key] = result
     if file is None:
@@ -174,9 +182,8 @@ def _chains(city: City, impact: Any, timeline: Any, worst: int = 3) -> list[dict
             break
         district = city.district_ids[int(d)]
         explanation = explain_district(city, impact, timeline, district, depth=CHAIN_DEPTH)
-        out.append(
-            {"district": district, "people_hours": float(loss[d]), "lines": explanation.lines[:40]}
-        )
+        lines = list(dict.fromkeys(line for line in explanation.lines if line.strip()))
+        out.append({"district": district, "people_hours": float(loss[d]), "lines": lines[:40]})
     return out
 
 
@@ -326,20 +333,54 @@ def _marginal(
     base = float(plan_loss[:m].mean())
     out = []
     items = plan.interventions(exercise)
+    exposure: Impact | None = None
     for i, placement in enumerate(plan.placements):
         rest = items[:i] + items[i + 1 :]
         without = run_ensemble(city, exercise.hazards, m, seed, rest, scheduler=scheduler)
         gain = float(total_loss(without).mean()) - base
-        out.append(
-            {
-                **placement.as_dict(),
-                "cost": placement.cost,
-                "benefit": gain,
-                "per_million": gain / placement.cost * 1e6 if placement.cost else 0.0,
-                "scenarios": m,
-            }
-        )
+        entry = {
+            **placement.as_dict(),
+            "cost": placement.cost,
+            "benefit": gain,
+            "per_million": gain / placement.cost * 1e6 if placement.cost else 0.0,
+            "scenarios": m,
+        }
+        if gain <= max(1e-6 * abs(base), 1e-9):
+            if exposure is None:
+                exposure = ScenarioSet(exercise.hazards, m, seed).impact(city)
+            entry["why"] = why_nothing(exercise, city, placement.measure, placement.asset, exposure)
+        out.append(entry)
     return out
+
+
+def why_nothing(
+    exercise: Exercise, city: City, measure_id: str, asset: str | None, exposure: Impact
+) -> dict[str, Any]:
+    """Why a placement bought nothing, from the hazard's damage with no measure in place.
+
+    ``never_hit``: the hazard never damaged the asset in these scenarios; ``overtopped``: the
+    water stood higher than the barrier (or the raised equipment) wherever it came, with the
+    median depth and the height; ``elsewhere``: the asset was hit, but the outages it could
+    have prevented came from other assets it depends on, or did not reach anyone.
+    """
+    measure = exercise.measure(measure_id)
+    if asset is None or asset not in city.index:
+        return {"reason": "elsewhere"}
+    row = city.index[asset]
+    hit = np.asarray(exposure.damaged[row], dtype=bool)
+    if not hit.any():
+        return {"reason": "never_hit"}
+    if measure.kind in ("flood_protect", "raise") and exposure.intensity is not None:
+        depth = np.asarray(exposure.intensity[row], dtype=np.float64)[hit]
+        height = float(measure.params.get("height_m", measure.params.get("metres", 1.0)))
+        if depth.size and bool((depth > height).all()):
+            return {
+                "reason": "overtopped",
+                "depth": round(float(np.median(depth)), 2),
+                "height": height,
+                "hit": int(hit.sum()),
+            }
+    return {"reason": "elsewhere", "hit": int(hit.sum())}
 
 
 def run_exercise_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
