@@ -34,6 +34,22 @@ def test_a_good_plan_beats_doing_nothing_on_the_same_scenarios(city: City) -> No
     assert bought["power-crews"] > 0
     story = debrief["timeline"]
     assert story["nothing"]["spans"] and story["nothing"]["chains"]
+    # Outcomes a council asks about: people without power, hours, euros, lives.
+    runs = debrief["outcomes"]["runs"]
+    power = runs["nothing"]["services"]["power"]
+    assert power["peak"] > 0 and power["t90"] > 0
+    assert runs["plan"]["services"]["power"]["people_hours"] < power["people_hours"]
+    assert 0 < runs["plan"]["damage_eur"] < runs["nothing"]["damage_eur"]
+    assert (
+        runs["nothing"]["fatalities"] > 0
+        and "river flood" in debrief["outcomes"]["fatality_assumption"]
+    )
+    with_warning = run_exercise(flood, [{"measure": "warning"}], n_scenarios=20, seed=5, city=city)[
+        "outcomes"
+    ]["runs"]
+    assert with_warning["plan"]["fatalities"] == pytest.approx(
+        with_warning["nothing"]["fatalities"] / 2
+    )
     assert sum(story["nothing"]["failures"]) >= len({s[0] for s in story["nothing"]["spans"]})
 
 
@@ -52,6 +68,9 @@ def test_every_bundled_exercise_runs_as_a_job(exercise: Exercise) -> None:
     debrief = run_exercise_job(params, seen.append)
     assert debrief["exercise"] == exercise.id and seen[-1] == 1.0
     assert debrief["score"]["benefit_optimiser"] >= 0
+    # Deaths only where the hazard model relates them to intensity (floods).
+    flood = all(h["kind"] == "flood" for h in exercise.hazards)
+    assert ("fatalities" in debrief["outcomes"]["runs"]["nothing"]) == flood
 
 
 def test_evidence_levels_follow_the_score() -> None:

@@ -26,8 +26,16 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from crisis.exercises.effects import PeopleEffects
 from crisis.exercises.models import Exercise
 from crisis.exercises.optimiser import optimise_exercise
+from crisis.exercises.outcomes import (
+    EUR_PER_REPAIR_HOUR,
+    FATALITY_ASSUMPTION,
+    damage_eur,
+    flood_fatalities,
+    people_without,
+)
 from crisis.exercises.plans import Plan, eligible, unit_cost, validate_plan
 from crisis.exercises.scenarios import ScenarioSet
 from crisis.simulation import EnsembleResult, run_ensemble
@@ -36,6 +44,7 @@ from crisis.simulation.demo import load_city
 from crisis.simulation.ensemble import replay
 from crisis.simulation.explain import explain_district
 from crisis.simulation.hazards import Impact
+from crisis.simulation.interventions import apply_plan
 
 Progress = Callable[[float], None]
 #: Scenarios of the optimiser's search (the first of the exercise's own: the same seed) and
@@ -278,6 +287,7 @@ def run_exercise(
     mean_opt = float(benefit_opt.mean())
     mean_plan = float(benefit.mean())
     score = plan_score(mean_plan, mean_opt)
+    outcomes = _outcomes(exercise, city, plans, results, n, seed)
     services = [s for s in SERVICES if results["nothing"].population[SERVICES.index(s)] > 0]
     per_service = {
         name: {s: float(r.metrics["people_hours"][SERVICES.index(s)].mean()) for s in services}
@@ -312,6 +322,41 @@ def run_exercise(
         },
         "measures": measures,
         "timeline": story,
+        "outcomes": outcomes,
+    }
+
+
+def _outcomes(
+    exercise: Exercise,
+    city: City,
+    plans: Mapping[str, Plan],
+    results: Mapping[str, EnsembleResult],
+    n: int,
+    seed: int,
+) -> dict[str, Any]:
+    """Each run's outcome in people, hours, euros and (for a flood) lives; see
+    :mod:`crisis.exercises.outcomes`."""
+    sample = ScenarioSet(exercise.hazards, n, seed)
+    exposure = sample.impact(city)
+    flood = all(h["kind"] == "flood" for h in exercise.hazards)
+    runs: dict[str, Any] = {}
+    for name, result in results.items():
+        chosen = plans.get(name)
+        planned = apply_plan(city, chosen.interventions(exercise)) if chosen else city
+        impact = sample.impact(planned) if chosen else exposure
+        entry: dict[str, Any] = {
+            "services": people_without(result.served, np.asarray(result.population)),
+            "damage_eur": float(damage_eur(impact).mean()),
+        }
+        if flood:
+            effects = chosen.effects(exercise, city) if chosen else PeopleEffects(city)
+            deaths = flood_fatalities(city, exposure, planned.warning_hours, effects)
+            entry["fatalities"] = float(deaths.mean())
+        runs[name] = entry
+    return {
+        "runs": runs,
+        "eur_per_repair_hour": EUR_PER_REPAIR_HOUR,
+        "fatality_assumption": FATALITY_ASSUMPTION if flood else None,
     }
 
 
