@@ -69,6 +69,8 @@ def test_learner_plans_on_the_map_and_gets_a_debrief(
     page.screenshot(path=str(artifacts / "exercise-report-print.png"), full_page=True)
     pdf = page.pdf(path=str(artifacts / "exercise-report.pdf"), format="A4")
     assert pdf[:4] == b"%PDF" and len(pdf) > 10_000
+    # At most four A4 pages (the chains are cut to their first lines in print).
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) <= 4
     page.emulate_media(media="screen")
     # The evidence reaches the learner's competence profile.
     page.goto(live_server + "/exercises/evidence")
