@@ -62,6 +62,10 @@ def test_learner_plans_on_the_map_and_gets_a_debrief(
     page.get_by_role("radio", name="Doing nothing").check()
     assert page.locator("#timeline-map .down-damaged, #timeline-map .down-cut").count() > 0
     page.screenshot(path=str(artifacts / "exercise-debrief.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(500)  # the charts follow the new width
+    page.screenshot(path=str(artifacts / "exercise-debrief-390.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("link", name="After-action report (printable)").click()
     page.wait_for_selector("#aar")
     page.emulate_media(media="print")
