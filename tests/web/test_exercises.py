@@ -231,6 +231,8 @@ def test_tabletop_with_two_teams(client: TestClient, engine: Engine) -> None:
     assert teams["Red"]["avoided"] > 0 and teams["Red"]["rank"] == 1
     page = client.get(url)
     assert "Spring cohort" in page.text and "teams-table" in page.text
+    # The controller sees each inject's objective, expected action and notes (HSEEP).
+    assert "For the controller" in page.text and "arrive at hour 16" in page.text
     # Hot wash and improvement plan, then the after-action report holds them.
     note = client.post(
         url + "/notes", data={"text": "Gauge readings reached the team late.", "csrf_token": token}

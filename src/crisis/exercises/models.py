@@ -297,11 +297,6 @@ class Exercise(BaseModel):
                         f"inject '{inject.id}' option '{option.id}': hazard_index "
                         f"{option.hazard_index} but the exercise has {len(self.hazards)} hazard(s)"
                     )
-            if inject.objective is not None and inject.objective not in self.competences():
-                raise ValueError(
-                    f"inject '{inject.id}': objective '{inject.objective}' is not the competence "
-                    f"of one of the exercise's objectives ({', '.join(self.competences())})"
-                )
         first = self.hazards[0]["kind"]
         for measure in self.measures:
             if measure.kind == "evacuate" and first not in EVACUATION_HAZARDS:
