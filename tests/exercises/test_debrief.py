@@ -5,7 +5,7 @@ import pytest
 import yaml
 
 from crisis.exercises import bundled, eligible, load_bundled, run_exercise, run_exercise_job
-from crisis.exercises.debrief import why_nothing
+from crisis.exercises.debrief import cause_tree, why_nothing
 from crisis.exercises.evidence import evidence_for_run, level_of
 from crisis.exercises.library import dump_exercise
 from crisis.exercises.models import Exercise
@@ -34,6 +34,15 @@ def test_a_good_plan_beats_doing_nothing_on_the_same_scenarios(city: City) -> No
     assert bought["power-crews"] > 0
     story = debrief["timeline"]
     assert story["nothing"]["spans"] and story["nothing"]["chains"]
+    # The causal chain as a tree: services lost at the root, the flood's damage at a leaf.
+    chain = story["nothing"]["chains"][0]
+    assert len(chain["lines"]) == len(set(chain["lines"]))
+
+    def kinds(nodes):  # type: ignore[no-untyped-def]
+        return [n["kind"] for n in nodes] + [k for n in nodes for k in kinds(n["children"])]
+
+    assert {n["kind"] for n in chain["tree"]} == {"service"}
+    assert "hit" in kinds(chain["tree"])
     # Outcomes a council asks about: people without power, hours, euros, lives.
     runs = debrief["outcomes"]["runs"]
     power = runs["nothing"]["services"]["power"]
@@ -100,3 +109,17 @@ def test_a_measure_that_bought_nothing_says_why(city: City) -> None:
     debrief = run_exercise(flood, [{"measure": "barrier", "asset": dry}], n_scenarios=20, city=city)
     (bought,) = debrief["measures"]
     assert bought["benefit"] == 0 and bought["why"]["reason"] == "never_hit"
+
+
+def test_the_chain_text_becomes_a_tree() -> None:
+    lines = [
+        "District D01 had 18% of its power 00:00–39:00",
+        "  ← substation bus-153 cut off from every source since 00:00: path blocked at bus-172",
+        "    ← substation bus-172 damaged by flood (depth 3.26 m); repaired at 10:00",
+        "District D01 lost water 15:00–35:00",
+    ]
+    tree = cause_tree(lines)
+    assert [n["kind"] for n in tree] == ["service", "service"]
+    (cut,) = tree[0]["children"]
+    assert cut["kind"] == "cut" and cut["text"].startswith("substation bus-153")
+    assert cut["children"][0]["kind"] == "hit" and tree[1]["children"] == []

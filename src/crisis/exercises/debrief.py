@@ -192,8 +192,42 @@ def _chains(city: City, impact: Any, timeline: Any, worst: int = 3) -> list[dict
         district = city.district_ids[int(d)]
         explanation = explain_district(city, impact, timeline, district, depth=CHAIN_DEPTH)
         lines = list(dict.fromkeys(line for line in explanation.lines if line.strip()))
-        out.append({"district": district, "people_hours": float(loss[d]), "lines": lines[:40]})
+        out.append(
+            {
+                "district": district,
+                "people_hours": float(loss[d]),
+                "lines": lines[:40],
+                "tree": cause_tree(lines[:40]),
+            }
+        )
     return out
+
+
+def cause_tree(lines: Sequence[str]) -> list[dict[str, Any]]:
+    """The explanation's lines as a tree: each service a district lost (the people's end) with
+    the assets behind it, back to the hazard (``kind``: ``service``, ``hit`` for an asset
+    the hazard damaged, ``cut`` for one cut off or without what it needs, ``note``).
+    Children are indented under their parent in the simulator's text."""
+    roots: list[dict[str, Any]] = []
+    stack: list[tuple[int, dict[str, Any]]] = []
+    for line in lines:
+        depth = len(line) - len(line.lstrip(" "))
+        text = line.strip().removeprefix("← ").strip()
+        kind = (
+            "service"
+            if depth == 0
+            else "hit"
+            if " damaged by " in text
+            else "cut"
+            if any(w in text for w in ("cut off", "needs", "stopped", "ran out", "ran dry", "lost"))
+            else "note"
+        )
+        node: dict[str, Any] = {"text": text, "kind": kind, "children": []}
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        (stack[-1][1]["children"] if stack else roots).append(node)
+        stack.append((depth, node))
+    return roots
 
 
 def _scenario_story(
