@@ -33,7 +33,7 @@
       L.polygon(ring, { className: "ex-district", interactive: false }).addTo(districts);
       L.marker(ll(d.x, d.y), {
         interactive: false, keyboard: false,
-        icon: L.divIcon({ className: "ex-district-label", html: "<span></span>", iconSize: null })
+        icon: L.divIcon({ className: "ex-district-label", html: "<span translate=\"no\"></span>", iconSize: null })
       }).on("add", function (ev) { ev.target.getElement().firstChild.textContent = d.name; }).addTo(districts);
     });
     if (data.flood) {
