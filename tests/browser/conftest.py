@@ -92,3 +92,28 @@ def page(browser: Any) -> Iterator[Any]:
     pg = context.new_page()
     yield pg
     context.close()
+
+
+def pick_asset(page: Any, asset: str, keyboard: bool = False) -> None:
+    """Choose ``asset`` on the play map: its pin, or its group and then it in the chooser;
+    by mouse, or by keyboard (focus, Enter; in the chooser, Tab to it and Enter)."""
+    target = page.locator(f'#play-map [data-assets~="{asset}"]')
+    target.wait_for()
+    grouped = " " in (target.get_attribute("data-assets") or "")
+    if keyboard:
+        target.focus()
+        page.keyboard.press("Enter")
+    else:
+        target.click()
+    if not grouped:
+        return
+    choice = page.locator(f'.ex-chooser button[data-asset="{asset}"]')
+    choice.wait_for()
+    if keyboard:
+        for _ in range(40):
+            if choice.evaluate("(el) => el === document.activeElement"):
+                break
+            page.keyboard.press("Tab")
+        page.keyboard.press("Enter")
+    else:
+        choice.click()

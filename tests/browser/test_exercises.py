@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
+from tests.browser.conftest import pick_asset
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -33,12 +34,12 @@ def test_learner_plans_on_the_map_and_gets_a_debrief(
     page.get_by_role("link", name="Start planning").click()
     page.wait_for_selector("#play-map")
     page.get_by_label(re.compile("Flood barrier")).check()
-    page.locator('#play-map circle[data-id="bus-147"]').click(force=True)
+    pick_asset(page, "bus-147")
     page.get_by_label(re.compile("Raise equipment")).check()
     # A measure on an asset it cannot apply to is refused on the spot, at no cost.
-    page.locator('#play-map circle[data-id="hospital-2"]').click(force=True)
+    pick_asset(page, "hospital-2")
     assert "cannot be placed" in page.locator("#play-status").inner_text()
-    page.locator('#play-map circle[data-id="bus-140"]').click(force=True)
+    pick_asset(page, "bus-140")
     # The third measure from the keyboard-usable list.
     page.get_by_label(re.compile("Two more power repair crews")).check()
     page.get_by_role("button", name="Add to plan").click()
@@ -61,6 +62,10 @@ def test_learner_plans_on_the_map_and_gets_a_debrief(
     page.get_by_role("radio", name="Doing nothing").check()
     assert page.locator("#timeline-map .down-damaged, #timeline-map .down-cut").count() > 0
     page.screenshot(path=str(artifacts / "exercise-debrief.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(500)  # the charts follow the new width
+    page.screenshot(path=str(artifacts / "exercise-debrief-390.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("link", name="After-action report (printable)").click()
     page.wait_for_selector("#aar")
     page.emulate_media(media="print")
@@ -68,6 +73,8 @@ def test_learner_plans_on_the_map_and_gets_a_debrief(
     page.screenshot(path=str(artifacts / "exercise-report-print.png"), full_page=True)
     pdf = page.pdf(path=str(artifacts / "exercise-report.pdf"), format="A4")
     assert pdf[:4] == b"%PDF" and len(pdf) > 10_000
+    # At most four A4 pages (the chains are cut to their first lines in print).
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) <= 4
     page.emulate_media(media="screen")
     # The evidence reaches the learner's competence profile.
     page.goto(live_server + "/exercises/evidence")
@@ -132,7 +139,28 @@ def test_instructor_runs_a_tabletop_for_two_teams(
         assert "Hold resources" in table and "Spring cohort" in lead.content()
         red_row = lead.locator("#teams-table tbody tr", has_text="Red").inner_text()
         assert red_row.rstrip().endswith("1")  # Red acted and ranks first
+        # Hot wash and improvement plan, live; then the after-action report holds them.
+        lead.get_by_label("Note (what went well, what to improve)").fill(
+            "Red called mutual aid at the first gauge reading."
+        )
+        lead.get_by_role("button", name="Add the note").click()
+        lead.get_by_label("Corrective action").fill("Pre-position the mobile barrier at bus-46")
+        lead.get_by_label("Owner (organisation or role)").fill("Grid operator, field services")
+        lead.get_by_label("Due date").fill("2099-05-31")
+        lead.get_by_role("button", name="Add to the improvement plan").click()
+        expect(lead.locator("#improvement-table")).to_contain_text("Grid operator")
         lead.screenshot(path=str(artifacts / "exercise-tabletop.png"), full_page=True)
+        lead.get_by_role("link", name="After-action report and improvement plan").click()
+        lead.wait_for_selector("#aar")
+        plan = lead.locator("#improvement-table").inner_text()
+        assert "Pre-position the mobile barrier at bus-46" in plan and "2099-05-31" in plan
+        assert "Red called mutual aid" in lead.locator("#aar-notes").inner_text()
+        lead.screenshot(path=str(artifacts / "exercise-tabletop-aar.png"), full_page=True)
+        lead.set_viewport_size({"width": 390, "height": 844})
+        lead.screenshot(path=str(artifacts / "exercise-tabletop-aar-390.png"), full_page=True)
+        lead.emulate_media(media="print")
+        pdf = lead.pdf(path=str(artifacts / "exercise-tabletop-aar.pdf"), format="A4")
+        assert pdf[:4] == b"%PDF"
         _reload(red)
         red.screenshot(path=str(artifacts / "exercise-tabletop-team.png"), full_page=True)
     finally:

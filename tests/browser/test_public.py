@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.browser.conftest import pick_asset
+
 pytestmark = pytest.mark.browser
 
 PUBLIC = ("/", "/about", "/glossary", "/competences", "/competences/curriculum", "/register")
@@ -78,7 +80,7 @@ def test_visitor_plays_the_demonstration_to_its_debrief(
         page.wait_for_selector("#play-map")
         assert "nothing is stored" in page.locator(".how-to").inner_text()
         page.get_by_label(re.compile("Flood barrier")).check()
-        page.locator('#play-map circle[data-id="bus-147"]').click(force=True)
+        pick_asset(page, "bus-147")
         page.get_by_label(re.compile("Two more power repair crews")).check()
         page.get_by_role("button", name="Add to plan").click()
         assert page.locator("#plan-table tbody tr").count() == 2

@@ -3,7 +3,13 @@ from __future__ import annotations
 import pytest
 
 from crisis.exceptions import ContentError, FormatError
-from crisis.exercises import check_against_city, dump_exercise, load_bundled, parse_exercise
+from crisis.exercises import (
+    bundled,
+    check_against_city,
+    dump_exercise,
+    load_bundled,
+    parse_exercise,
+)
 from crisis.exercises.models import LANGUAGES
 from crisis.simulation.city import City
 
@@ -64,3 +70,11 @@ def test_malformed_files_are_refused() -> None:
         parse_exercise(b"\xff\xfe", "bad.yaml")
     with pytest.raises(ContentError, match=r"bad.yaml:1: expected a mapping"):
         parse_exercise("- 1\n- 2\n", "bad.yaml")
+
+
+def test_an_inject_objective_must_be_one_of_the_exercises() -> None:
+    flood = bundled("river-flood")
+    assert flood is not None
+    text = dump_exercise(flood).replace("objective: C13", "objective: C07", 1)
+    with pytest.raises(ContentError, match=r"mine.yaml:\d+: injects\[1\].objective: 'C07' is not"):
+        parse_exercise(text, "mine.yaml")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -51,7 +52,17 @@ def test_pages_and_who_may_see_them(client: TestClient) -> None:
     assert briefing.status_code == 200 and "C13" in briefing.text
     play = client.get("/exercises/river-flood/play")
     assert play.status_code == 200
-    assert play.text.count("<circle") > 400 and 'id="budget-meter"' in play.text
+    assert 'id="budget-meter"' in play.text
+    # The map's data: the flood drawn as an image, districts by name, assets by place.
+    data = re.search(r'id="play-map-data">(.*?)</script>', play.text, re.S)
+    assert data is not None
+    mapped = json.loads(data.group(1))
+    assert mapped["flood"]["image"].startswith("data:image/png;base64,")
+    assert mapped["flood"]["return_period"] == 100 and 0 < mapped["flood"]["share"] < 1
+    assert "Riverside" in {d["name"] for d in mapped["districts"]}
+    bus = next(n for n in mapped["nodes"] if n["id"] == "bus-46")
+    assert bus["place"] == "Riverside" and bus["marker"]
+    assert "flood water deeper than 2.0 m" in play.text
     assert client.get("/exercises/no-such-thing").status_code == 404
     assert client.get("/exercises/..%2Fetc").status_code in (404, 422)
     el = client.get("/exercises/river-flood", headers={"Accept-Language": "el"})
@@ -220,6 +231,45 @@ def test_tabletop_with_two_teams(client: TestClient, engine: Engine) -> None:
     assert teams["Red"]["avoided"] > 0 and teams["Red"]["rank"] == 1
     page = client.get(url)
     assert "Spring cohort" in page.text and "teams-table" in page.text
+    # The controller sees each inject's objective, expected action and notes (HSEEP).
+    assert "For the controller" in page.text and "arrive at hour 16" in page.text
+    # Hot wash and improvement plan, then the after-action report holds them.
+    note = client.post(
+        url + "/notes", data={"text": "Gauge readings reached the team late.", "csrf_token": token}
+    )
+    assert note.status_code == 200 and "Gauge readings reached the team late." in note.text
+    assert client.post(url + "/notes", data={"text": "  ", "csrf_token": token}).status_code in (
+        400,
+        422,
+    )
+    item = {
+        "action": "Send gauge readings to the crisis room every 30 minutes",
+        "owner": "Water utility control room",
+        "due": "2099-06-30",
+        "objective": "C13",
+        "csrf_token": token,
+    }
+    assert client.post(url + "/improvements", data=item).status_code == 200
+    for field, value, message in (
+        ("due", "next week", "expected a date"),
+        ("due", "2001-01-01", "the date has passed"),
+        ("owner", "", "field &#39;owner&#39;: required"),
+        ("objective", "C99", "not one of this exercise"),
+    ):
+        bad = client.post(url + "/improvements", data={**item, field: value})
+        assert bad.status_code in (400, 422) and message in bad.text, (field, bad.text[-500:])
+    report = client.get(url + "/report")
+    assert report.status_code == 200
+    assert "Send gauge readings to the crisis room every 30 minutes" in report.text
+    assert "Water utility control room" in report.text and "2099-06-30" in report.text
+    assert "Gauge readings reached the team late." in report.text
+    assert "within half a per cent of each other" in report.text
+    # Learners read the report but cannot write the plan.
+    client.post("/logout", data={"csrf_token": token})
+    login(client, "learner")
+    token = csrf_of(client)
+    assert client.get(url + "/report").status_code == 200
+    assert client.post(url + "/improvements", data={**item, "csrf_token": token}).status_code == 403
 
 
 @pytest.mark.usefixtures("accounts")

@@ -9,7 +9,8 @@ plain JSON-ready data:
 ``timeline``      one representative scenario, replayed: each asset's outages (start, end,
                   damaged or cut off) and failures/repairs per hour, with and without the plan
 ``chains``        causal chains of the worst district outages in that scenario
-``score``         the plan's benefit as a share of the optimiser's (0–100), and budget used
+``score``         the plan's benefit as a share of the optimiser's (100 = equal; not capped:
+                  above 100 the plan beats it), and budget used
 ``measures``      what each measure bought: the loss it avoids when added last (marginal)
 """
 
@@ -25,23 +26,35 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from crisis.exercises.effects import PeopleEffects
 from crisis.exercises.models import Exercise
+from crisis.exercises.optimiser import optimise_exercise
+from crisis.exercises.outcomes import (
+    EUR_PER_REPAIR_HOUR,
+    FATALITY_ASSUMPTION,
+    damage_eur,
+    flood_fatalities,
+    people_without,
+)
 from crisis.exercises.plans import Plan, eligible, unit_cost, validate_plan
-from crisis.simulation import EnsembleResult, optimise, run_ensemble
+from crisis.exercises.scenarios import ScenarioSet
+from crisis.simulation import EnsembleResult, run_ensemble
 from crisis.simulation.city import SERVICES, City
 from crisis.simulation.demo import load_city
 from crisis.simulation.ensemble import replay
 from crisis.simulation.explain import explain_district
-from crisis.simulation.hazards import parse_hazard, sample_hazards
+from crisis.simulation.hazards import Impact
+from crisis.simulation.interventions import apply_plan
 
 Progress = Callable[[float], None]
-#: Scenarios of the optimiser's search and of the marginal-benefit runs (a subset).
-OPTIMISER_SCENARIOS = 60
+#: Scenarios of the optimiser's search (the first of the exercise's own: the same seed) and
+#: of the marginal-benefit runs (a subset).
+OPTIMISER_SCENARIOS = 200
 MARGINAL_SCENARIOS = 100
-_OPTIMISER_VERSION = "1"
+_OPTIMISER_VERSION = "2"
 #: How deep causal chains go (each level is one dependency further back); deeper costs time.
 CHAIN_DEPTH = 4
-_memo: dict[str, list[dict[str, Any]]] = {}
+_memo: dict[str, dict[str, Any]] = {}
 
 
 def total_loss(result: EnsembleResult) -> npt.NDArray[np.float64]:
@@ -64,83 +77,64 @@ def _key(exercise: Exercise) -> str:
         "measures": [m.model_dump() for m in exercise.measures],
         "budget": exercise.budget,
         "seed": exercise.seed,
-        "n": OPTIMISER_SCENARIOS,
+        "n": optimiser_scenarios(exercise),
     }
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def optimiser_scenarios(exercise: Exercise) -> int:
+    """Scenarios the optimiser searches on: the exercise's own (the first
+    :data:`OPTIMISER_SCENARIOS` of them), the ones a learner's plan is judged on."""
+    return min(OPTIMISER_SCENARIOS, exercise.scenarios)
 
 
 def _cache_file(key: str, cache_dir: Path) -> Path:
     return cache_dir / "exercise-optimiser" / f"{key}.json"
 
 
-def candidate_pool(exercise: Exercise, city: City, top: int = 4) -> list[dict[str, Any]]:
-    """Placements worth trying: each per-asset measure on the assets the hazard hits most."""
-    hazards = [parse_hazard(h) for h in exercise.hazards]
-    impact = sample_hazards(hazards, city, 40, exercise.seed)
-    score = impact.damaged.mean(axis=1) * (city.population + 1.0)
-    # Assets with a backup need a power loss, not damage: rank those by people served.
-    people = city.population + 1.0
-    pool: list[dict[str, Any]] = []
-    for measure in exercise.measures:
-        if not measure.per_asset:
-            pool.append({"measure": measure.id})
-            continue
-        mask = eligible(city, measure)
-        rank = people if measure.kind == "backup" else score
-        rows = np.flatnonzero(mask & (rank > 0))
-        rows = rows[np.argsort(-rank[rows], kind="stable")][:top]
-        pool.extend({"measure": measure.id, "asset": city.ids[i]} for i in rows)
-    return pool
-
-
-def optimiser_plan(
-    exercise: Exercise, city: City, cache_dir: Path | None = None, scheduler: Any = None
-) -> list[dict[str, Any]]:
-    """The greedy optimiser's placements for the exercise (cached in memory, and on disk in
-    ``cache_dir`` when given).
-
-    Args:
-        scheduler: Where the optimiser's ensembles run (see
-            :func:`crisis.simulation.run_ensemble`); ``None``: in this process.
-    """
+def optimiser_result(
+    exercise: Exercise,
+    city: City,
+    cache_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """The optimiser's plan and its figures (benefit, bound, gap; see
+    :mod:`crisis.exercises.optimiser`), cached in memory, and on disk in ``cache_dir`` when
+    given. The search runs in this process: it makes hundreds of small runs on a few
+    scenarios each, which a remote scheduler would spend more time shipping than running."""
     key = _key(exercise)
     if key in _memo:
         return _memo[key]
     file = _cache_file(key, Path(cache_dir)) if cache_dir is not None else None
     try:
         if file is not None:
-            placements: list[dict[str, Any]] = json.loads(file.read_text(encoding="utf-8"))
-            _memo[key] = placements
-            return placements
+            cached: dict[str, Any] = json.loads(file.read_text(encoding="utf-8"))
+            if isinstance(cached, dict) and isinstance(cached.get("placements"), list):
+                _memo[key] = cached
+                return cached
     except (OSError, ValueError):
         pass
-    pool = candidate_pool(exercise, city)
-    labelled = []
-    for p in pool:
-        item = exercise.measure(p["measure"]).intervention(p.get("asset"))
-        item["label"] = json.dumps(p, sort_keys=True)
-        labelled.append(item)
-    proposal = optimise(
-        city,
-        exercise.hazards,
-        exercise.budget,
-        OPTIMISER_SCENARIOS,
-        exercise.seed,
-        labelled,
-        scheduler=scheduler,
-    )
-    placements = [json.loads(step.intervention.label or "{}") for step in proposal.steps]
-    _memo[key] = placements
+    result = optimise_exercise(
+        exercise, city, optimiser_scenarios(exercise), exercise.seed, progress
+    ).as_dict()
+    _memo[key] = result
     if file is None:
-        return placements
+        return result
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
         tmp = file.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(placements), encoding="utf-8")
+        tmp.write_text(json.dumps(result), encoding="utf-8")
         os.replace(tmp, file)
     except OSError:
         pass
-    return placements
+    return result
+
+
+def optimiser_plan(
+    exercise: Exercise, city: City, cache_dir: Path | None = None
+) -> list[dict[str, Any]]:
+    """The optimiser's placements for the exercise (see :func:`optimiser_result`)."""
+    return list(optimiser_result(exercise, city, cache_dir)["placements"])
 
 
 def _histogram(runs: Mapping[str, npt.NDArray[np.float64]], bins: int = 16) -> dict[str, Any]:
@@ -197,10 +191,43 @@ def _chains(city: City, impact: Any, timeline: Any, worst: int = 3) -> list[dict
             break
         district = city.district_ids[int(d)]
         explanation = explain_district(city, impact, timeline, district, depth=CHAIN_DEPTH)
+        lines = list(dict.fromkeys(line for line in explanation.lines if line.strip()))
         out.append(
-            {"district": district, "people_hours": float(loss[d]), "lines": explanation.lines[:40]}
+            {
+                "district": district,
+                "people_hours": float(loss[d]),
+                "lines": lines[:40],
+                "tree": cause_tree(lines[:40]),
+            }
         )
     return out
+
+
+def cause_tree(lines: Sequence[str]) -> list[dict[str, Any]]:
+    """The explanation's lines as a tree: each service a district lost (the people's end) with
+    the assets behind it, back to the hazard (``kind``: ``service``, ``hit`` for an asset
+    the hazard damaged, ``cut`` for one cut off or without what it needs, ``note``).
+    Children are indented under their parent in the simulator's text."""
+    roots: list[dict[str, Any]] = []
+    stack: list[tuple[int, dict[str, Any]]] = []
+    for line in lines:
+        depth = len(line) - len(line.lstrip(" "))
+        text = line.strip().removeprefix("← ").strip()
+        kind = (
+            "service"
+            if depth == 0
+            else "hit"
+            if " damaged by " in text
+            else "cut"
+            if any(w in text for w in ("cut off", "needs", "stopped", "ran out", "ran dry", "lost"))
+            else "note"
+        )
+        node: dict[str, Any] = {"text": text, "kind": kind, "children": []}
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        (stack[-1][1]["children"] if stack else roots).append(node)
+        stack.append((depth, node))
+    return roots
 
 
 def _scenario_story(
@@ -222,6 +249,14 @@ def _scenario_story(
             "chains": _chains(planned, impact, timeline),
         }
     return story
+
+
+def plan_score(benefit: float, benefit_optimiser: float) -> int:
+    """The plan's benefit as a percentage of the optimiser's, not capped: 100 matches it,
+    130 beats it by 30 %, a negative score means the plan made things worse than nothing."""
+    if benefit_optimiser > 0:
+        return round(100 * benefit / benefit_optimiser)
+    return 100 if benefit >= 0 else 0
 
 
 def run_exercise(
@@ -251,7 +286,8 @@ def run_exercise(
     seed = exercise.seed if seed is None else seed
     report = progress or (lambda _f: None)
     report(0.0)
-    best = validate_plan(exercise, city, optimiser_plan(exercise, city, cache_dir, scheduler))
+    searched = optimiser_result(exercise, city, cache_dir)
+    best = validate_plan(exercise, city, searched["placements"])
     report(0.1)
     plans: dict[str, Plan] = {"plan": plan, "optimiser": best}
     results: dict[str, EnsembleResult] = {}
@@ -284,10 +320,8 @@ def run_exercise(
     half = 1.96 * float(benefit.std(ddof=1)) / np.sqrt(n) if n > 1 else 0.0
     mean_opt = float(benefit_opt.mean())
     mean_plan = float(benefit.mean())
-    if mean_opt > 0:
-        score = int(np.clip(round(100 * mean_plan / mean_opt), 0, 100))
-    else:
-        score = 100 if mean_plan >= 0 else 0
+    score = plan_score(mean_plan, mean_opt)
+    outcomes = _outcomes(exercise, city, plans, results, n, seed)
     services = [s for s in SERVICES if results["nothing"].population[SERVICES.index(s)] > 0]
     per_service = {
         name: {s: float(r.metrics["people_hours"][SERVICES.index(s)].mean()) for s in services}
@@ -316,10 +350,47 @@ def run_exercise(
             "cost": plan.cost,
             "budget_used": plan.cost / exercise.budget,
             "optimiser_cost": best.cost,
+            "optimiser_gap": float(searched.get("gap", 0.0)),
+            "optimiser_bound": float(searched.get("bound", 0.0)),
             "annual_probability": exercise.annual_probability(),
         },
         "measures": measures,
         "timeline": story,
+        "outcomes": outcomes,
+    }
+
+
+def _outcomes(
+    exercise: Exercise,
+    city: City,
+    plans: Mapping[str, Plan],
+    results: Mapping[str, EnsembleResult],
+    n: int,
+    seed: int,
+) -> dict[str, Any]:
+    """Each run's outcome in people, hours, euros and (for a flood) lives; see
+    :mod:`crisis.exercises.outcomes`."""
+    sample = ScenarioSet(exercise.hazards, n, seed)
+    exposure = sample.impact(city)
+    flood = all(h["kind"] == "flood" for h in exercise.hazards)
+    runs: dict[str, Any] = {}
+    for name, result in results.items():
+        chosen = plans.get(name)
+        planned = apply_plan(city, chosen.interventions(exercise)) if chosen else city
+        impact = sample.impact(planned) if chosen else exposure
+        entry: dict[str, Any] = {
+            "services": people_without(result.served, np.asarray(result.population)),
+            "damage_eur": float(damage_eur(impact).mean()),
+        }
+        if flood:
+            effects = chosen.effects(exercise, city) if chosen else PeopleEffects(city)
+            deaths = flood_fatalities(city, exposure, planned.warning_hours, effects)
+            entry["fatalities"] = float(deaths.mean())
+        runs[name] = entry
+    return {
+        "runs": runs,
+        "eur_per_repair_hour": EUR_PER_REPAIR_HOUR,
+        "fatality_assumption": FATALITY_ASSUMPTION if flood else None,
     }
 
 
@@ -341,20 +412,54 @@ def _marginal(
     base = float(plan_loss[:m].mean())
     out = []
     items = plan.interventions(exercise)
+    exposure: Impact | None = None
     for i, placement in enumerate(plan.placements):
         rest = items[:i] + items[i + 1 :]
         without = run_ensemble(city, exercise.hazards, m, seed, rest, scheduler=scheduler)
         gain = float(total_loss(without).mean()) - base
-        out.append(
-            {
-                **placement.as_dict(),
-                "cost": placement.cost,
-                "benefit": gain,
-                "per_million": gain / placement.cost * 1e6 if placement.cost else 0.0,
-                "scenarios": m,
-            }
-        )
+        entry = {
+            **placement.as_dict(),
+            "cost": placement.cost,
+            "benefit": gain,
+            "per_million": gain / placement.cost * 1e6 if placement.cost else 0.0,
+            "scenarios": m,
+        }
+        if gain <= max(1e-6 * abs(base), 1e-9):
+            if exposure is None:
+                exposure = ScenarioSet(exercise.hazards, m, seed).impact(city)
+            entry["why"] = why_nothing(exercise, city, placement.measure, placement.asset, exposure)
+        out.append(entry)
     return out
+
+
+def why_nothing(
+    exercise: Exercise, city: City, measure_id: str, asset: str | None, exposure: Impact
+) -> dict[str, Any]:
+    """Why a placement bought nothing, from the hazard's damage with no measure in place.
+
+    ``never_hit``: the hazard never damaged the asset in these scenarios; ``overtopped``: the
+    water stood higher than the barrier (or the raised equipment) wherever it came, with the
+    median depth and the height; ``elsewhere``: the asset was hit, but the outages it could
+    have prevented came from other assets it depends on, or did not reach anyone.
+    """
+    measure = exercise.measure(measure_id)
+    if asset is None or asset not in city.index:
+        return {"reason": "elsewhere"}
+    row = city.index[asset]
+    hit = np.asarray(exposure.damaged[row], dtype=bool)
+    if not hit.any():
+        return {"reason": "never_hit"}
+    if measure.kind in ("flood_protect", "raise") and exposure.intensity is not None:
+        depth = np.asarray(exposure.intensity[row], dtype=np.float64)[hit]
+        height = float(measure.params.get("height_m", measure.params.get("metres", 1.0)))
+        if depth.size and bool((depth > height).all()):
+            return {
+                "reason": "overtopped",
+                "depth": round(float(np.median(depth)), 2),
+                "height": height,
+                "hit": int(hit.sum()),
+            }
+    return {"reason": "elsewhere", "hit": int(hit.sum())}
 
 
 def run_exercise_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]:

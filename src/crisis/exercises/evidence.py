@@ -1,8 +1,9 @@
 """Evidence from a completed exercise toward the competences of its objectives.
 
-A score of 0–100 (the plan's benefit as a share of the optimiser's) becomes a level on the
-profile's 0..4 scale: ``level = 1 + 3 · score / 100`` (finishing an exercise shows at least
-awareness, level 1; matching the optimiser shows level 4). One exercise is weak evidence, so
+A score (the plan's benefit as a percentage of the optimiser's: 100 matches it, above 100
+beats it; it is kept as it is) becomes a level on the profile's 0..4 scale:
+``level = 1 + 3 · min(score, 100) / 100`` (finishing an exercise shows at least awareness,
+level 1; matching or beating the optimiser shows level 4). One exercise is weak evidence, so
 its standard deviation is :data:`EXERCISE_SD` levels.
 """
 
@@ -33,7 +34,9 @@ class ExerciseEvidence:
     def records(self, note: str = "") -> list[Evidence]:
         """Profile evidence, one record per competence."""
         level = level_of(self.score)
-        text = note or f"exercise {self.exercise}: score {self.score:.0f}/100"
+        text = (
+            note or f"exercise {self.exercise}: score {self.score:.0f} (100 = the optimiser's plan)"
+        )
         return [Evidence(c, level, EXERCISE_SD, "exercise", text) for c in self.competences]
 
 

@@ -79,6 +79,13 @@ def _check_rules(exercise: Exercise, source: Source) -> list[str]:
             line = source.line(["measures", i])
             problems.append(f"{name}:{line}: measures[{i}] ({measure.id}): {exc}")
     for i, inject in enumerate(exercise.injects):
+        if inject.objective is not None and inject.objective not in exercise.competences():
+            line = source.line(["injects", i, "objective"])
+            problems.append(
+                f"{name}:{line}: injects[{i}].objective: '{inject.objective}' is not the "
+                f"competence of one of the exercise's objectives "
+                f"({', '.join(exercise.competences())})"
+            )
         for j, option in enumerate(inject.options):
             where = ["injects", i, "options", j]
             for k, item in enumerate(option.interventions):

@@ -17,10 +17,20 @@ from crisis.exceptions import SimulationError
 from crisis.simulation import parse_hazard
 
 FORMAT = "crisis-exercise/1"
+#: The one level of an exercise that defines none.
+STANDARD = "standard"
+#: Hazards (first of an exercise) that are forecast early enough to evacuate before them.
+EVACUATION_HAZARDS: tuple[str, ...] = ("flood", "heatwave")
 LANGUAGES: tuple[str, ...] = ("en", "el", "de", "pt")
-#: Measures placed on one asset at a time, and measures bought for the whole city.
+#: Measures placed on one asset at a time, on one district, and bought for the whole city.
 PER_ASSET: tuple[str, ...] = ("backup", "flood_protect", "harden", "raise", "segmentation")
-CITY_WIDE: tuple[str, ...] = ("crews", "early_warning")
+PER_DISTRICT: tuple[str, ...] = ("evacuate",)
+CITY_WIDE: tuple[str, ...] = ("crews", "early_warning", "public_information")
+#: Measures the simulator itself models (its interventions); the others act on its outcomes
+#: (see :mod:`crisis.exercises.effects`).
+SIMULATED: tuple[str, ...] = (*PER_ASSET, "crews", "early_warning")
+#: What a difficulty level can show the learner on the play page.
+SHOWN: tuple[str, ...] = ("hazard", "exposure", "hints", "optimiser")
 
 
 class Text(BaseModel):
@@ -72,13 +82,15 @@ class Measure(BaseModel):
     applies_to: list[str] = Field(default_factory=list)
     title: Text
 
+    note: Text | None = None
+
     @field_validator("kind")
     @classmethod
     def _known_kind(cls, value: str) -> str:
-        if value not in PER_ASSET + CITY_WIDE:
+        kinds = PER_ASSET + PER_DISTRICT + CITY_WIDE
+        if value not in kinds:
             raise ValueError(
-                f"'{value}' is not offered in exercises; expected one of "
-                f"{', '.join(sorted(PER_ASSET + CITY_WIDE))}"
+                f"'{value}' is not offered in exercises; expected one of {', '.join(sorted(kinds))}"
             )
         return value
 
@@ -92,11 +104,26 @@ class Measure(BaseModel):
 
     @property
     def per_asset(self) -> bool:
-        """Whether the measure is placed on assets (else it is bought once for the city)."""
+        """Whether the measure is placed on assets."""
         return self.kind in PER_ASSET
 
+    @property
+    def per_district(self) -> bool:
+        """Whether the measure is placed on a district (an evacuation)."""
+        return self.kind in PER_DISTRICT
+
+    @property
+    def scope(self) -> str:
+        """``asset``, ``district`` or ``city`` (bought once for the whole city)."""
+        return "asset" if self.per_asset else "district" if self.per_district else "city"
+
+    @property
+    def simulated(self) -> bool:
+        """Whether the simulator models it (else it acts on the simulator's outcomes)."""
+        return self.kind in SIMULATED
+
     def intervention(self, asset: str | None = None) -> dict[str, Any]:
-        """The simulator intervention mapping for one placement."""
+        """The simulator intervention mapping for one placement (simulated kinds only)."""
         data: dict[str, Any] = {"kind": self.kind, **self.params, "label": self.id}
         if self.per_asset:
             data["assets"] = [asset]
@@ -104,12 +131,17 @@ class Measure(BaseModel):
 
 
 class Objective(BaseModel):
-    """A learning objective tied to a competence of the framework."""
+    """A learning objective tied to a competence of the framework.
+
+    ``tasks`` are the evaluator's guide (HSEEP's exercise evaluation guide): the critical
+    tasks an evaluator watches for when judging the objective in a tabletop session.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     competence: str = Field(pattern=r"^[A-Za-z0-9._-]{1,40}$")
     text: Text
+    tasks: list[Text] = Field(default_factory=list, max_length=8)
 
 
 class Option(BaseModel):
@@ -125,6 +157,12 @@ class Option(BaseModel):
     )
     hazard_index: int = Field(default=0, ge=0)
     default: bool = False
+    cost: float | None = Field(
+        default=None, ge=0, le=1e10, description="EUR; default: the interventions' unit costs"
+    )
+    delay_hours: float = Field(
+        default=0.0, ge=0, le=720, description="hours from the decision until it takes effect"
+    )
 
 
 class Inject(BaseModel):
@@ -136,6 +174,11 @@ class Inject(BaseModel):
     hour: int = Field(ge=0, le=720)
     text: Text
     options: list[Option] = Field(min_length=2, max_length=6)
+    objective: str | None = Field(
+        default=None, description="competence id of the objective the inject tests"
+    )
+    expected_action: Text | None = None
+    controller_notes: Text | None = None
 
     @model_validator(mode="after")
     def _options(self) -> Inject:
@@ -152,6 +195,51 @@ class Inject(BaseModel):
         return next((o for o in self.options if o.default), self.options[-1])
 
 
+class Level(BaseModel):
+    """A difficulty level: its budget, what the learner is shown, how uncertain the hazard is.
+
+    Attributes:
+        id: How runs refer to it (``easy``).
+        title: Name shown to learners.
+        budget: EUR, instead of the exercise's budget.
+        hazard: Fields of the first hazard to change (``stage_sigma: 0.6`` widens the spread
+            of flood levels: more hazard uncertainty).
+        show: What the play page shows: ``hazard`` (flood extent, intensity contours),
+            ``exposure`` (assets the hazard often hits), ``hints``, ``optimiser`` (the
+            optimiser's plan in the debrief).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,19}$")
+    title: Text
+    budget: float | None = Field(default=None, gt=0, le=1e10)
+    hazard: dict[str, Any] = Field(default_factory=dict)
+    show: list[str] = Field(default_factory=lambda: list(SHOWN))
+
+    @field_validator("show")
+    @classmethod
+    def _shown(cls, value: list[str]) -> list[str]:
+        unknown = [v for v in value if v not in SHOWN]
+        if unknown:
+            raise ValueError(f"'{unknown[0]}' cannot be shown; expected some of {', '.join(SHOWN)}")
+        return value
+
+
+class SecondObjective(BaseModel):
+    """A competing goal the author sets: money left for development counts too.
+
+    ``weight`` is how many people-hours without service one EUR left unspent is worth; the
+    plan's combined benefit is its people-hours avoided plus ``weight`` × EUR left.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["budget_left"] = "budget_left"
+    weight: float = Field(gt=0, le=1000)
+    text: Text
+
+
 class Exercise(BaseModel):
     """A resilience exercise (see the module docstring)."""
 
@@ -163,6 +251,7 @@ class Exercise(BaseModel):
     title: Text
     briefing: Text
     minutes: int = Field(default=20, ge=5, le=240)
+    time_limit: bool = Field(default=False, description="submissions after `minutes` refused")
     budget: float = Field(gt=0, le=1e10)
     scenarios: int = Field(default=200, ge=10, le=5000)
     seed: int = Field(default=1, ge=0, le=2**31)
@@ -170,6 +259,15 @@ class Exercise(BaseModel):
     measures: list[Measure] = Field(min_length=1, max_length=20)
     objectives: list[Objective] = Field(min_length=1, max_length=10)
     injects: list[Inject] = Field(default_factory=list, max_length=12)
+    levels: list[Level] = Field(default_factory=list, max_length=5)
+    hints: list[Text] = Field(default_factory=list, max_length=10)
+    second_objective: SecondObjective | None = None
+    onset_hour: int = Field(
+        default=0,
+        ge=0,
+        le=720,
+        description="tabletop hour at which the hazard strikes (the simulation's hour 0)",
+    )
 
     @field_validator("hazards")
     @classmethod
@@ -187,6 +285,7 @@ class Exercise(BaseModel):
         for name, ids in (
             ("measures", [m.id for m in self.measures]),
             ("injects", [i.id for i in self.injects]),
+            ("levels", [v.id for v in self.levels]),
         ):
             twice = sorted({x for x in ids if ids.count(x) > 1})
             if twice:
@@ -198,7 +297,43 @@ class Exercise(BaseModel):
                         f"inject '{inject.id}' option '{option.id}': hazard_index "
                         f"{option.hazard_index} but the exercise has {len(self.hazards)} hazard(s)"
                     )
+        first = self.hazards[0]["kind"]
+        for measure in self.measures:
+            if measure.kind == "evacuate" and first not in EVACUATION_HAZARDS:
+                raise ValueError(
+                    f"measure '{measure.id}': an evacuation needs a forecast hazard "
+                    f"({', '.join(EVACUATION_HAZARDS)}); this exercise starts with '{first}'"
+                )
         return self
+
+    def level(self, level_id: str | None) -> Level:
+        """The difficulty level ``level_id`` (``None``: the first; a plain exercise has one)."""
+        if not self.levels:
+            if level_id not in (None, "", STANDARD):
+                raise SimulationError(f"exercise '{self.id}' has no level '{level_id}'")
+            return Level(id=STANDARD, title=Text(en="Standard"))
+        if level_id in (None, ""):
+            return self.levels[0]
+        for level in self.levels:
+            if level.id == level_id:
+                return level
+        raise SimulationError(
+            f"exercise '{self.id}' has no level '{level_id}'; levels: "
+            f"{', '.join(v.id for v in self.levels)}"
+        )
+
+    def at_level(self, level_id: str | None) -> Exercise:
+        """The exercise as played at a level: its budget and its hazard, no other levels."""
+        level = self.level(level_id)
+        hazards = [dict(h) for h in self.hazards]
+        hazards[0].update(level.hazard)
+        return self.model_copy(
+            update={
+                "budget": level.budget or self.budget,
+                "hazards": Exercise._hazards(hazards),
+                "levels": [level] if self.levels else [],
+            }
+        )
 
     def measure(self, measure_id: str) -> Measure:
         """The catalogue entry ``measure_id``; :class:`SimulationError` when it is not offered."""

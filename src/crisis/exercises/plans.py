@@ -1,10 +1,11 @@
 """A learner's plan: measures from the catalogue placed on assets, checked before anything runs.
 
-A plan is a list of placements ``{"measure": "barrier", "asset": "bus-46"}`` (``asset`` is
-left out for city-wide measures such as extra crews). :func:`validate_plan` refuses, with a
-message naming the placement, a measure the exercise does not offer, an asset the city does
-not have or the measure cannot be applied to, a repeated placement and a plan over budget;
-nothing is charged for a refused plan.
+A plan is a list of placements ``{"measure": "barrier", "asset": "bus-46"}``; an evacuation
+names a district instead (``{"measure": "evacuate", "district": "D04"}``) and city-wide
+measures such as extra crews name neither. :func:`validate_plan` refuses, with a message
+naming the placement, a measure the exercise does not offer, an asset or district the city
+does not have or the measure cannot be applied to, a repeated placement and a plan over
+budget; nothing is charged for a refused plan.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from crisis.exceptions import SimulationError
+from crisis.exercises.effects import Evacuate, PeopleEffects, evacuation_cost, parse_effect
 from crisis.exercises.models import Exercise, Measure
 from crisis.simulation.city import FRAGILITY_MEASURES, GROUP_TYPES, SECTORS, City
 from crisis.simulation.interventions import parse_intervention
@@ -66,24 +68,45 @@ def eligible(city: City, measure: Measure) -> npt.NDArray[np.bool_]:
 
 
 def unit_cost(city: City, measure: Measure) -> float:
-    """Cost in EUR of one placement of ``measure`` (the simulator's unit costs)."""
-    asset = city.ids[0] if measure.per_asset else None
-    return float(parse_intervention(measure.intervention(asset)).total_cost(city))
+    """Cost in EUR of one placement of ``measure`` (the simulator's unit costs).
+
+    For an evacuation it is the cost per resident moved (the placement's cost depends on the
+    district's population).
+    """
+    if measure.simulated:
+        asset = city.ids[0] if measure.per_asset else None
+        return float(parse_intervention(measure.intervention(asset)).total_cost(city))
+    settings = parse_effect(measure.kind, measure.params)
+    if isinstance(settings, Evacuate):
+        return float(settings.cost_per_person)
+    return float(getattr(settings, "cost", 0.0))
+
+
+def placement_cost(city: City, measure: Measure, placement: Mapping[str, Any]) -> float:
+    """Cost in EUR of one placement (an evacuation costs per resident of its district)."""
+    if measure.per_district:
+        settings = parse_effect(measure.kind, measure.params)
+        assert isinstance(settings, Evacuate)
+        return evacuation_cost(city, str(placement["district"]), settings)
+    return unit_cost(city, measure)
 
 
 @dataclass(frozen=True)
 class Placement:
-    """One measure bought: on ``asset``, or for the whole city when ``asset`` is None."""
+    """One measure bought: on ``asset``, on ``district``, or for the whole city."""
 
     measure: str
     asset: str | None
     cost: float
+    district: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form (what the browser sends back)."""
         out: dict[str, Any] = {"measure": self.measure}
         if self.asset is not None:
             out["asset"] = self.asset
+        if self.district is not None:
+            out["district"] = self.district
         return out
 
 
@@ -100,8 +123,22 @@ class Plan:
         return float(sum(p.cost for p in self.placements))
 
     def interventions(self, exercise: Exercise) -> list[dict[str, Any]]:
-        """Simulator interventions, one per placement, in order."""
-        return [exercise.measure(p.measure).intervention(p.asset) for p in self.placements]
+        """Simulator interventions, one per simulated placement, in order."""
+        out = []
+        for p in self.placements:
+            measure = exercise.measure(p.measure)
+            if measure.simulated:
+                out.append(measure.intervention(p.asset))
+        return out
+
+    def effects(self, exercise: Exercise, city: City) -> PeopleEffects:
+        """The plan's measures on people (evacuations, public information)."""
+        items = []
+        for p in self.placements:
+            measure = exercise.measure(p.measure)
+            if not measure.simulated:
+                items.append((measure.kind, p.district, parse_effect(measure.kind, measure.params)))
+        return PeopleEffects(city, items)
 
     def as_list(self) -> list[dict[str, Any]]:
         """The placements in JSON form."""
@@ -129,7 +166,7 @@ def validate_plan(
         where = f"placement {n}"
         if not isinstance(item, Mapping) or not isinstance(item.get("measure"), str):
             raise PlanError(f"{where}: expected {{'measure': …, 'asset': …}}")
-        extra = set(item) - {"measure", "asset"}
+        extra = set(item) - {"measure", "asset", "district"}
         if extra:
             raise PlanError(f"{where}: unexpected field '{sorted(extra)[0]}'")
         try:
@@ -137,7 +174,21 @@ def validate_plan(
         except SimulationError as exc:
             raise PlanError(f"{where}: {exc}") from None
         asset = item.get("asset")
-        if measure.per_asset:
+        district = item.get("district")
+        if not measure.per_district and district not in (None, ""):
+            raise PlanError(f"{where}: measure '{measure.id}' takes no district")
+        if measure.per_district:
+            if asset not in (None, ""):
+                raise PlanError(
+                    f"{where}: measure '{measure.id}' is placed on a district, not an asset"
+                )
+            if not isinstance(district, str) or district not in city.district_ids:
+                raise PlanError(
+                    f"{where}: measure '{measure.id}' needs one of the city's districts; "
+                    + ("none was given" if district is None else f"got {str(district)[:40]!r}")
+                )
+            asset = None
+        elif measure.per_asset:
             if not isinstance(asset, str) or not asset:
                 raise PlanError(f"{where}: measure '{measure.id}' needs an asset to be placed on")
             if asset not in city.index:
@@ -155,14 +206,20 @@ def validate_plan(
             raise PlanError(f"{where}: measure '{measure.id}' is city-wide; it takes no asset")
         else:
             asset = None
-        key = (measure.id, asset)
+        if not measure.per_district:
+            district = None
+        key = (measure.id, asset or district)
         if key in seen:
-            target = f" on {asset}" if asset else ""
+            target = f" on {asset or district}" if asset or district else ""
             raise PlanError(f"{where}: measure '{measure.id}'{target} is already in the plan")
         seen.add(key)
-        if measure.id not in costs:
-            costs[measure.id] = unit_cost(city, measure)
-        out.append(Placement(measure.id, asset, costs[measure.id]))
+        if measure.per_district:
+            cost = placement_cost(city, measure, {"district": district})
+        else:
+            if measure.id not in costs:
+                costs[measure.id] = unit_cost(city, measure)
+            cost = costs[measure.id]
+        out.append(Placement(measure.id, asset, cost, district))
     plan = Plan(tuple(out), exercise.budget)
     if plan.cost > exercise.budget + 1e-6:
         raise PlanError(

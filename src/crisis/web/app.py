@@ -231,7 +231,13 @@ def _catalogue(app: FastAPI) -> Catalogue:
 
 
 def _vendor_routes(app: FastAPI) -> None:
-    """plotly.js from the installed plotly wheel, served by us (no CDN)."""
+    """plotly.js and Leaflet from their installed wheels, served by us (no CDN)."""
+    try:
+        from xstatic.pkg import leaflet
+    except ImportError:
+        pass
+    else:
+        app.mount("/vendor/leaflet", StaticFiles(directory=leaflet.BASE_DIR), name="leaflet")
     try:
         import plotly
     except ImportError:

@@ -51,6 +51,13 @@ ASSET_KINDS = (
     N_("shelter"),
     N_("reservoir"),
     N_("tank"),
+    N_("flood gauge"),
+    N_("depot"),
+    N_("transformer"),
+    N_("bridge"),
+    N_("overhead line"),
+    N_("intersection"),
+    N_("junction"),
 )
 #: Paths under /exercises that are not exercise ids.
 RESERVED = frozenset({"authoring", "tabletop", "runs", "evidence", "new", "import"})

@@ -243,6 +243,92 @@ def resolve(
     return RedirectResponse(f"/exercises/tabletop/{row.id}", status_code=303)
 
 
+#: Longest hot-wash note, and most notes in a session.
+NOTE_MAX = 1000
+MAX_NOTES = 60
+
+
+@router.post("/exercises/tabletop/{session_id}/notes")
+def add_note(
+    session_id: Id,
+    text: str = Form(..., max_length=NOTE_MAX),
+    user: User = Depends(instructors),
+    db: Session = Depends(get_db),
+) -> Response:
+    """A hot-wash note, taken live by the instructor (strengths, areas for improvement)."""
+    row = store.get_tabletop(db, session_id)
+    _owned(row, user)
+    text = text.strip()
+    if not text:
+        raise CrisisError(_("The note is empty."))
+    state = dict(row.state)
+    notes = list(state.get("notes", []))
+    if len(notes) >= MAX_NOTES:
+        raise ConflictError(_("This session already has the most notes it can keep."))
+    notes.append({"at": _now().isoformat(timespec="seconds"), "text": text})
+    state["notes"] = notes
+    store.save_tabletop_state(db, row, state)
+    db.commit()
+    return RedirectResponse(f"/exercises/tabletop/{row.id}#hotwash-h", status_code=303)
+
+
+@router.post("/exercises/tabletop/{session_id}/improvements")
+def add_improvement(
+    session_id: Id,
+    action: str = Form("", max_length=domain.ITEM_TEXT_MAX + 100),
+    owner: str = Form("", max_length=domain.ITEM_TEXT_MAX + 100),
+    due: str = Form("", max_length=40),
+    objective: str = Form("", max_length=40),
+    user: User = Depends(instructors),
+    db: Session = Depends(get_db),
+) -> Response:
+    """An item of the session's improvement plan: action, owner, due date."""
+    row = store.get_tabletop(db, session_id)
+    _owned(row, user)
+    exercise = find_exercise(db, row.exercise)
+    item = domain.improvement_item(
+        {"action": action, "owner": owner, "due": due, "objective": objective}, _now().date()
+    )
+    if "objective" in item and item["objective"] not in exercise.competences():
+        raise CrisisError(
+            _("field 'objective': not one of this exercise's competences")
+            + f" ({', '.join(exercise.competences())})"
+        )
+    state = dict(row.state)
+    items = list(state.get("improvements", []))
+    if len(items) >= domain.MAX_ITEMS:
+        raise ConflictError(_("The improvement plan already has the most items it can keep."))
+    items.append(item)
+    state["improvements"] = items
+    store.save_tabletop_state(db, row, state)
+    db.commit()
+    return RedirectResponse(f"/exercises/tabletop/{row.id}#improve-h", status_code=303)
+
+
+@router.get("/exercises/tabletop/{session_id}/report")
+def report(
+    request: Request,
+    session_id: Id,
+    user: User = Depends(players),
+    db: Session = Depends(get_db),
+) -> Response:
+    """The session's after-action report with its improvement plan (printable; print to PDF)."""
+    row = store.get_tabletop(db, session_id)
+    exercise = find_exercise(db, row.exercise)
+    lang = page_language(request)
+    return render(
+        request,
+        "exercises/tabletop_report.html",
+        {
+            "row": row,
+            "exercise": exercise,
+            "view": _view(db, row, exercise, lang),
+            "ranking": domain.RANKING_RULE,
+            "lang": lang,
+        },
+    )
+
+
 @router.post("/exercises/tabletop/{session_id}/close")
 def close(
     session_id: Id, user: User = Depends(instructors), db: Session = Depends(get_db)

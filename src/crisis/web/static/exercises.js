@@ -23,11 +23,12 @@
     var budgetText = document.getElementById("budget-text");
     var field = document.getElementById("plan-field");
     var tbody = document.querySelector("#plan-table tbody");
-    var svg = document.getElementById("play-map");
     var exposure = {};
-    svg.querySelectorAll("[data-id]").forEach(function (el) {
-      exposure[el.getAttribute("data-id")] = parseFloat(el.getAttribute("data-exposure") || "0");
-    });
+    var mapData = json("play-map-data");
+    mapData.nodes.concat(mapData.links).forEach(function (a) { exposure[a.id] = a.exposure; });
+    var cityMap = window.CrisisMap.create(document.getElementById("play-map"), mapData, json("play-map-words"),
+      function (id) { select.value = id; add(id); });
+    var name = cityMap.name;
 
     function chosen() {
       var r = document.querySelector("input[name=measure-choice]:checked");
@@ -41,7 +42,7 @@
       plan.forEach(function (p, i) {
         var tr = document.createElement("tr");
         var th = document.createElement("th"); th.scope = "row"; th.textContent = byId[p.measure].title;
-        var a = document.createElement("td"); a.textContent = p.asset || text("whole-city-label");
+        var a = document.createElement("td"); a.textContent = p.asset ? name(p.asset) : text("whole-city-label");
         var c = document.createElement("td"); c.textContent = money(byId[p.measure].cost);
         var b = document.createElement("td");
         var btn = document.createElement("button"); btn.type = "button"; btn.className = "secondary";
@@ -56,51 +57,41 @@
       meter.value = total;
       budgetText.textContent = money(total) + " / " + money(data.budget);
       field.value = JSON.stringify(plan);
-      svg.querySelectorAll(".placed").forEach(function (el) { el.classList.remove("placed"); });
-      plan.forEach(function (p) {
-        if (p.asset) {
-          svg.querySelectorAll('[data-id="' + p.asset + '"]').forEach(function (el) { el.classList.add("placed"); });
-        }
-      });
+      cityMap.setPlaced(plan.filter(function (p) { return p.asset; }).map(function (p) { return p.asset; }));
     }
 
     function fillAssets() {
       var m = chosen();
       select.innerHTML = "";
-      svg.querySelectorAll(".eligible").forEach(function (el) { el.classList.remove("eligible"); });
       if (!m || !m.per_asset) {
         var o = document.createElement("option"); o.value = ""; o.textContent = text("whole-city-label");
-        select.appendChild(o); select.disabled = true; return;
+        select.appendChild(o); select.disabled = true; cityMap.setEligible([]); return;
       }
       select.disabled = false;
       var assets = m.assets.slice().sort(function (a, b) { return (exposure[b] || 0) - (exposure[a] || 0); });
       assets.forEach(function (id) {
         var o = document.createElement("option"); o.value = id;
         var e = exposure[id] || 0;
-        o.textContent = id + (e > 0 ? " (" + Math.round(e * 100) + " %)" : "");
+        o.textContent = name(id) + (e > 0 ? " · " + Math.round(e * 100) + " %" : "");
         select.appendChild(o);
-        svg.querySelectorAll('[data-id="' + id + '"]').forEach(function (el) { el.classList.add("eligible"); });
       });
+      cityMap.setEligible(m.assets);
     }
 
     function add(assetId) {
       var m = chosen();
       if (!m) { return; }
       var asset = m.per_asset ? assetId : null;
-      if (m.per_asset && !m.allowed.has(asset)) { say(text("not-applicable-label") + " (" + asset + ")"); return; }
+      if (m.per_asset && !m.allowed.has(asset)) { say(text("not-applicable-label") + " (" + name(asset) + ")"); return; }
       if (plan.some(function (p) { return p.measure === m.id && (p.asset || null) === asset; })) { say(text("already-label")); return; }
       if (cost() + m.cost > data.budget + 1e-6) { say(text("over-budget-label")); return; }
       var p = { measure: m.id }; if (asset) { p.asset = asset; }
       plan.push(p); render();
-      say(text("added-label") + ": " + m.title + (asset ? " @ " + asset : ""));
+      say(text("added-label") + ": " + m.title + (asset ? " · " + name(asset) : ""));
     }
 
     document.querySelectorAll("input[name=measure-choice]").forEach(function (r) { r.addEventListener("change", fillAssets); });
     document.getElementById("add-measure").addEventListener("click", function () { add(select.value); });
-    svg.addEventListener("click", function (ev) {
-      var el = ev.target.closest("[data-id]");
-      if (el) { add(el.getAttribute("data-id")); }
-    });
     fillAssets(); render();
   }
 
