@@ -370,7 +370,7 @@ def _outcomes(
 ) -> dict[str, Any]:
     """Each run's outcome in people, hours, euros and (for a flood) lives; see
     :mod:`crisis.exercises.outcomes`."""
-    sample = ScenarioSet(exercise.hazards, n, seed)
+    sample = ScenarioSet(exercise.hazards, n, seed, base=city)
     exposure = sample.impact(city)
     flood = all(h["kind"] == "flood" for h in exercise.hazards)
     runs: dict[str, Any] = {}

@@ -39,6 +39,7 @@ from crisis.exercises.plans import eligible, placement_cost
 from crisis.exercises.scenarios import (
     Outcome,
     ScenarioSet,
+    patched,
     rows_differ,
     settle_hours,
     take,
@@ -439,14 +440,13 @@ class _Search:
                 for c, _ in chunk:
                     c.gain = 0.0
                 continue
-            impact = take(self.impact, cols)
+            patches = []
             at = 0
             for c, own in chunk:
-                treated = self.treated[c.measure.id]
                 span = slice(at, at + own.size)
-                for name in ("damaged", "repair_hours", "crew", "cause", "intensity"):
-                    getattr(impact, name)[c.row, span] = getattr(treated, name)[c.row, own]
+                patches.append((c.row, span, self.treated[c.measure.id], own))
                 at += own.size
+            impact = patched(take(self.impact, cols), patches)
             part = self.sample.run(self.city, impact, settled=self.settle[cols])
             new = self._adjusted_cols(part, cols)
             at = 0
@@ -490,7 +490,9 @@ def _optimise(
     progress: Progress | None,
 ) -> Result:
     report = progress or (lambda _f: None)
-    sample = ScenarioSet(exercise.hazards, n_scenarios, exercise.seed if seed is None else seed)
+    sample = ScenarioSet(
+        exercise.hazards, n_scenarios, exercise.seed if seed is None else seed, base=city
+    )
     search = _Search(exercise, city, sample, report)
     pool = candidates(exercise, city)
     report(0.1)

@@ -19,7 +19,8 @@ import numpy.typing as npt
 
 from crisis.simulation import run_ensemble
 from crisis.simulation.city import SERVICES, City
-from crisis.simulation.hazards import Impact, parse_hazard, sample_hazards
+from crisis.simulation.ensemble import repair_order
+from crisis.simulation.hazards import Impact, Outages, parse_hazard, sample_hazards
 from crisis.simulation.metrics import service_population
 from crisis.simulation.recovery import simulate
 
@@ -28,47 +29,107 @@ FloatArray = npt.NDArray[np.float64]
 _DEFAULTS = inspect.signature(run_ensemble).parameters
 HORIZON: int = int(_DEFAULTS["horizon"].default)
 POLICY: str = str(_DEFAULTS["policy"].default)
-CHUNK: int = int(_DEFAULTS["chunk_size"].default)
 
 
 def take(impact: Impact, cols: npt.ArrayLike) -> Impact:
     """The scenarios ``cols`` of ``impact`` (in that order)."""
     c = np.asarray(cols, dtype=np.intp)
+    lo, hi = impact.ptr[c], impact.ptr[c + 1]
+    counts = (hi - lo).astype(np.int64)
+    ptr = np.zeros(c.size + 1, dtype=np.int64)
+    np.cumsum(counts, out=ptr[1:])
+    index = np.repeat(lo - ptr[:-1], counts) + np.arange(int(ptr[-1]), dtype=np.int64)
 
     def pick(a: Any) -> Any:
         return None if a is None else np.ascontiguousarray(a[:, c])
 
     return Impact(
-        damaged=pick(impact.damaged),
-        repair_hours=pick(impact.repair_hours),
-        crew=pick(impact.crew),
-        cause=pick(impact.cause),
-        intensity=pick(impact.intensity),
+        n_assets=impact.n_assets,
         probability=impact.probability[c],
+        ptr=ptr,
+        asset=impact.asset[index],
+        cause_code=impact.cause_code[index],
+        value=impact.value[index],
+        down=impact.down[index],
+        ready=impact.ready[index],
+        hours=impact.hours[index],
+        needs_crew=impact.needs_crew[index],
+        is_damage=impact.is_damage[index],
         workforce=pick(impact.workforce),
         health_demand=pick(impact.health_demand),
+        exposure=pick(impact.exposure),
     )
+
+
+def _entries(impact: Impact, keep: npt.NDArray[np.bool_]) -> dict[str, Any]:
+    return {
+        "scenario": impact.entry_scenario[keep],
+        "asset": impact.asset[keep],
+        "cause": impact.cause_code[keep],
+        "intensity": impact.value[keep],
+        "down": impact.down[keep],
+        "ready": impact.ready[keep],
+        "hours": impact.hours[keep],
+        "crew": impact.needs_crew[keep],
+        "damaged": impact.is_damage[keep],
+    }
 
 
 def with_rows(impact: Impact, rows: npt.ArrayLike, source: Impact) -> Impact:
     """``impact`` with the asset rows ``rows`` taken from ``source`` (same scenarios)."""
-    r = np.asarray(rows, dtype=np.intp)
-
-    def swap(a: Any, b: Any) -> Any:
-        out = a.copy()
-        out[r] = b[r]
-        return out
-
-    return Impact(
-        damaged=swap(impact.damaged, source.damaged),
-        repair_hours=swap(impact.repair_hours, source.repair_hours),
-        crew=swap(impact.crew, source.crew),
-        cause=swap(impact.cause, source.cause),
-        intensity=swap(impact.intensity, source.intensity),
+    chosen = np.zeros(impact.n_assets, dtype=bool)
+    chosen[np.asarray(rows, dtype=np.intp)] = True
+    mine = _entries(impact, ~chosen[impact.asset])
+    theirs = _entries(source, chosen[source.asset])
+    columns = {k: np.concatenate([mine[k], theirs[k]]) for k in mine}
+    order = np.lexsort((columns["asset"], columns["scenario"]))
+    exposure = impact.exposure
+    if exposure is not None and source.exposure is not None:
+        exposure = exposure.copy()
+        exposure[chosen] = source.exposure[chosen]
+    outages = Outages(
+        **{k: v[order] for k, v in columns.items()},
         probability=impact.probability,
         workforce=impact.workforce,
         health_demand=impact.health_demand,
+        exposure=exposure,
     )
+    return Impact.from_outages(impact.n_assets, outages)
+
+
+def patched(
+    impact: Impact, patches: Sequence[tuple[int, slice, Impact, npt.NDArray[np.intp]]]
+) -> Impact:
+    """``impact`` with, for each ``(row, span, source, cols)``, asset ``row`` in scenarios
+    ``span`` taken from ``source``'s scenarios ``cols`` (one for one)."""
+    drop = np.zeros(impact.asset.size, dtype=bool)
+    added: list[dict[str, Any]] = []
+    scen = impact.entry_scenario
+    for row, span, source, cols in patches:
+        drop |= (impact.asset == row) & (scen >= span.start) & (scen < span.stop)
+        where = np.full(source.n_scenarios, -1, dtype=np.int64)
+        where[np.asarray(cols, dtype=np.intp)] = np.arange(span.start, span.stop)
+        keep = (source.asset == row) & (where[source.entry_scenario] >= 0)
+        entries = _entries(source, keep)
+        entries["scenario"] = where[source.entry_scenario[keep]]
+        added.append(entries)
+    parts = [_entries(impact, ~drop), *added]
+    columns = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    order = np.lexsort((columns["asset"], columns["scenario"]))
+    exposure = impact.exposure
+    if exposure is not None:
+        exposure = exposure.copy()
+        for row, span, source, cols in patches:
+            if source.exposure is not None:
+                exposure[row, span] = source.exposure[row, np.asarray(cols, dtype=np.intp)]
+    outages = Outages(
+        **{k: v[order] for k, v in columns.items()},
+        probability=impact.probability,
+        workforce=impact.workforce,
+        health_demand=impact.health_demand,
+        exposure=exposure,
+    )
+    return Impact.from_outages(impact.n_assets, outages)
 
 
 def rows_differ(a: Impact, b: Impact) -> npt.NDArray[np.bool_]:
@@ -109,46 +170,24 @@ class ScenarioSet:
         hazards: The exercise's hazards (mappings).
         n: Number of scenarios.
         seed: The ensemble seed.
+        base: The city before any plan, whose repair order every plan keeps (as in
+            :func:`run_ensemble`); ``None`` lets each city use its own.
     """
 
-    def __init__(self, hazards: Sequence[dict[str, Any]], n: int, seed: int) -> None:
+    def __init__(
+        self, hazards: Sequence[dict[str, Any]], n: int, seed: int, base: City | None = None
+    ) -> None:
         self.models = [parse_hazard(h, f"hazard {i + 1}") for i, h in enumerate(hazards)]
         self.n = int(n)
         self.seed = int(seed)
-        n_chunks = -(-self.n // CHUNK)
-        self._seeds = np.random.SeedSequence(self.seed).spawn(n_chunks)
+        #: The repair order of the city before any plan, as the ensemble keeps it.
+        self.order = None if base is None else repair_order(base, POLICY, self.models)
 
     def impact(self, city: City) -> Impact:
         """The damage of every scenario on ``city`` (a plan's city: measures in place)."""
-        parts = []
-        for c, seed in enumerate(self._seeds):
-            size = min(CHUNK, self.n - c * CHUNK)
-            rng = np.random.default_rng(seed)
-            parts.append(sample_hazards(self.models, city, size, rng, HORIZON))
-        if len(parts) == 1:
-            return parts[0]
-
-        def cat(name: str) -> Any:
-            values = [getattr(p, name) for p in parts]
-            if any(v is None for v in values):
-                if all(v is None for v in values):
-                    return None
-                ones = [np.ones((HORIZON, p.probability.size), np.float32) for p in parts]
-                values = [o if v is None else v for v, o in zip(values, ones, strict=True)]
-            return np.concatenate(values, axis=-1)
-
-        impact = Impact(
-            damaged=cat("damaged"),
-            repair_hours=cat("repair_hours"),
-            crew=cat("crew"),
-            cause=cat("cause"),
-            intensity=cat("intensity"),
-            probability=np.concatenate([p.probability * p.probability.size for p in parts])
-            / self.n,
-            workforce=cat("workforce"),
-            health_demand=cat("health_demand"),
-        )
-        return impact
+        # Scenario j is drawn from the seed and its number alone, so the whole sample at once
+        # is the ensemble's, chunk by chunk.
+        return sample_hazards(self.models, city, self.n, self.seed, HORIZON)
 
     def run(
         self,
@@ -182,7 +221,7 @@ class ScenarioSet:
         return out
 
     def _simulate(self, city: City, impact: Impact, horizon: int) -> Outcome:
-        timeline = simulate(city, impact, horizon=horizon, policy=POLICY)
+        timeline = simulate(city, impact, horizon=horizon, policy=POLICY, order=self.order)
         population, _ = service_population(city)
         served = timeline.served
         loss = ((1.0 - served.astype(np.float64)).sum(axis=1) * population[:, None]).sum(axis=0)

@@ -38,6 +38,12 @@ def as_hazards(hazards: HazardsLike) -> list[HazardModel]:
     ]
 
 
+def repair_order(city: City, policy: str, hazards: Sequence[HazardModel]) -> np.ndarray:
+    """The repair order an ensemble of ``hazards`` on ``city`` uses (its plan aside: a plan
+    never reorders the repairs, see :func:`crisis.simulation.recovery.simulate`)."""
+    return np.asarray(priority_order(city, policy, _ready(city, hazards)), dtype=np.int64)
+
+
 def _ready(city: City, hazards: Sequence[HazardModel]) -> np.ndarray:
     """Hour each asset can typically be worked on under the hazards (the latest)."""
     return np.max([h.expected_ready(city) for h in hazards], axis=0)
@@ -118,7 +124,7 @@ def run_ensemble(
     planned = apply_plan(city, plan)
     n_chunks = -(-n_scenarios // chunk_size)
     sizes = [min(chunk_size, n_scenarios - c * chunk_size) for c in range(n_chunks)]
-    order = np.asarray(priority_order(city, policy, _ready(city, models)), dtype=np.int64)
+    order = repair_order(city, policy, models)
     args = [
         (models, seed, c * chunk_size, sizes[c], horizon, policy, order) for c in range(n_chunks)
     ]
