@@ -45,7 +45,9 @@ PROPER_NAMES = (
     "ESCO", "EQF", "ECTS", "DigComp", "Moodle", "CASE", "SCRO", "SCADA", "Cell Broadcast",
     "Maria Learner", "Demo analyst", "Build Back Better", "Disaster Resilience Scorecard for "
     "Cities", "Business Continuity Management", "Concept-Mapping", "Peer-Learning",
-    "Peer-Review", "Co-Design", "Ten Essentials",
+    "Peer-Review", "Co-Design", "Ten Essentials", "Common Alerting Protocol",
+    "OGC SensorThings API", "Caribbean Catastrophe Risk Insurance Facility", "Sherry Arnstein",
+    "Riverside North",
 )  # fmt: skip
 
 #: Elements whose text is not a passage of the page: marked fallbacks, identifiers, editable
