@@ -204,7 +204,9 @@ def _on_dask(
     except (OSError, ValueError, TypeError) as exc:
         raise SimulationError(f"cannot reach Dask scheduler {scheduler!r}: {exc}") from None
     try:
-        shared = client.scatter(city, broadcast=True)
+        # A fresh key each time: the same city scattered again right after an earlier
+        # ensemble released it must not race with the scheduler forgetting that copy.
+        shared = client.scatter(city, broadcast=True, hash=False)
         futures = [client.submit(run_chunk, shared, *a, pure=False) for a in args]
         index = {f.key: i for i, f in enumerate(futures)}
         parts: list[dict[str, Any] | None] = [None] * len(futures)
