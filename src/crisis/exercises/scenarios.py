@@ -81,20 +81,11 @@ def with_rows(impact: Impact, rows: npt.ArrayLike, source: Impact) -> Impact:
     chosen[np.asarray(rows, dtype=np.intp)] = True
     mine = _entries(impact, ~chosen[impact.asset])
     theirs = _entries(source, chosen[source.asset])
-    columns = {k: np.concatenate([mine[k], theirs[k]]) for k in mine}
-    order = np.lexsort((columns["asset"], columns["scenario"]))
     exposure = impact.exposure
     if exposure is not None and source.exposure is not None:
         exposure = exposure.copy()
         exposure[chosen] = source.exposure[chosen]
-    outages = Outages(
-        **{k: v[order] for k, v in columns.items()},
-        probability=impact.probability,
-        workforce=impact.workforce,
-        health_demand=impact.health_demand,
-        exposure=exposure,
-    )
-    return Impact.from_outages(impact.n_assets, outages)
+    return _rebuilt(impact, [mine, theirs], exposure)
 
 
 def patched(
@@ -113,15 +104,19 @@ def patched(
         entries = _entries(source, keep)
         entries["scenario"] = where[source.entry_scenario[keep]]
         added.append(entries)
-    parts = [_entries(impact, ~drop), *added]
-    columns = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    order = np.lexsort((columns["asset"], columns["scenario"]))
     exposure = impact.exposure
     if exposure is not None:
         exposure = exposure.copy()
         for row, span, source, cols in patches:
             if source.exposure is not None:
                 exposure[row, span] = source.exposure[row, np.asarray(cols, dtype=np.intp)]
+    return _rebuilt(impact, [_entries(impact, ~drop), *added], exposure)
+
+
+def _rebuilt(impact: Impact, parts: list[dict[str, Any]], exposure: Any) -> Impact:
+    """An impact of ``impact``'s scenarios from outage entries gathered in ``parts``."""
+    columns = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    order = np.lexsort((columns["asset"], columns["scenario"]))
     outages = Outages(
         **{k: v[order] for k, v in columns.items()},
         probability=impact.probability,
