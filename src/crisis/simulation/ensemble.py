@@ -236,7 +236,7 @@ def replay(result: EnsembleResult, city: City, scenario: int) -> tuple[City, Any
     models = as_hazards(result.hazards)
     planned = apply_plan(city, result.interventions)
     impact = sample_hazards(models, planned, 1, result.seed, result.horizon, first=scenario)
-    order = priority_order(city, result.policy, _ready(city, models))
+    order = repair_order(city, result.policy, models)
     timeline = simulate(
         planned, impact, horizon=result.horizon, policy=result.policy, trace=True, order=order
     )
