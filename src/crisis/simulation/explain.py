@@ -157,6 +157,9 @@ class _Walker:
         self.stores = _Stores(city, timeline.stores[0])
         self.depth = depth
         self._own: dict[int, npt.NDArray[np.bool_]] = {}  # _down_on_their_own by hour
+        self._parts: dict[tuple[int, int], tuple[npt.NDArray[np.intp], npt.NDArray[np.int32]]]
+        self._parts = {}  # _passable_parts by hour and network
+        self._walls: dict[tuple[int, ...], list[int]] = {}  # _cut by hour, network and part
         n = city.n_assets
         self.out_from = np.full(n, np.inf)
         self.out_until = np.zeros(n)
@@ -345,16 +348,46 @@ class _Walker:
         made of members that are damaged or miss something they need.
         """
         city = self.city
+        net = int(city.network[a])
         own = self._down_on_their_own(hour)
-        same = city.network == city.network[a]
-        passable = same & ~own
-        passable[a] = True
-        nodes = np.flatnonzero(passable)
-        sub = city.adjacency[nodes][:, nodes]
-        reach = csgraph.breadth_first_order(
-            sub, int(nodes.searchsorted(a)), directed=False, return_predecessors=False
-        )
-        region = nodes[reach]
+        same = city.network == net
+        nodes, labels = self._passable_parts(hour, net)
+        if own[a]:
+            # ``a`` is itself a wall: its region is it and the parts it touches.
+            near = city.adjacency[a].indices
+            near = near[same[near] & ~own[near]]
+            parts = np.unique(labels[nodes.searchsorted(near)])
+            region = np.concatenate([[a], nodes[np.isin(labels, parts)]]).astype(np.intp)
+            key: tuple[int, ...] = (hour, net, -1 - a)
+        else:
+            part = int(labels[nodes.searchsorted(a)])
+            region = nodes[labels == part]
+            key = (hour, net, part)
+        if key not in self._walls:
+            self._walls[key] = self._find_walls(region, same, own)
+        return self._walls[key]
+
+    def _passable_parts(
+        self, hour: int, net: int
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int32]]:
+        """Members of network ``net`` not down on their own at ``hour`` and the connected
+        part each belongs to (worked out once per hour and network)."""
+        if (hour, net) not in self._parts:
+            city = self.city
+            passable = (city.network == net) & ~self._down_on_their_own(hour)
+            nodes = np.flatnonzero(passable)
+            sub = city.adjacency[nodes][:, nodes]
+            _, labels = csgraph.connected_components(sub, directed=False)
+            self._parts[(hour, net)] = (nodes, labels)
+        return self._parts[(hour, net)]
+
+    def _find_walls(
+        self,
+        region: npt.NDArray[np.intp],
+        same: npt.NDArray[np.bool_],
+        own: npt.NDArray[np.bool_],
+    ) -> list[int]:
+        city = self.city
         border = np.unique(city.adjacency[region].indices)
         down = border[own[border] & same[border]]
         # Keep the walls with a source behind them, not dead ends on the far side.
