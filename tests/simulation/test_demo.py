@@ -67,6 +67,8 @@ def test_demo_city_is_cached_as_a_city_folder(city, tmp_path):
     try:
         built = demo.demo_city(tmp_path)
         assert list(tmp_path.glob("demo-city-*/city.yaml"))
+        # Written under a staging name and renamed into place: nothing half-written is left.
+        assert not list(tmp_path.glob("*.tmp"))
         demo.demo_city.cache_clear()
         loaded = demo.load_city("demo", cache_dir=tmp_path)
     finally:

@@ -54,6 +54,8 @@ import contextlib
 import functools
 import hashlib
 import os
+import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -196,8 +198,15 @@ def demo_city(cache_dir: Path | None = None) -> City:
     except (CrisisError, OSError):
         pass
     city = _built()
+    # Written beside the final name and renamed into place, so that another process (a second
+    # job worker) never reads a half-written copy; if two build it at once, one rename wins.
+    staging = folder.with_name(f"{folder.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     with contextlib.suppress(OSError):
-        write_city(city, folder)
+        write_city(city, staging)
+        try:
+            staging.rename(folder)
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)  # another process was first
     return city
 
 
