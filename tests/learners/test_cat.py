@@ -42,7 +42,7 @@ def test_cat_recovers_simulated_abilities(bundled):
             true.append(abilities[area.area])
             estimated.append(area.theta)
     assert np.corrcoef(true, estimated)[0, 1] >= 0.85
-    assert max(lengths) <= 40 < len(bank)
+    assert max(lengths) <= CatConfig().max_items < len(bank)
 
 
 def test_content_balancing_covers_every_area(bundled):

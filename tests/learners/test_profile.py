@@ -140,8 +140,6 @@ def test_the_profile_shows_the_tests_most_probable_level(bundled_test):
         level = profile.level(entry.competence)
         assert level.test_level == entry.level
         assert level.level == entry.level
-    # Here some competences' average θ lies in another band than their most probable level.
-    assert any(entry.level != level_of(entry.theta) for entry in result.competences)
 
 
 @pytest.fixture(scope="module")
@@ -152,9 +150,15 @@ def bundled_test():
     from crisis.learners.items import load_bundled_items
 
     catalogue = load_bundled()
-    test = AdaptiveTest.start(load_bundled_items(), catalogue, seed=21)
     areas = [a.id for a in catalogue.framework.areas]
-    simulate_answers(
-        test, dict(zip(areas, [-2.0, -1.4, 0.6, 1.6], strict=True)), np.random.default_rng(3)
-    )
-    return test.result()
+    # The first of these learners for whom some competence's average θ lies in another band
+    # than its most probable level (a case the test below needs; most learners have one).
+    for seed in range(21, 61):
+        test = AdaptiveTest.start(load_bundled_items(), catalogue, seed=seed)
+        simulate_answers(
+            test, dict(zip(areas, [-2.0, -1.4, 0.6, 1.6], strict=True)), np.random.default_rng(seed)
+        )
+        result = test.result()
+        if any(entry.level != level_of(entry.theta) for entry in result.competences):
+            return result
+    raise AssertionError("no learner whose most probable level differs from θ's band")

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from crisis.competences import load_bundled
 from crisis.competences.documents import export_yaml
+from crisis.learners.cat import CatConfig
 from crisis.store import catalogues, users
 from crisis.store.catalogues import ROLE_DOCUMENT, CatalogueFile
 from crisis.store.exercise_tables import ExerciseEvidence, ExerciseRun
@@ -122,7 +123,7 @@ def test_adaptive_test_ends_well_under_the_bank_and_explains(
 ) -> None:
     rate_all(learner)
     answered, review = take_test(learner)
-    assert 8 <= answered <= 40
+    assert 8 <= answered <= CatConfig().max_items
     page = learner.get(review)
     assert page.status_code == 200
     assert "Your answers explained" in page.text
@@ -296,7 +297,7 @@ def test_a_test_begun_on_a_retired_item_bank_gives_way_to_a_new_one(
     started = learner.post(
         "/learning/test/start", data={"csrf_token": csrf_of(learner)}, follow_redirects=True
     )
-    assert started.status_code == 200 and "at most 40" in started.text
+    assert started.status_code == 200 and f"at most {CatConfig().max_items}" in started.text
     with Session(engine) as db:
         statuses = db.scalars(select(LearningAttempt.status).order_by(LearningAttempt.id)).all()
     assert statuses == ["retired", "running"]

@@ -7,6 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from crisis.competences import load_bundled
+from crisis.learners.cat import CatConfig
 from tests.conftest import csrf_of, login
 
 COMPETENCES = [c.id for c in load_bundled().framework.competences]
@@ -60,7 +61,7 @@ def test_adaptive_test_over_the_api(api: TestClient) -> None:
         assert response.status_code == 200, response.text
         state = response.json()
         answered += 1
-    assert 8 <= answered <= 40
+    assert 8 <= answered <= CatConfig().max_items
     # A replay after the end: 409, nothing recorded.
     assert first is not None
     replay = api.post("/api/v1/learning/test/answer", json=first)

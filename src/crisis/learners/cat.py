@@ -94,7 +94,7 @@ class CatConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    max_items: Annotated[int, Field(ge=1, le=500)] = 40
+    max_items: Annotated[int, Field(ge=1, le=500)] = 52
     se_target: Annotated[float, Field(gt=0, le=1)] = 0.45
     min_per_area: Annotated[int, Field(ge=0)] = 4
     #: How exposure is controlled: ``progressive`` (a random part that fades as the test goes
