@@ -50,6 +50,26 @@ def test_catalog_is_complete_for_the_shell(lang: str) -> None:
     assert load_catalogs()[lang].gettext("Sign in") == catalog.get("Sign in").string
 
 
+def test_an_edited_catalog_is_compiled_again(tmp_path) -> None:
+    """Catalogs are compiled once and shared, but a changed .po file is read again."""
+    import os
+    import shutil
+
+    locale = tmp_path / "locale"
+    shutil.copytree(LOCALE_DIR, locale)
+    assert load_catalogs(locale)["de"].gettext("Sign in") == "Anmelden"
+    po = locale / "de" / "LC_MESSAGES" / "messages.po"
+    text = po.read_text(encoding="utf-8")
+    assert 'msgid "Sign in"\nmsgstr "Anmelden"' in text
+    po.write_text(
+        text.replace('msgid "Sign in"\nmsgstr "Anmelden"', 'msgid "Sign in"\nmsgstr "Einloggen"')
+    )
+    stat = po.stat()
+    os.utime(po, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert load_catalogs(locale)["de"].gettext("Sign in") == "Einloggen"
+    assert load_catalogs()["de"].gettext("Sign in") == "Anmelden"
+
+
 def test_language_switch_is_remembered(client: TestClient) -> None:
     response = client.post(
         "/language", data={"language": "el", "next": "/", "csrf_token": csrf_of(client)}
