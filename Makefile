@@ -32,7 +32,7 @@ test: dev system-deps ralph
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 ## ralph: the Ralph LRS in its own virtualenv (its pinned FastAPI differs from ours), for the xAPI tests
 ralph: .venv-ralph/.installed

@@ -28,6 +28,28 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 ROLES = ("learner", "instructor", "analyst", "admin")
 
 
+#: Test files that take a minute or more: run first, so that parallel workers (``make test``
+#: runs ``pytest -n auto --dist loadfile``) are not left waiting for one of them at the end.
+_LONG_FIRST = (
+    "tests/browser/",
+    "tests/exercises/test_optimiser.py",
+    "tests/web/test_public.py",
+    "tests/web/test_workbench.py",
+    "tests/web/test_openapi.py",
+    "tests/web/test_learning.py",
+    "tests/web/test_competences.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = config.rootpath
+
+    def late(item: pytest.Item) -> bool:
+        return not item.path.relative_to(root).as_posix().startswith(_LONG_FIRST)
+
+    items.sort(key=late)  # stable: the order within each group is kept
+
+
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[str]:
     """URL of a PostgreSQL server: CRISIS_TEST_DATABASE_URL, or a throwaway cluster."""

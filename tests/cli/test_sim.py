@@ -189,7 +189,8 @@ def test_ctrl_c_stops_cleanly_and_leaves_no_result(city: Path, tmp_path: Path) -
         if proc.poll() is None:
             proc.kill()
         proc.communicate()
-    assert proc.returncode in (1, 130) and "Traceback" not in err
+    assert proc.returncode == 130 and "Traceback" not in err
+    assert "stopped by Ctrl-C: nothing was saved" in err
     assert list(tmp_path.iterdir()) == []
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -90,16 +92,58 @@ def _number(text: str) -> Any:
 
 
 @contextlib.contextmanager
-def _progress(label: str, enabled: bool) -> Iterator[Any]:
-    if not enabled:
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+def _stop_between_chunks() -> Iterator[Callable[[], None]]:
+    """Ctrl-C during a run stops it at the next chunk boundary, not inside compiled code.
 
-    columns = (BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(f"[bold]{label}", *columns, console=err_console, transient=True) as bar:
-        task = bar.add_task(label, total=None)
-        yield lambda done, total: bar.update(task, completed=done, total=total)
+    An interrupt that lands while numba loads or runs a kernel surfaces inside C code as a
+    traceback; so the first Ctrl-C is only noted here and raised by the returned check (called
+    between chunks) or on leaving the block. A second Ctrl-C interrupts at once.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: None
+        return
+    asked = threading.Event()
+
+    def note(signum: int, frame: Any) -> None:
+        asked.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    def check() -> None:
+        if asked.is_set():
+            raise KeyboardInterrupt
+
+    before = signal.signal(signal.SIGINT, note)
+    try:
+        yield check
+        check()
+    except KeyboardInterrupt:
+        err_console.print("stopped by Ctrl-C: nothing was saved", highlight=False)
+        raise typer.Exit(130) from None
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+@contextlib.contextmanager
+def _progress(label: str, enabled: bool) -> Iterator[Any]:
+    with _stop_between_chunks() as check:
+        if not enabled:
+
+            def tick_quietly(done: int, total: int) -> None:
+                check()
+
+            yield tick_quietly
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        columns = (BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(f"[bold]{label}", *columns, console=err_console, transient=True) as bar:
+            task = bar.add_task(label, total=None)
+
+            def tick(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+                check()
+
+            yield tick
 
 
 def _fmt(value: float | None) -> str:
@@ -306,12 +350,12 @@ def run(
         horizon_days=horizon_days, policy=policy, scheduler=scheduler, workers=workers
     )
     kinds = " + ".join(h.kind for h in hazards)
-    err_console.print(
-        f"simulating {scenarios:,} scenarios of {kinds} on {model.name} "
-        f"({model.n_assets:,} assets, {horizon_days} days, seed {seed})",
-        highlight=False,
-    )
     with _progress("simulating", not as_json) as tick:
+        err_console.print(
+            f"simulating {scenarios:,} scenarios of {kinds} on {model.name} "
+            f"({model.n_assets:,} assets, {horizon_days} days, seed {seed})",
+            highlight=False,
+        )
         result = run_ensemble(model, hazards, scenarios, seed, interventions, tick, **options)
     if out is not None:
         result.save(out)
