@@ -108,7 +108,6 @@ def test_every_page_fits_a_phone(
             _sign_in(page, served, role)
         for path in pages:
             page.goto(served + path)
-            page.wait_for_load_state("networkidle")
             wide, window = page.evaluate(
                 "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
             )
@@ -125,7 +124,6 @@ def test_every_page_fits_a_phone(
         page.set_viewport_size(DESKTOP)
         for path in charts:
             page.goto(served + path)
-            page.wait_for_load_state("networkidle")
             smallest, text = page.evaluate(SMALLEST_CHART_TEXT)
             if smallest < MIN_TEXT_PX:
                 problems.append(f"{path} at 1366 px: chart text {smallest:.1f} px ({text!r})")
