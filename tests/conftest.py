@@ -260,11 +260,11 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> None:
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def site(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path):  # type: ignore[no-untyped-def]
     """The whole site with something on every role's pages (see :mod:`tests.site`)."""
     from tests.site import build_site
 
-    built = build_site(tmp_path_factory.mktemp("site"))
+    built = build_site(tmp_path_factory.mktemp("site"), cache_dir)
     yield built
     built.engine.dispose()
 

@@ -52,8 +52,9 @@ class Site:
     run_id: int = 0
 
 
-def build_site(root: Path) -> Site:
-    """Create the app on a SQLite file in ``root`` and fill every role's pages."""
+def build_site(root: Path, cache_dir: Path | None = None) -> Site:
+    """Create the app on a SQLite file in ``root`` and fill every role's pages; ``cache_dir``
+    is the installation's cache (the demo city, optimiser plans), shared between apps."""
     engine = make_engine(f"sqlite:///{root / 'crisis.db'}")
     upgrade(engine)
     with Session(engine) as db, db.begin():
@@ -63,7 +64,9 @@ def build_site(root: Path) -> Site:
         }
         workspaces.seed_demo(db, made["analyst"])
         learning.seed_demo_cohort(db, made["instructor"])
-    settings = Settings(data_dir=root, secret_key="site-test-secret-0123456789")
+    settings = Settings(
+        data_dir=root, secret_key="site-test-secret-0123456789", cache_dir=cache_dir
+    )
     app = create_app(settings, engine=engine)
     site = Site(app=app, engine=engine, root=root)
     with TestClient(app, base_url="http://testserver") as client:

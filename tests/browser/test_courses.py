@@ -35,7 +35,9 @@ WIDTHS = (1366, 390)
 
 
 @pytest.fixture(scope="module")
-def course_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Engine]]:
+def course_server(
+    tmp_path_factory: pytest.TempPathFactory, cache_dir: Path
+) -> Iterator[tuple[str, Engine]]:
     """The app with one account per role and the demo cohort, served by uvicorn in a thread."""
     root = tmp_path_factory.mktemp("courses-live")
     engine = make_engine(f"sqlite:///{root / 'crisis.db'}")
@@ -45,7 +47,8 @@ def course_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
             users.add_user(db, role, PASSWORD, role, display_name=f"Demo {role}")
         learning.seed_demo_cohort(db, users.get_user(db, "instructor"))
         users.add_user(db, "maria.k", PASSWORD, "learner", display_name="Maria Konstantinou")
-    app = create_app(Settings(data_dir=root, secret_key="browser-test-secret-0123"), engine=engine)
+    settings = Settings(data_dir=root, secret_key="browser-test-secret-0123", cache_dir=cache_dir)
+    app = create_app(settings, engine=engine)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning")
     )

@@ -123,7 +123,7 @@ def test_passages_are_found_and_marked_fallbacks_are_not() -> None:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> Iterator[str]:
     """A learner, an analyst owning the demo city Portavera, and the demo cohort."""
     root = tmp_path_factory.mktemp("languages")
     engine = make_engine(f"sqlite:///{root / 'crisis.db'}")
@@ -134,7 +134,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         teacher = users.add_user(db, "instructor", PASSWORD, "instructor", display_name="Demo i")
         learning.seed_demo_cohort(db, teacher)
         workspaces.seed_demo(db, analyst)
-    app = create_app(Settings(data_dir=root, secret_key="browser-test-secret-0123"), engine=engine)
+    settings = Settings(data_dir=root, secret_key="browser-test-secret-0123", cache_dir=cache_dir)
+    app = create_app(settings, engine=engine)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning")
     )

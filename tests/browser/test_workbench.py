@@ -118,7 +118,7 @@ def test_analyst_flow_from_spreadsheet_to_pdf_profile(
 
 
 @pytest.fixture(scope="module")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Any:
+def demo_server(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> Any:
     """The app with the demo city Portavera owned by the analyst, served in a thread."""
     import threading
     import time
@@ -140,7 +140,8 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Any:
     with Session(engine) as db, db.begin():
         analyst = users.add_user(db, "analyst", PASSWORD, "analyst", display_name="Demo analyst")
         workspaces.seed_demo(db, analyst)
-    app = create_app(Settings(data_dir=root, secret_key="browser-test-secret-0123"), engine=engine)
+    settings = Settings(data_dir=root, secret_key="browser-test-secret-0123", cache_dir=cache_dir)
+    app = create_app(settings, engine=engine)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
