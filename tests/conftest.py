@@ -182,6 +182,24 @@ def tasks_run_on(cluster: object, prefix: str) -> int:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def light_password_hashing() -> Iterator[None]:
+    """Argon2id with light cost parameters inside the test processes, as test settings of web
+    frameworks advise: the same library and code paths (hash, verify, rehash check), about
+    30 times quicker per check. Servers and commands that tests start as subprocesses keep the
+    production parameters, and ``benchmarks/load.py`` measures sign-ins with them."""
+    from argon2 import PasswordHasher
+
+    from crisis import accounts
+
+    before = accounts._hasher
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+    try:
+        yield
+    finally:
+        accounts._hasher = before
+
+
+@pytest.fixture(scope="session", autouse=True)
 def cache_dir(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Path]:
