@@ -81,6 +81,20 @@ def test_demo_city_is_cached_as_a_city_folder(city, tmp_path):
     assert loaded.district_ids == city.district_ids
 
 
+def test_an_unreadable_cached_demo_city_is_replaced(city, tmp_path):
+    folder = demo._cache_folder(tmp_path)
+    folder.mkdir()
+    (folder / "city.yaml").write_text("{not: [valid", encoding="utf-8")
+    demo.demo_city.cache_clear()
+    try:
+        demo.demo_city(tmp_path)
+        demo.demo_city.cache_clear()
+        assert demo.read_city(folder).ids == city.ids
+    finally:
+        demo.demo_city.cache_clear()
+    assert not list(tmp_path.glob("*.tmp"))
+
+
 def test_fidelity_check_of_a_demo_scenario_uses_its_source_networks(city):
     from crisis.simulation.fidelity import fidelity_check
 

@@ -206,7 +206,15 @@ def demo_city(cache_dir: Path | None = None) -> City:
         try:
             staging.rename(folder)
         except OSError:
-            shutil.rmtree(staging, ignore_errors=True)  # another process was first
+            # Another process was first, or an unreadable copy is in the way: replace only
+            # the latter.
+            try:
+                read_city(folder)
+            except (CrisisError, OSError):
+                shutil.rmtree(folder, ignore_errors=True)
+                staging.rename(folder)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     return city
 
 
