@@ -312,6 +312,18 @@ def test_demand_above_capacity_lowers_health_care_in_an_epidemic() -> None:
     assert q[~busy].min() == pytest.approx(1.0) and q[busy].max() < 1.0
 
 
+def test_an_epidemic_shorter_than_the_run_is_refused_by_name() -> None:
+    from crisis.exceptions import SimulationError
+    from crisis.simulation.hazards import Epidemic, sample_hazards
+
+    city = _two_hospitals(2500.0)
+    impact = sample_hazards([Epidemic(hospital_load=10, r0=3)], city, 1, 3, horizon=48)
+    # The hour loop would read past the 48 hours of demand; the run says why instead.
+    with pytest.raises(SimulationError, match="'health_demand' covers 48 hours; the run needs 240"):
+        simulate(city, impact, horizon=240)
+    assert simulate(city, impact, horizon=48).served.shape[1] == 48
+
+
 def _road_town() -> City:
     """A depot D and three intersections X, Y, Z on a road; a plant G feeds substation S,
     which stands by Z, 3 km from the depot (one crew, 30 km/h: 0.1 h each way)."""

@@ -10,7 +10,7 @@ changes.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -127,17 +127,15 @@ def cascade(
         b_cols, b_rows = np.nonzero(np.asarray(bridged, dtype=bool).T)
         b_ptr = np.searchsorted(b_cols, np.arange(s + 1)).astype(np.int64)
     working = np.empty((s, n), dtype=bool)
-    run: Any = sweeps.down_columns
-    with flat.LOCK:
-        run(
-            no_stores,
-            ptr,
-            rows.astype(np.int64),
-            b_ptr,
-            b_rows.astype(np.int64),
-            working,
-            numba.get_num_threads(),
-        )
+    sweeps.down_columns(
+        no_stores,
+        ptr,
+        rows.astype(np.int64),
+        b_ptr,
+        b_rows.astype(np.int64),
+        working,
+        numba.get_num_threads(),
+    )
     return np.ascontiguousarray(working.T)
 
 

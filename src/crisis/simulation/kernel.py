@@ -20,7 +20,7 @@ changes (see :mod:`crisis.simulation.spread` for how connectivity is kept).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, types
 
 from crisis.simulation.flat import STORE_FUEL, STORE_NONE, Structure
 from crisis.simulation.schedule import crews, new_scratch
@@ -57,7 +57,10 @@ def _grow(a: np.ndarray, size: int) -> np.ndarray:
     return new
 
 
-@njit(cache=True)
+# Counters and flags are declared (``locals``) so that numba types them as plain int64 and
+# bool, never as compile-time literals: a literal argument compiles a second copy of
+# every helper it reaches.
+@njit(cache=True, locals={"tail": types.int64, "n_ex": types.int64})
 def hours(
     st: Structure,
     s: State,
@@ -355,7 +358,7 @@ def hours(
         gap_hours[sd] += gap_value[sd] * (horizon - gap_since[sd])
 
 
-@njit(cache=True)
+@njit(cache=True, locals={"off": types.boolean})
 def _worker(
     st: Structure,
     ptr: np.ndarray,
@@ -394,6 +397,7 @@ def _worker(
     slog = [(0, 0, 0, 0.0)]
     slog.pop()
     no_trace = np.empty((1, 1))
+    off = False  # tracing (a runtime flag: the traced run shares this compiled loop)
     for j in range(first, ptr.shape[0] - 1, step):
         lo, hi = ptr[j], ptr[j + 1]
         region = crews(
@@ -423,8 +427,8 @@ def _worker(
             fuel_every,
             horizon,
             n_d,
-            demand[:, j],
-            staff[:, j],
+            demand[j],
+            staff[j],
             use_flow,
             served[j],
             served_v[j],
@@ -432,7 +436,7 @@ def _worker(
             no_trace,
             log,
             slog,
-            False,
+            off,
         )
         reset(st, s, sumw0, cnt0)
         for i in range(region):
@@ -469,12 +473,13 @@ def run_all(
     """Schedule repairs and run the hour loop for every scenario, threads in parallel.
 
     Scenario ``j``'s outages are ``ptr[j]:ptr[j+1]`` of the entry arrays; ``up`` receives
-    the hour each outage ends. ``served``/``served_v`` are ``(S, K, H)``, ``gap_hours``
-    ``(S, K·D)``.
+    the hour each outage ends. ``demand``/``staff`` are ``(S, H)``, ``served``/``served_v``
+    ``(S, K, H)``, ``gap_hours`` ``(S, K·D)``.
     """
     count = ptr.shape[0] - 1
     workers = min(threads, max(count, 1))
     for w in prange(workers):
+        first = int(np.int64(w))  # prange counts in uint64: one compiled worker, not two
         _worker(
             st,
             ptr,
@@ -499,12 +504,12 @@ def run_all(
             served,
             served_v,
             gap_hours,
-            w,
+            first,
             workers,
         )
 
 
-@njit(cache=True)
+@njit(cache=True, locals={"on": types.boolean})
 def run_traced(
     st: Structure,
     asset: np.ndarray,
@@ -532,6 +537,7 @@ def run_traced(
     reach: np.ndarray,
 ) -> tuple:
     """One scenario with its trace: ``(flips, store events)`` as lists of tuples."""
+    on = True  # tracing
     s = new_state(st)
     scratch = new_scratch(st)
     log = [(0, 0, 0)]
@@ -574,6 +580,6 @@ def run_traced(
         district,
         log,
         slog,
-        True,
+        on,
     )
     return log, slog

@@ -152,9 +152,7 @@ def downstream_loss(city: City) -> npt.NDArray[np.float64]:
     st = flat.structure(city)
     no_stores = st._replace(store_kind=np.zeros_like(st.store_kind))
     loss = np.zeros(city.n_assets)
-    run: Any = sweeps.single_losses
-    with flat.LOCK:
-        run(no_stores, city.n_districts, loss, numba.get_num_threads())
+    sweeps.single_losses(no_stores, city.n_districts, loss, numba.get_num_threads())
     _LOSSES[key] = (weakref.ref(city), loss)
     return loss
 
@@ -209,12 +207,19 @@ def simulate(
     k = len(SERVICES)
     d = city.n_districts
     use_flow = bool(st.cap_service[0] >= 0 and np.isfinite(st.f_capacity).any())
-    demand = np.ones((horizon, s))
-    staff = np.ones((horizon, s))
+    # (S, H): one contiguous row per scenario, so that the traced and the ensemble runs
+    # pass the same array types and share one compiled hour loop.
+    demand = np.ones((s, horizon))
+    staff = np.ones((s, horizon))
+    for name, given in (("health_demand", impact.health_demand), ("workforce", impact.workforce)):
+        if given is not None and given.shape[0] < horizon:
+            raise SimulationError(
+                f"impact field '{name}' covers {given.shape[0]} hours; the run needs {horizon}"
+            )
     if impact.health_demand is not None:
-        demand = np.ascontiguousarray(impact.health_demand[:horizon], dtype=np.float64)
+        demand = np.ascontiguousarray(impact.health_demand[:horizon].T, dtype=np.float64)
     if impact.workforce is not None:
-        staff = np.ascontiguousarray(impact.workforce[:horizon], dtype=np.float64)
+        staff = np.ascontiguousarray(impact.workforce[:horizon].T, dtype=np.float64)
     served = np.empty((s, k, horizon))
     served_v = np.empty((s, k, horizon))
     gaps = np.zeros((s, k * d))
@@ -251,8 +256,8 @@ def simulate(
                     fuel_every,
                     horizon,
                     d,
-                    demand[:, j],
-                    staff[:, j],
+                    demand[j],
+                    staff[j],
                     use_flow,
                     up[lo:hi],
                     served[j],
@@ -266,9 +271,8 @@ def simulate(
                 trace_w[hour:, asset, j] = bool(on)
             stores.append(list(events))
     else:
-        every: Any = kernel.run_all
-        with flat.LOCK:
-            every(
+        with flat.LOCK:  # a parallel kernel (numba's fallback threading layer)
+            kernel.run_all(
                 st,
                 impact.ptr,
                 *args,

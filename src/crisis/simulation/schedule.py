@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
+from numba import njit, types
 
 from crisis.simulation.flat import Structure
 
@@ -199,7 +199,7 @@ def _sift_down(free: np.ndarray, crew: np.ndarray, count: int, value: float) -> 
     crew[i] = who
 
 
-@njit(cache=True)
+@njit(cache=True, locals={"n_closed": types.int64})  # int64, not a literal 0
 def crews(
     st: Structure,
     asset: np.ndarray,

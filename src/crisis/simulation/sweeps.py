@@ -8,13 +8,17 @@ what changed, so a step costs what it touches, not the city's size.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit, types
 
-from crisis.simulation.flat import Structure
+from crisis.simulation.flat import Structure, in_threads
 from crisis.simulation.spread import flip, new_state, reset, share, spread_down, touch_group
 
+# Plain int64 and bool values, not literals, so that these calls reuse the hour loop's
+# compiled helpers (see kernel.hours).
+_PLAIN = {"t": types.int64, "tail": types.int64, "one": types.int64, "off": types.boolean}
 
-@njit(cache=True)
+
+@njit(cache=True, nogil=True, locals=_PLAIN)
 def _down_worker(
     st: Structure,
     ptr: np.ndarray,
@@ -30,6 +34,7 @@ def _down_worker(
     cnt0 = s.cnt.copy()
     log = [(0, 0, 0)]
     log.pop()
+    t, off = 0, False
     for j in range(first, ptr.shape[0] - 1, step):
         for q in range(b_ptr[j], b_ptr[j + 1]):
             g = bridged[q]
@@ -41,15 +46,14 @@ def _down_worker(
             if s.out[a]:
                 continue
             s.out[a] = True
-            flip(st, s, a, False, 0, log, False)
+            flip(st, s, a, False, t, log, off)
             s.queue[tail] = a
             tail += 1
-        spread_down(st, s, 0, tail, 0, log, False)
+        spread_down(st, s, 0, tail, t, log, off)
         working[j, :] = s.working
         reset(st, s, sumw0, cnt0)
 
 
-@njit(cache=True, parallel=True)
 def down_columns(
     st: Structure,
     ptr: np.ndarray,
@@ -65,24 +69,22 @@ def down_columns(
     ``bridged[b_ptr[j]:b_ptr[j+1]]``; row ``j`` of ``working`` (``(S, N)``) receives the
     largest consistent state. ``st`` must have no stores (only the given groups bridge).
     """
-    count = ptr.shape[0] - 1
-    workers = min(threads, max(count, 1))
-    for w in prange(workers):
-        _down_worker(st, ptr, damaged, b_ptr, bridged, working, w, workers)
+    in_threads(_down_worker, ptr.shape[0] - 1, threads, st, ptr, damaged, b_ptr, bridged, working)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True, locals=_PLAIN)
 def _loss_worker(st: Structure, n_d: int, loss: np.ndarray, first: int, step: int) -> None:
     s = new_state(st)
     sumw0 = s.sumw.copy()
     cnt0 = s.cnt.copy()
     log = [(0, 0, 0)]
     log.pop()
+    t, one, off = 0, 1, False
     for a in range(first, st.network.shape[0], step):
         s.out[a] = True
-        flip(st, s, a, False, 0, log, False)
+        flip(st, s, a, False, t, log, off)
         s.queue[0] = a
-        spread_down(st, s, 0, 1, 0, log, False)
+        spread_down(st, s, 0, one, t, log, off)
         total = 0.0
         for q in range(s.counters[3]):
             sd = s.sd_list[q]
@@ -91,13 +93,10 @@ def _loss_worker(st: Structure, n_d: int, loss: np.ndarray, first: int, step: in
         reset(st, s, sumw0, cnt0)
 
 
-@njit(cache=True, parallel=True)
 def single_losses(st: Structure, n_d: int, loss: np.ndarray, threads: int) -> None:
     """``loss[a]``: people-services lost when asset ``a`` alone fails, backups aside.
 
     A district of ``p`` people losing a share ``x`` of a service counts ``p·x``; the
     cascade runs with every store empty, so a dependant counts whatever its backup.
     """
-    workers = min(threads, max(st.network.shape[0], 1))
-    for w in prange(workers):
-        _loss_worker(st, n_d, loss, w, workers)
+    in_threads(_loss_worker, st.network.shape[0], threads, st, int(n_d), loss)
