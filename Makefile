@@ -22,16 +22,21 @@ install: $(VENV)/.installed
 
 dev: $(VENV)/.dev-installed
 
-## run: install, create or migrate the database, create demo accounts once, serve on :8000
+## run: install, create or migrate the database, create demo accounts once, compile the
+##      simulation engine once, serve on :8000
 run: install
 	$(BIN)/crisis db upgrade --demo-accounts
+	$(BIN)/crisis sim compile
 	$(BIN)/crisis serve
 
 ## test: the whole suite — lint, format, types, unit, API, PostgreSQL and browser tests
 test: dev system-deps ralph
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/mypy
+	@# The simulation engine compiles (once per install) while lint and types are checked.
+	$(BIN)/crisis sim compile & compiling=$$!; \
+	$(BIN)/ruff check src tests benchmarks && \
+	$(BIN)/ruff format --check src tests benchmarks && \
+	$(BIN)/mypy; status=$$?; \
+	wait $$compiling || status=1; exit $$status
 	$(BIN)/pytest -n auto --dist loadfile
 
 ## ralph: the Ralph LRS in its own virtualenv (its pinned FastAPI differs from ours), for the xAPI tests

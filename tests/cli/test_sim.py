@@ -34,6 +34,13 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+def test_compile_prepares_the_engine_and_says_so() -> None:
+    out = crisis("compile")
+    assert out.returncode == 0, out.stderr
+    assert "simulation engine ready" in out.stdout
+    assert "compiled once per install" in out.stderr
+
+
 def test_validate_prints_what_the_city_holds(city: Path) -> None:
     out = crisis("validate", str(city))
     assert out.returncode == 0, out.stderr

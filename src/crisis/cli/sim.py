@@ -238,6 +238,18 @@ def generate(
         console.print(f"wrote {city.n_assets:,} assets in {city.n_districts} districts to {out}")
 
 
+@app.command(name="compile")
+def compile_engine() -> None:
+    """Compile the simulation engine now; the first run otherwise waits about a minute."""
+    from crisis.simulation.warmup import compile_engine as run
+
+    err_console.print(
+        "preparing the simulation engine (compiled once per install) …", highlight=False
+    )
+    seconds = run()
+    console.print(f"simulation engine ready ({seconds:.1f} s)", highlight=False)
+
+
 @app.command()
 def validate(
     city: str = typer.Argument(..., help=CITY_HELP),
