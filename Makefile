@@ -37,7 +37,7 @@ test: dev system-deps ralph
 	$(BIN)/ruff format --check src tests benchmarks && \
 	$(BIN)/mypy; status=$$?; \
 	wait $$compiling || status=1; exit $$status
-	$(BIN)/pytest -n auto --dist loadfile
+	$(BIN)/pytest -n auto --dist loadfile --no-loadscope-reorder
 
 ## ralph: the Ralph LRS in its own virtualenv (its pinned FastAPI differs from ours), for the xAPI tests
 ralph: .venv-ralph/.installed
