@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
@@ -24,26 +22,6 @@ from crisis.simulation.city import NETWORKS, SECTORS, SERVICE_MODES, SERVICES, C
 # numba's fallback threading layer (workqueue) cannot run parallel kernels from two threads
 # at once; simulations started from several threads of one process take turns.
 LOCK = threading.Lock()
-
-
-def in_threads(worker: Callable[..., None], count: int, threads: int, *args: object) -> None:
-    """Run ``worker(*args, first, step)`` in up to ``threads`` threads, one per ``first``.
-
-    Worker ``first`` takes items ``first, first + step, …`` of ``count``; workers are
-    compiled without the GIL (``nogil``), so the threads run side by side. For the sweeps,
-    which run once per city: a ``prange`` over the workers runs them about 20 % faster but
-    makes numba compile the whole cascade three more times, seconds more than it saves.
-    """
-    step = min(threads, max(count, 1))
-    if step <= 1:
-        worker(*args, 0, 1)
-        return
-    with ThreadPoolExecutor(step - 1, thread_name_prefix="crisis-kernel") as pool:
-        rest = [pool.submit(worker, *args, first, step) for first in range(1, step)]
-        worker(*args, 0, step)
-        for done in rest:
-            done.result()
-
 
 #: How a district's share of a service follows from its service assets (codes).
 MODE_SHARE, MODE_ANY, MODE_CAPACITY = 0, 1, 2
