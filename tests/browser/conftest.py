@@ -117,3 +117,11 @@ def pick_asset(page: Any, asset: str, keyboard: bool = False) -> None:
         page.keyboard.press("Enter")
     else:
         choice.click()
+
+
+def follow(page: Any, target: Any) -> None:
+    """Click ``target`` and wait until the page it leads to has loaded. A bare click returns
+    once the click is dispatched, so what a test reads next may still be the old page or a
+    half-parsed new one."""
+    with page.expect_navigation():
+        target.click()

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from crisis.competences import load_bundled
+from tests.browser.conftest import follow
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -105,8 +106,7 @@ def test_instructor_uploads_a_broken_yaml_and_sees_line_numbers(
         "#upload-files",
         files=[{"name": "framework.yaml", "mimeType": "application/x-yaml", "buffer": BROKEN}],
     )
-    page.get_by_role("button", name="Check and upload").click()
-    page.wait_for_load_state()
+    follow(page, page.get_by_role("button", name="Check and upload"))
     errors = page.locator("#upload-errors")
     assert errors.is_visible()
     items = errors.locator("li").all_inner_texts()
@@ -122,8 +122,7 @@ def test_instructor_uploads_a_broken_yaml_and_sees_line_numbers(
             {"name": "our-framework.yaml", "mimeType": "application/x-yaml", "buffer": WRONG_FIELDS}
         ],
     )
-    page.get_by_role("button", name="Check and upload").click()
-    page.wait_for_load_state()
+    follow(page, page.get_by_role("button", name="Check and upload"))
     items = page.locator("#upload-errors li").all_inner_texts()
     assert [item.split(": ")[0] for item in items] == [
         "our-framework.yaml:17",

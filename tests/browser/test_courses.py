@@ -25,7 +25,7 @@ from crisis.store.db import make_engine
 from crisis.store.learner_tables import LearningCohort
 from crisis.store.migrate import upgrade
 from crisis.web.app import create_app
-from tests.browser.conftest import _free_port
+from tests.browser.conftest import _free_port, follow
 from tests.conftest import PASSWORD, ROLES
 
 pytestmark = pytest.mark.browser
@@ -77,8 +77,7 @@ def sign_in(page: Any, base: str, username: str, path: str) -> None:
     page.goto(base + path)
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    follow(page, page.get_by_role("button", name="Sign in"))
     assert "/login" not in page.url, page.locator("main").inner_text()
 
 
@@ -188,7 +187,7 @@ def test_learner_completes_a_module_by_evidence(
     expect(page.locator("#module-progress")).to_have_text("4 of 4 units complete")
     shoot(page, artifacts, "module-complete")
     # The completed module is evidence in the profile.
-    page.locator("#module-complete").get_by_role("link", name="See your profile").click()
+    follow(page, page.locator("#module-complete").get_by_role("link", name="See your profile"))
     row = page.locator("table.gaps-table tr", has_text="C01")
     assert "course" in row.first.inner_text()
     shoot(page, artifacts, "profile")

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
-from tests.browser.conftest import pick_asset
+from tests.browser.conftest import follow, pick_asset
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -20,8 +20,7 @@ def _sign_in(page: Any, base: str, username: str, path: str = "/exercises") -> N
     page.goto(base + path)
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    follow(page, page.get_by_role("button", name="Sign in"))
     assert "/login" not in page.url
 
 
@@ -29,7 +28,7 @@ def test_learner_plans_on_the_map_and_gets_a_debrief(
     page: Any, live_server: str, artifacts: Path
 ) -> None:
     _sign_in(page, live_server, "learner")
-    page.get_by_role("link", name="The hundred-year flood").click()
+    follow(page, page.get_by_role("link", name="The hundred-year flood"))
     assert page.get_by_role("heading", name="Briefing").is_visible()
     page.get_by_role("link", name="Start planning").click()
     page.wait_for_selector("#play-map")

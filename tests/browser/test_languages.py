@@ -30,7 +30,7 @@ from crisis.store.db import make_engine
 from crisis.store.migrate import upgrade
 from crisis.web.app import create_app
 from crisis.workbench.workspace import demo_workspace
-from tests.browser.conftest import _free_port
+from tests.browser.conftest import _free_port, follow
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -155,8 +155,7 @@ def _sign_in(page: Any, base: str, username: str, path: str) -> None:
     page.goto(base + path)
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    follow(page, page.get_by_role("button", name="Sign in"))
     assert "/login" not in page.url
 
 
@@ -220,8 +219,7 @@ def journey(browser: Any, server: str) -> Iterator[dict[str, Any]]:
     learner.wait_for_selector("#score-card", timeout=300_000)
 
     _sign_in(analyst, server, "analyst", "/workbench/portavera/actions")
-    analyst.get_by_role("button", name="Draft the plan").click()
-    analyst.wait_for_load_state()
+    follow(analyst, analyst.get_by_role("button", name="Draft the plan"))
     # The team's own texts (in English): the PDF marks them, "[EN] Flood of the river Vera".
     demo = demo_workspace()
     written = [h.title for h in demo.hazard_register.hazards] + [r.label for r in demo.rounds]

@@ -19,7 +19,7 @@ from crisis.store import learning, users
 from crisis.store.db import make_engine
 from crisis.store.migrate import upgrade
 from crisis.web.app import create_app
-from tests.browser.conftest import _free_port
+from tests.browser.conftest import _free_port, follow
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -63,7 +63,7 @@ def _sign_in(page: Any, base: str, username: str) -> None:
 
 def test_a_new_learner_goes_through_the_journey(page: Any, server: str, artifacts: Path) -> None:
     _sign_in(page, server, "learner")
-    page.get_by_role("link", name="1. Self-assessment").click()
+    follow(page, page.get_by_role("link", name="1. Self-assessment"))
     # Twenty competences, one page each; a mix of levels, picked by their statements.
     for k in range(20):
         legend = page.locator("fieldset legend strong").inner_text()
@@ -71,7 +71,7 @@ def test_a_new_learner_goes_through_the_journey(page: Any, server: str, artifact
         if k == 0:
             page.screenshot(path=str(artifacts / "learning-self-assessment.png"), full_page=True)
         page.locator(f"#level-{(k % 3) + 1}").check()
-        page.get_by_role("button", name="Save and continue").click()
+        follow(page, page.get_by_role("button", name="Save and continue"))
     assert page.url.endswith("/learning/self-assessment/summary")
     assert page.locator("table tbody tr").count() == 20
 
@@ -103,7 +103,7 @@ def test_a_new_learner_goes_through_the_journey(page: Any, server: str, artifact
     page.screenshot(path=str(artifacts / "learning-test-review-390.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
 
-    page.get_by_role("link", name="See your profile and gaps").click()
+    follow(page, page.get_by_role("link", name="See your profile and gaps"))
     assert page.locator("svg.radar-svg polygon.current").count() == 1
     assert page.locator("svg.radar-svg text.spoke-label").count() == 20
     assert (
@@ -114,7 +114,7 @@ def test_a_new_learner_goes_through_the_journey(page: Any, server: str, artifact
     page.get_by_role("link", name="Plan my learning path").click()
     page.get_by_label("Hours per week").fill("6")
     page.get_by_label("Start date").fill("2027-01-04")
-    page.get_by_role("button", name="Plan my path").click()
+    follow(page, page.get_by_role("button", name="Plan my path"))
     steps = page.locator("ol.path > li")
     assert steps.count() >= 1
     assert "4 Jan 2027" in page.locator("table.calendar").inner_text()
@@ -142,7 +142,7 @@ def test_a_new_learner_goes_through_the_journey(page: Any, server: str, artifact
 def test_instructor_sees_the_demo_cohort(page: Any, server: str, artifacts: Path) -> None:
     _sign_in(page, server, "instructor")
     page.goto(server + "/learning/cohorts")
-    page.get_by_role("link", name=learning.DEMO_COHORT).click()
+    follow(page, page.get_by_role("link", name=learning.DEMO_COHORT))
     heatmap = page.locator("#heatmap tbody tr")
     assert heatmap.count() >= 5
     assert page.locator("#recommended tbody tr").count() >= 1

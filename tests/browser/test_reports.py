@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import uvicorn
 
-from tests.browser.conftest import _free_port
+from tests.browser.conftest import _free_port, follow
 from tests.conftest import PASSWORD
 from tests.pdfcheck import off_page, overlapping, render_pages, words
 from tests.site import Site
@@ -56,8 +56,7 @@ def learner(browser: Any, served: str) -> Iterator[Any]:
     page.goto(served + "/login")
     page.fill("#username", "learner")
     page.fill("#password", PASSWORD)
-    page.locator("form.stack").get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    follow(page, page.locator("form.stack").get_by_role("button", name="Sign in"))
     yield page
     context.close()
 

@@ -13,7 +13,7 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
-from tests.browser.conftest import _free_port
+from tests.browser.conftest import _free_port, follow
 from tests.conftest import PASSWORD, ROLES, login
 from tests.site import STARTS, Site, crawl, route_of
 
@@ -86,8 +86,7 @@ def _sign_in(page: Any, base: str, role: str) -> None:
     page.goto(base + "/login")
     page.fill("#username", role)
     page.fill("#password", PASSWORD)
-    page.locator("form.stack").get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    follow(page, page.locator("form.stack").get_by_role("button", name="Sign in"))
     assert "/login" not in page.url
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.browser.conftest import follow
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -24,8 +25,7 @@ def _sign_in(page: Any, base: str, username: str) -> None:
     assert "/login" in page.url  # anonymous visitors are sent to sign in first
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    follow(page, page.get_by_role("button", name="Sign in"))
 
 
 @pytest.mark.parametrize("role", list(PAGES))

@@ -9,6 +9,7 @@ import pytest
 
 from crisis.workbench.spreadsheets import export_register
 from crisis.workbench.workspace import demo_workspace
+from tests.browser.conftest import follow
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -110,7 +111,7 @@ def test_analyst_flow_from_spreadsheet_to_pdf_profile(
     (artifacts / "workbench-profile.pdf").write_bytes(pdf)
 
     # The history lists every step with its author.
-    page.get_by_role("link", name="History").first.click()
+    follow(page, page.get_by_role("link", name="History").first)
     rows = page.locator("table.history tbody tr")
     assert rows.count() == 6
     assert page.locator("table.history").inner_text().count("analyst") == 6
@@ -176,8 +177,7 @@ def test_workbench_pages_fit_the_window(
         page.goto(demo_server + "/login")
         page.get_by_label("Username").fill("analyst")
         page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_load_state()
+        follow(page, page.get_by_role("button", name="Sign in"))
         base = demo_server + "/workbench/portavera"
         if width == 1366:  # draft the plan once, so that the action page shows actions
             page.goto(base + "/actions")
