@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -310,6 +312,34 @@ def test_demand_above_capacity_lowers_health_care_in_an_epidemic() -> None:
     # thins), then less.
     busy = impact.health_demand[:, 0] * 4000 > 5000 * impact.workforce[:, 0]
     assert q[~busy].min() == pytest.approx(1.0) and q[busy].max() < 1.0
+
+
+def test_health_care_follows_demand_staff_and_hospitals_hour_by_hour() -> None:
+    # The flow is re-solved only when its answer can change; here every hour is checked
+    # against beds by hand. 5,000 beds (2,500 while H2 is out, hours 8-15) for 4,000
+    # people times demand / staff: Q = min(1, staffed beds / (4,000 x demand)).
+    from crisis.simulation.hazards import Outages
+
+    city = _two_hospitals(2500.0)
+    ratio = [1.0, 1.0, 1.2, 1.1, 1.5, 1.0, 0.9, 1.2]  # both hospitals
+    ratio += [0.5, 0.7, 0.6, 0.55, 0.62, 0.7, 0.7, 0.7]  # H2 out: half the beds
+    ratio += [0.7, 1.3, 1.0, 1.0]  # H2 back
+    staff = [1.0] * 20 + [0.5, 0.5, 0.0, 1.0]  # the last hours: staff thins, then returns
+    demand = [r * w for r, w in zip(ratio, staff, strict=False)] + [0.6, 0.65, 0.5, 1.2]
+    outage = Outages.of([0], [city.index["H2"]], 2, np.array([0.01]), hours=8.0, down=8.0)
+    impact = dataclasses.replace(
+        Impact.from_outages(city.n_assets, outage),
+        health_demand=np.array(demand)[:, None],
+        workforce=np.array(staff)[:, None],
+    )
+    timeline = simulate(city, impact, horizon=24, trace=True)
+    assert timeline.working is not None
+    h2_out = ~timeline.working[:, city.index["H2"], 0]
+    assert np.flatnonzero(h2_out).tolist() == list(range(8, 16))
+    beds = np.where(h2_out, 2500.0, 5000.0) * np.array(staff)
+    expected = np.minimum(1.0, beds / (4000.0 * np.array(demand)))
+    np.testing.assert_allclose(timeline.served[HEALTH, :, 0], expected, rtol=1e-6)
+    assert expected[9] < 1.0 and expected[12] == 1.0 and expected[21] < 1.0  # a real test
 
 
 def test_an_epidemic_shorter_than_the_run_is_refused_by_name() -> None:

@@ -37,6 +37,7 @@ from crisis.simulation.spread import (
     _share,
     _touch,
     capacity_flow,
+    flow_scratch,
     new_state,
     reset,
     restart,
@@ -60,7 +61,7 @@ def _grow(a: np.ndarray, size: int) -> np.ndarray:
 # Counters and flags are declared (``locals``) so that numba types them as plain int64 and
 # bool, never as compile-time literals: a literal argument compiles a second copy of
 # every helper it reaches.
-@njit(cache=True, locals={"tail": types.int64, "n_ex": types.int64})
+@njit(cache=True, locals={"tail": types.int64, "n_ex": types.int64, "cap_full": types.boolean})
 def hours(
     st: Structure,
     s: State,
@@ -149,6 +150,11 @@ def hours(
     sums_v = st.total_v.copy()
     restarts = np.empty(0, dtype=np.int64)
     cap_k = st.cap_service[0]
+    # The flow is the same at any lower demand-to-staff ratio once it served every district
+    # in full with the same assets working: hours below that ratio keep the full shares.
+    cap_full = False  # the last flow served every district in full
+    full_upto = -1.0  # the highest ratio served in full since the assets last changed
+    fbuf, ibuf = flow_scratch(st, n_d)
     # Arrays used in the loops below, taken out of the records once (see spread.py).
     s_mode, s_level, s_time = s.s_mode, s.s_level, s.s_time
     cap, rate = st.store_hours, st.refill_rate
@@ -157,7 +163,12 @@ def hours(
     sumw, cnt, sd_dirty, sd_list, cap_share = s.sumw, s.cnt, s.sd_dirty, s.sd_list, s.cap_share
     sd_ptr, mode = st.sd_ptr, st.mode
     for t in range(horizon):
-        moved = use_flow and t > 0 and (demand[t] != demand[t - 1] or staff[t] != staff[t - 1])
+        moved = (
+            use_flow
+            and t > 0
+            and (demand[t] != demand[t - 1] or staff[t] != staff[t - 1])
+            and not (cap_full and staff[t] > 0 and demand[t] / staff[t] <= full_upto)
+        )
         if (
             t > 0
             and d_ptr[t + 1] == d_ptr[t]
@@ -268,7 +279,8 @@ def hours(
                     s.queue[tail] = o
                     tail += 1
                     break
-        spread_down(st, s, 0, tail, t, log, tracing)
+        if tail > 0:  # a call passes every array of both records: skip it when idle
+            spread_down(st, s, 0, tail, t, log, tracing)
         # Returns: outages that end, generators refuelled; then whatever can run starts.
         tail = 0
         for q in range(u_ptr[t], u_ptr[t + 1]):
@@ -279,7 +291,8 @@ def hours(
         for q in range(n_restart):
             s.queue[tail] = restarts[q]
             tail += 1
-        restart(st, s, 0, tail, t, log, tracing)
+        if tail > 0:
+            restart(st, s, 0, tail, t, log, tracing)
         # Stores: start draining where a bridged group has no running member, stop where
         # every one has again.
         for q in range(s.counters[O_N]):
@@ -313,13 +326,21 @@ def hours(
         s.counters[O_N] = 0
         # The capacity service's flow, when its assets or its demand changed.
         if use_flow:
-            again = t == 0 or moved
+            fresh = t == 0  # the capacity service's assets changed
             for q in range(s.counters[SD_N]):
                 if s.sd_list[q] // n_d == cap_k:
-                    again = True
+                    fresh = True
                     break
-            if again:
-                capacity_flow(st, s.working, demand[t], staff[t], n_d, s.cap_share)
+            if fresh or moved:
+                if fresh:
+                    full_upto = -1.0
+                capacity_flow(st, s.working, demand[t], staff[t], n_d, s.cap_share, fbuf, ibuf)
+                cap_full = True
+                for d in range(n_d):
+                    if s.cap_share[cap_k * n_d + d] < 1.0:
+                        cap_full = False
+                if cap_full and staff[t] > 0:
+                    full_upto = max(full_upto, demand[t] / staff[t])
                 for d in range(n_d):
                     sd = cap_k * n_d + d
                     if not s.sd_dirty[sd]:

@@ -671,42 +671,108 @@ def _share(
     return 1.0  # any working asset serves the district
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def capacity_flow(
-    st: Structure, working: np.ndarray, demand: float, staff: float, n_d: int, out: np.ndarray
+    st: Structure,
+    working: np.ndarray,
+    demand: float,
+    staff: float,
+    n_d: int,
+    out: np.ndarray,
+    fbuf: np.ndarray,
+    ibuf: np.ndarray,
 ) -> None:
     """Each district's share of the capacity service: the most its working assets can take.
 
     District ``d`` needs ``pop · demand`` and may go to any working asset it lists; an asset
     takes up to ``capacity · staff``. Augmenting paths (a patient moved from one hospital to
     another to make room) give a maximum flow; districts are served in order, each as far
-    as the flow can go, and the shares are written to ``out[k·D + d]``.
+    as the flow can go, and the shares are written to ``out[k·D + d]``. ``fbuf`` and
+    ``ibuf`` are its working space (:func:`flow_scratch`).
+
+    Inlined, so that the hour loop passes the few arrays the flow reads, not the whole
+    structure (a call costs about a microsecond per record passed).
     """
-    k = st.cap_service[0]
-    f_ptr, f_node, f_dist, f_asset = st.f_ptr, st.f_node, st.f_dist, st.f_asset
-    r_ptr, r_edge = st.r_ptr, st.r_edge
+    _capacity_flow(
+        st.cap_service[0],
+        st.pop,
+        st.f_capacity,
+        st.f_ptr,
+        st.f_node,
+        st.f_dist,
+        st.f_asset,
+        st.r_ptr,
+        st.r_edge,
+        working,
+        demand,
+        staff,
+        n_d,
+        out,
+        fbuf,
+        ibuf,
+    )
+
+
+@njit(cache=True)
+def flow_scratch(st: Structure, n_d: int) -> tuple[np.ndarray, np.ndarray]:
+    """Working space for :func:`capacity_flow` (floats, integers), made once per run."""
+    n_nodes = st.f_asset.shape[0]
+    return np.empty(n_d + n_nodes + st.f_node.shape[0]), np.empty(
+        3 * n_d + 3 * n_nodes, dtype=np.int64
+    )
+
+
+@njit(cache=True)
+def _capacity_flow(
+    k: int,
+    pop: np.ndarray,
+    f_capacity: np.ndarray,
+    f_ptr: np.ndarray,
+    f_node: np.ndarray,
+    f_dist: np.ndarray,
+    f_asset: np.ndarray,
+    r_ptr: np.ndarray,
+    r_edge: np.ndarray,
+    working: np.ndarray,
+    demand: float,
+    staff: float,
+    n_d: int,
+    out: np.ndarray,
+    fbuf: np.ndarray,
+    ibuf: np.ndarray,
+) -> None:
     n_nodes = f_asset.shape[0]
     n_edges = f_node.shape[0]
-    need = np.empty(n_d)
-    left = np.empty(n_nodes)
-    flow = np.zeros(n_edges)
+    need = fbuf[:n_d]
+    left = fbuf[n_d : n_d + n_nodes]
+    flow = fbuf[n_d + n_nodes : n_d + n_nodes + n_edges]
+    flow[:] = 0.0
     total = 0.0
     for d in range(n_d):
-        need[d] = st.pop[k * n_d + d] * demand
+        need[d] = pop[k * n_d + d] * demand
         total += need[d]
     eps = 1e-12 * max(total, 1.0)
     for h in range(n_nodes):
-        left[h] = st.f_capacity[h] * staff if working[f_asset[h]] else 0.0
-    seen_d = np.zeros(n_d, dtype=np.int64) - 1
-    seen_h = np.zeros(n_nodes, dtype=np.int64) - 1
-    via_h = np.empty(n_nodes, dtype=np.int64)
-    via_d = np.empty(n_d, dtype=np.int64)
-    queue = np.empty(n_d, dtype=np.int64)
+        left[h] = f_capacity[h] * staff if working[f_asset[h]] else 0.0
+    # A node's mark is the round that last reached it, or DEAD: reached by a search that
+    # found no room. What such a search reached is closed (every district it can send to,
+    # every district whose patients it could move, is in it) and full, and augmenting
+    # elsewhere never opens it, so later searches skip it: the flow is the same, and a full
+    # city costs one search instead of one per district.
+    dead = np.iinfo(np.int64).max
+    seen_d = ibuf[:n_d]
+    via_d = ibuf[n_d : 2 * n_d]
+    queue = ibuf[2 * n_d : 3 * n_d]
+    seen_h = ibuf[3 * n_d : 3 * n_d + n_nodes]
+    via_h = ibuf[3 * n_d + n_nodes : 3 * n_d + 2 * n_nodes]
+    reached = ibuf[3 * n_d + 2 * n_nodes : 3 * n_d + 3 * n_nodes]
+    seen_d[:] = -1
+    seen_h[:] = -1
     rounds = 0
     for d0 in range(n_d):
-        while need[d0] > eps:
+        while need[d0] > eps and seen_d[d0] != dead:
             rounds += 1
-            head, tail = 0, 1
+            head, tail, n_reached = 0, 1, 0
             queue[0] = d0
             seen_d[d0] = rounds
             end = -1
@@ -715,9 +781,11 @@ def capacity_flow(
                 head += 1
                 for e in range(f_ptr[d], f_ptr[d + 1]):
                     h = f_node[e]
-                    if seen_h[h] == rounds or not working[f_asset[h]]:
+                    if seen_h[h] >= rounds or not working[f_asset[h]]:
                         continue
                     seen_h[h] = rounds
+                    reached[n_reached] = h
+                    n_reached += 1
                     via_h[h] = e
                     if left[h] > eps:
                         end = h
@@ -725,12 +793,16 @@ def capacity_flow(
                     for q in range(r_ptr[h], r_ptr[h + 1]):
                         e2 = r_edge[q]
                         d2 = f_dist[e2]
-                        if flow[e2] > eps and seen_d[d2] != rounds:
+                        if flow[e2] > eps and seen_d[d2] < rounds:
                             seen_d[d2] = rounds
                             via_d[d2] = e2
                             queue[tail] = d2
                             tail += 1
             if end < 0:
+                for q in range(tail):
+                    seen_d[queue[q]] = dead
+                for q in range(n_reached):
+                    seen_h[reached[q]] = dead
                 break
             amount = min(need[d0], left[end])
             h = end
@@ -754,5 +826,6 @@ def capacity_flow(
                 d = f_dist[e]
             need[d0] -= amount
     for d in range(n_d):
-        want = st.pop[k * n_d + d] * demand
-        out[k * n_d + d] = 1.0 if want <= 0 else min(max(1.0 - need[d] / want, 0.0), 1.0)
+        want = pop[k * n_d + d] * demand
+        served = want <= 0 or need[d] <= eps  # within the search's own tolerance
+        out[k * n_d + d] = 1.0 if served else min(max(1.0 - need[d] / want, 0.0), 1.0)
